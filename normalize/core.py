@@ -1,0 +1,140 @@
+"""`normalize(raw, label)`: every address in a raw cell, with chain, canonical form and verdict."""
+
+from __future__ import annotations
+
+from schemas.address import NormalizedAddress
+
+from .forms import Reading, readings
+from .labels import Label, parse_label
+from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
+
+
+def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
+    """Return one result per address found in `raw`, in order; never raises, never empty.
+
+    `label` is the source's asset or currency label (a ticker, a chain, a token, an exchange
+    account label such as ``חשבון Binance``) or empty.
+    """
+    parsed = parse_label(label)
+    text, invisible = strip_invisible(raw or "")
+    text, memo = drop_memos(text)
+    cell_issues = (("invisible_characters_stripped",) if invisible else ()) + (
+        ("memo_dropped",) if memo else ()
+    )
+    tokens = split_cell(text)
+    results = _join_split_addresses(tokens, [_token(t, parsed) for t in tokens], parsed)
+    if all(r.kind == "unknown" for r in results):
+        whole = " ".join(tokens)
+        results = [_unknown(whole, parsed, "empty" if not whole else "not_an_address")]
+    unique: dict[str, NormalizedAddress] = {}
+    for result in results:
+        if cell_issues:
+            result = result.model_copy(update={"issues": _issues(result.issues, cell_issues)})
+        unique.setdefault(result.id, result)
+    return list(unique.values())
+
+
+def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddress]:
+    """An address broken by a line break or space in the source is joined back, if it then
+    validates (and only then)."""
+    out: list[NormalizedAddress] = []
+    i = 0
+    while i < len(results):
+        if i + 1 < len(results) and results[i].validity == "invalid" and results[i + 1].validity == "invalid":
+            joined = _token(tokens[i] + tokens[i + 1], parsed)
+            if joined.validity == "valid":
+                out.append(joined.model_copy(
+                    update={"issues": _issues(joined.issues, ("whitespace_stripped",))}))
+                i += 2
+                continue
+        out.append(results[i])
+        i += 1
+    return out
+
+
+def _token(token: str, parsed: Label) -> NormalizedAddress:
+    if token.isascii():
+        return _classify(token, parsed)
+    seen: dict[str, NormalizedAddress] = {}
+    first: NormalizedAddress | None = None
+    for variant in lookalike_variants(token):
+        result = _classify(variant, parsed)
+        first = first or result
+        if result.validity == "valid":
+            seen.setdefault(result.id, result)
+    if len(seen) == 1:
+        (result,) = seen.values()
+        return result.model_copy(update={"issues": _issues(result.issues, ("homoglyphs_replaced",))})
+    # Kept as published: a look-alike that does not validate is never "fixed" into something.
+    issue = "homoglyphs_ambiguous" if seen else "non_ascii_characters"
+    kind = first.kind if first is not None else "unknown"
+    chain = first.chain if first is not None and kind == "address" else "unknown"
+    return NormalizedAddress(kind=kind, chain=chain, address=token, display=token,
+                             validity="invalid", issues=(issue,), asset=parsed.asset,
+                             platform=first.platform if first is not None else None)
+
+
+def _classify(token: str, parsed: Label) -> NormalizedAddress:
+    found = readings(token)
+    if parsed.chain != "solana":  # a bare 32-byte key is Solana only by label or by default
+        others = [r for r in found if r.chains != ("solana",)]
+        if others or parsed.chain or parsed.account or parsed.unsupported:
+            found = others
+    good = [r for r in found if r.validity != "invalid"]
+    hint = parsed.chain
+    if parsed.account and not good:
+        return _account(token, parsed)
+    if hint is not None:
+        for reading in good:
+            if hint in reading.chains:
+                return _address(reading, hint, parsed)
+        for reading in good:
+            if reading.exclusive:
+                return _address(reading, reading.chains[0], parsed, "chain_differs_from_label")
+        for reading in found:
+            if hint in reading.chains:
+                return _address(reading, hint, parsed)
+        issue = "format_of_other_chain" if good else ("wrong_length" if len(token) < 25 else "not_an_address")
+        return _labelled_invalid(token, hint, parsed, issue)
+    if parsed.unsupported:
+        for reading in good:
+            if reading.exclusive and reading.chains != ("unknown",):
+                return _address(reading, reading.chains[0], parsed, "chain_differs_from_label")
+        return NormalizedAddress(kind="address", chain="unknown", address=token, display=token,
+                                 validity="unverifiable", issues=("unsupported_chain",),
+                                 asset=parsed.asset)
+    for reading in good or found:
+        extra = ("chain_assumed",) if len(reading.chains) > 1 or reading.chains == ("solana",) else ()
+        return _address(reading, reading.chains[0], parsed, *extra)
+    if token.isdigit() and 5 <= len(token) <= 20:
+        return _account(token, parsed)
+    return _unknown(token, parsed, "not_an_address")
+
+
+def _address(reading: Reading, chain: str, parsed: Label, *extra: str) -> NormalizedAddress:
+    return NormalizedAddress(kind="address", chain=chain, address=reading.address,
+                             display=reading.display, validity=reading.validity,
+                             issues=_issues(reading.issues, extra), asset=parsed.asset)
+
+
+def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> NormalizedAddress:
+    kind = "address" if token.isalnum() and len(token) >= 8 else "unknown"
+    return NormalizedAddress(kind=kind, chain=chain if kind == "address" else "unknown",
+                             address=token, display=token, validity="invalid",
+                             issues=(issue,), asset=parsed.asset)
+
+
+def _account(token: str, parsed: Label) -> NormalizedAddress:
+    issues = () if parsed.platform else ("platform_unknown",)
+    return NormalizedAddress(kind="exchange_account", chain="unknown", address=token,
+                             display=token, validity="unverifiable", issues=issues,
+                             asset=parsed.asset, platform=parsed.platform or "unknown")
+
+
+def _unknown(token: str, parsed: Label, issue: str) -> NormalizedAddress:
+    return NormalizedAddress(kind="unknown", chain="unknown", address=token, display=token,
+                             validity="invalid", issues=(issue,), asset=parsed.asset)
+
+
+def _issues(*groups) -> tuple[str, ...]:
+    return tuple(sorted({issue for group in groups for issue in group}))

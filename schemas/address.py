@@ -1,0 +1,46 @@
+"""What normalization says about one address found in a raw string."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Chain = Literal[
+    "bitcoin", "litecoin", "bitcoin-cash", "bitcoin-sv", "bitcoin-gold", "dogecoin", "dash",
+    "zcash", "monero", "verge", "ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon",
+    "tron", "xrp", "solana", "unknown",
+]
+CHAINS: tuple[str, ...] = Chain.__args__  # type: ignore[attr-defined]
+EVM_CHAINS = ("ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon")
+Kind = Literal["address", "exchange_account", "unknown"]
+Validity = Literal["valid", "invalid", "unverifiable"]
+
+
+class NormalizedAddress(BaseModel):
+    """One address (or exchange account, or unrecognised token) found in a raw string."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    """`address`, `exchange_account` or `unknown` (nothing address-like was found)."""
+    chain: Chain
+    """Chain slug; tokens such as USDT are assets, never chains."""
+    address: str
+    """Canonical form used for matching and IDs (EVM lowercase, bech32/CashAddr lowercase)."""
+    display: str
+    """The form people expect to read (EIP-55 for EVM)."""
+    validity: Validity
+    issues: tuple[str, ...] = ()
+    """Machine-readable reasons, sorted: e.g. `homoglyphs_replaced`, `checksum_failed`."""
+    asset: str | None = None
+    """The source's asset/currency code as given (e.g. `USDT`), upper-cased."""
+    platform: str | None = None
+    """Exchange slug for `exchange_account` (binance, okx, nobitex...)."""
+
+    @property
+    def id(self) -> str:
+        """Stable address id: `<chain>:<canonical>` or `account:<platform>:<number>`."""
+        if self.kind == "exchange_account":
+            return f"account:{self.platform or 'unknown'}:{self.address}"
+        return f"{self.chain}:{self.address}"

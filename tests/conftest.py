@@ -1,0 +1,32 @@
+"""Shared test set-up: the real-fixture folder (skip when absent) and isolated state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+OWN_FIXTURES = HERE / "fixtures"
+
+
+def real_fixtures_dir() -> Path:
+    configured = os.environ.get("SANCTIONS_FEED_REAL_FIXTURES")
+    return Path(configured) if configured else HERE.parent.parent / "shared" / "fixtures"
+
+
+def real_fixture(relative: str) -> Path:
+    """Path of a file in ../shared/fixtures; skips the test with a reason when it is absent."""
+    path = real_fixtures_dir() / relative
+    if not path.exists():
+        pytest.skip(f"real fixture {relative} not found under {real_fixtures_dir()} "
+                    "(set SANCTIONS_FEED_REAL_FIXTURES)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's feed dir or database by accident."""
+    monkeypatch.delenv("SANCTIONS_FEED_DB", raising=False)
+    monkeypatch.setenv("SANCTIONS_FEED_DIR", str(tmp_path / "feeds"))

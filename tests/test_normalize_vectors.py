@@ -1,0 +1,177 @@
+"""Every published address test vector (../shared/fixtures/vectors), as parametrized tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from normalize import codecs, normalize
+from normalize.forms import eip55
+
+from .conftest import real_fixtures_dir
+
+
+def _vectors(name: str) -> dict:
+    path = real_fixtures_dir() / "vectors" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _params(name: str, pick):
+    data = _vectors(name)
+    if not data:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"vectors/{name}.json absent"))]
+    return pick(data)
+
+
+def one(raw, label=None):
+    results = normalize(raw, label)
+    assert len(results) == 1, results
+    return results[0]
+
+
+# --- BIP-173 / BIP-350: the bech32 layer, then segwit addresses ----------------------------
+
+@pytest.mark.parametrize("case", _params("bip173", lambda d: d["valid_bech32"]))
+def test_bip173_valid_bech32_strings(case):
+    assert codecs.bech32_decode(case["string"])[2] == codecs.BECH32
+
+
+@pytest.mark.parametrize("case", _params("bip350", lambda d: d["valid_bech32m"]))
+def test_bip350_valid_bech32m_strings(case):
+    assert codecs.bech32_decode(case["string"])[2] == codecs.BECH32M
+
+
+@pytest.mark.parametrize("case", _params("bip173", lambda d: d["invalid_bech32"])
+                         + _params("bip350", lambda d: d["invalid_bech32m"]))
+def test_invalid_bech32_strings_are_rejected(case):
+    with pytest.raises(ValueError):
+        hrp, _, encoding = codecs.bech32_decode(case["string"])
+        # BIP-350's "invalid bech32m" list includes valid-bech32 strings with the wrong constant.
+        if encoding == codecs.BECH32 and case in _vectors("bip350").get("invalid_bech32m", []):
+            raise ValueError("wrong constant")
+
+
+@pytest.mark.parametrize("case", _params("bip350", lambda d: d["valid_segwit_address"])
+                         + _params("bip173", lambda d: [c for c in d["valid_segwit_address"]
+                                                        if not c["superseded_by_bip350"]]))
+def test_valid_segwit_addresses(case):
+    result = one(case["string"], "XBT")
+    assert (result.chain, result.validity) == ("bitcoin", "valid")
+    assert result.address == case["string"].lower()
+    _, version, program = codecs.segwit_decode(case["string"])
+    spk = bytes([version + 0x50 if version else 0, len(program)]) + program
+    assert spk.hex() == case["scriptPubKey"]
+
+
+@pytest.mark.parametrize("case", _params("bip173", lambda d: d["invalid_segwit_address"]
+                                         + [c for c in d["valid_segwit_address"] if c["superseded_by_bip350"]])
+                         + _params("bip350", lambda d: d["invalid_segwit_address"]))
+def test_invalid_segwit_addresses(case):
+    assert all(r.validity == "invalid" for r in normalize(case["string"], "XBT"))
+
+
+# --- Bitcoin key_io ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params("bitcoin_key_io", lambda d: d["valid_main"]))
+def test_bitcoin_key_io_valid(case):
+    result = one(case[0], "XBT")
+    assert (result.chain, result.validity) == ("bitcoin", "valid")
+
+
+@pytest.mark.parametrize("string", _params("bitcoin_key_io", lambda d: d["invalid_main_like"]))
+def test_bitcoin_key_io_invalid(string):
+    assert all(r.validity != "valid" for r in normalize(string, "XBT"))
+
+
+# --- CashAddr ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("string", _params("cashaddr", lambda d: d["checksum_only_valid"]))
+def test_cashaddr_checksums(string):
+    prefix, _, payload = string.rpartition(":")
+    assert codecs.cashaddr_checksum_ok(prefix, payload)
+    assert not codecs.cashaddr_checksum_ok(prefix, payload[:-1] + ("q" if payload[-1] != "q" else "p"))
+
+
+@pytest.mark.parametrize("case", _params("cashaddr", lambda d: d["legacy_to_cashaddr"]))
+def test_cashaddr_and_its_legacy_form(case):
+    new = one(case["cashaddr"], "BCH")
+    assert (new.chain, new.validity, new.address) == ("bitcoin-cash", "valid", case["cashaddr"])
+    legacy = one(case["legacy"], "BCH")
+    assert (legacy.chain, legacy.validity, legacy.address) == ("bitcoin-cash", "valid", case["legacy"])
+    bare = one(case["cashaddr"].split(":")[1].upper(), "BCH")
+    assert bare.address == case["cashaddr"] and "prefix_added" in bare.issues
+
+
+@pytest.mark.parametrize("case", _params("cashaddr", lambda d: d["larger_vectors"]))
+def test_cashaddr_larger_vectors_decode(case):
+    _, kind, body = codecs.cashaddr_decode(case["cashaddr"])
+    assert (kind, body.hex()) == (case["type"], case["hash_hex"].lower())
+
+
+def test_cashaddr_mixed_case_rejected():
+    assert one("bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6A", "BCH").validity == "invalid"
+
+
+# --- EIP-55 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("string", _params("eip55", lambda d: d["valid_checksummed"]))
+def test_eip55_valid(string):
+    result = one(string, "ETH")
+    assert (result.chain, result.validity, result.address) == ("ethereum", "valid", string.lower())
+    body = string[2:]
+    if body not in (body.lower(), body.upper()):
+        assert result.display == string and "no_checksum" not in result.issues
+    assert eip55(string[2:].lower()) == string or body in (body.lower(), body.upper())
+
+
+@pytest.mark.parametrize("case", _params("eip55", lambda d: d["derived_invalid_case_flipped"]))
+def test_eip55_case_flip_fails(case):
+    result = one(case["string"], "ETH")
+    assert result.validity == "invalid" and "checksum_failed" in result.issues
+    assert result.display == case["derived_from"]
+
+
+# --- Monero, TRON, XRP ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params("monero", lambda d: d["valid"]))
+def test_monero_valid(case):
+    result = one(case["address"], "XMR")
+    assert (result.chain, result.validity) == ("monero", "valid")
+    assert ("testnet" in result.issues) == (case["net"] == "testnet")
+
+
+@pytest.mark.parametrize("case", _params("monero", lambda d: d["derived_invalid"]))
+def test_monero_invalid(case):
+    result = one(case["string"], "XMR")
+    assert (result.chain, result.validity) == ("monero", "invalid")
+
+
+@pytest.mark.parametrize("case", _params("tron", lambda d: d["valid"]))
+def test_tron_valid(case):
+    result = one(case["address"], "TRX")
+    assert (result.chain, result.validity, result.address) == ("tron", "valid", case["address"])
+
+
+@pytest.mark.parametrize("case", _params("tron", lambda d: d["derived_invalid"]))
+def test_tron_invalid(case):
+    result = one(case["string"], "TRX")
+    assert (result.chain, result.validity) == ("tron", "invalid")
+
+
+@pytest.mark.parametrize("case", _params("xrp", lambda d: d["x_address_cases"]))
+def test_xrp_classic_and_x_addresses(case):
+    for string in (case["classic"], case["x_main"], case["x_test"]):
+        result = one(string, "XRP")
+        assert (result.chain, result.validity, result.address) == ("xrp", "valid", string)
+    assert "testnet" in one(case["x_test"], "XRP").issues
+
+
+@pytest.mark.parametrize("case", _params("xrp", lambda d: d["valid_classic"]))
+def test_xrp_valid_classic(case):
+    assert one(case["address"], "XRP").validity == "valid"
+
+
+@pytest.mark.parametrize("case", _params("xrp", lambda d: d["invalid"]))
+def test_xrp_invalid(case):
+    assert all(r.validity == "invalid" for r in normalize(case["string"], "XRP"))
