@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from schemas.address import NormalizedAddress
 
 from .forms import Reading, readings
 from .labels import Label, parse_label
 from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
-
 
 def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
     """Return one result per address found in `raw`, in order; never raises, never empty.
@@ -29,10 +30,9 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
     unique: dict[str, NormalizedAddress] = {}
     for result in results:
         if cell_issues:
-            result = result.model_copy(update={"issues": _issues(result.issues, cell_issues)})
+            result = replace(result, issues=_issues(result.issues, cell_issues))
         unique.setdefault(result.id, result)
     return list(unique.values())
-
 
 def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddress]:
     """An address broken by a line break or space in the source is joined back, if it then
@@ -43,14 +43,12 @@ def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddr
         if i + 1 < len(results) and results[i].validity == "invalid" and results[i + 1].validity == "invalid":
             joined = _token(tokens[i] + tokens[i + 1], parsed)
             if joined.validity == "valid":
-                out.append(joined.model_copy(
-                    update={"issues": _issues(joined.issues, ("whitespace_stripped",))}))
+                out.append(replace(joined, issues=_issues(joined.issues, ("whitespace_stripped",))))
                 i += 2
                 continue
         out.append(results[i])
         i += 1
     return out
-
 
 def _token(token: str, parsed: Label) -> NormalizedAddress:
     if token.isascii():
@@ -64,7 +62,7 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
             seen.setdefault(result.id, result)
     if len(seen) == 1:
         (result,) = seen.values()
-        return result.model_copy(update={"issues": _issues(result.issues, ("homoglyphs_replaced",))})
+        return replace(result, issues=_issues(result.issues, ("homoglyphs_replaced",)))
     # Kept as published: a look-alike that does not validate is never "fixed" into something.
     issue = "homoglyphs_ambiguous" if seen else "non_ascii_characters"
     kind = first.kind if first is not None else "unknown"
@@ -72,7 +70,6 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
     return NormalizedAddress(kind=kind, chain=chain, address=token, display=token,
                              validity="invalid", issues=(issue,), asset=parsed.asset,
                              platform=first.platform if first is not None else None)
-
 
 def _classify(token: str, parsed: Label) -> NormalizedAddress:
     found = readings(token)
@@ -110,12 +107,10 @@ def _classify(token: str, parsed: Label) -> NormalizedAddress:
         return _account(token, parsed)
     return _unknown(token, parsed, "not_an_address")
 
-
 def _address(reading: Reading, chain: str, parsed: Label, *extra: str) -> NormalizedAddress:
     return NormalizedAddress(kind="address", chain=chain, address=reading.address,
                              display=reading.display, validity=reading.validity,
                              issues=_issues(reading.issues, extra), asset=parsed.asset)
-
 
 def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> NormalizedAddress:
     kind = "address" if token.isalnum() and len(token) >= 8 else "unknown"
@@ -123,18 +118,15 @@ def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> Norm
                              address=token, display=token, validity="invalid",
                              issues=(issue,), asset=parsed.asset)
 
-
 def _account(token: str, parsed: Label) -> NormalizedAddress:
     issues = () if parsed.platform else ("platform_unknown",)
     return NormalizedAddress(kind="exchange_account", chain="unknown", address=token,
                              display=token, validity="unverifiable", issues=issues,
                              asset=parsed.asset, platform=parsed.platform or "unknown")
 
-
 def _unknown(token: str, parsed: Label, issue: str) -> NormalizedAddress:
     return NormalizedAddress(kind="unknown", chain="unknown", address=token, display=token,
                              validity="invalid", issues=(issue,), asset=parsed.asset)
-
 
 def _issues(*groups) -> tuple[str, ...]:
     return tuple(sorted({issue for group in groups for issue in group}))

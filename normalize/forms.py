@@ -60,9 +60,7 @@ _MONERO_INTEGRATED = {19, 54, 25}
 def eip55(lower_hex40: str) -> str:
     """EIP-55 mixed-case form of 40 lowercase hex digits, with `0x`."""
     digest = codecs.keccak256(lower_hex40.encode("ascii")).hex()
-    return "0x" + "".join(
-        c.upper() if c > "9" and digest[i] > "7" else c for i, c in enumerate(lower_hex40)
-    )
+    return "0x" + "".join([c.upper() if d > "7" else c for c, d in zip(lower_hex40, digest)])
 
 
 def read_evm(token: str) -> Reading | None:
@@ -200,12 +198,15 @@ def read_base58check(token: str) -> Reading | None:
 
 
 READERS = (read_evm, read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
+_NOT_HEX_OR_PREFIXED = (read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
 
 
 def readings(token: str) -> list[Reading]:
     """Every form the token parses as (valid or not), most specific first."""
+    if token.startswith("0x"):  # nothing else starts with "0x" (0 is outside base58)
+        return [read_evm(token)]  # type: ignore[list-item]
     found = []
-    for reader in READERS:
+    for reader in _NOT_HEX_OR_PREFIXED:
         reading = reader(token)
         if reading is not None:
             found.append(reading)

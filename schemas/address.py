@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import TypeAdapter
 
 Chain = Literal[
     "bitcoin", "litecoin", "bitcoin-cash", "bitcoin-sv", "bitcoin-gold", "dogecoin", "dash",
@@ -17,10 +18,13 @@ Kind = Literal["address", "exchange_account", "unknown"]
 Validity = Literal["valid", "invalid", "unverifiable"]
 
 
-class NormalizedAddress(BaseModel):
-    """One address (or exchange account, or unrecognised token) found in a raw string."""
+@dataclass(frozen=True, slots=True)
+class NormalizedAddress:
+    """One address (or exchange account, or unrecognised token) found in a raw string.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass because normalization builds hundreds of thousands per second; pydantic
+    validates and serialises it through `NORMALIZED_ADDRESS` (and as a field of other models).
+    """
 
     kind: Kind
     """`address`, `exchange_account` or `unknown` (nothing address-like was found)."""
@@ -44,3 +48,6 @@ class NormalizedAddress(BaseModel):
         if self.kind == "exchange_account":
             return f"account:{self.platform or 'unknown'}:{self.address}"
         return f"{self.chain}:{self.address}"
+
+
+NORMALIZED_ADDRESS = TypeAdapter(NormalizedAddress)

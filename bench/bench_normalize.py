@@ -1,0 +1,50 @@
+"""Addresses per second of `normalize()` on one core, over the newest OFAC reference lists.
+
+    python bench/bench_normalize.py [--rounds N] [--fixtures DIR]
+
+The mix is every address of the newest ../shared/fixtures/reference-lists/0xB10C/<date>/ folder
+with its currency code as the label, normalized `rounds` times over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from normalize import normalize  # noqa: E402
+
+
+def load_mix(fixtures: Path) -> list[tuple[str, str]]:
+    root = fixtures / "reference-lists" / "0xB10C"
+    newest = sorted(p for p in root.iterdir() if p.is_dir())[-1]
+    mix = []
+    for path in sorted(newest.glob("sanctioned_addresses_*.txt")):
+        code = path.stem.rsplit("_", 1)[1]
+        mix += [(line.strip(), code) for line in path.read_text().splitlines() if line.strip()]
+    return mix
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    default = os.environ.get("SANCTIONS_FEED_REAL_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+    parser.add_argument("--fixtures", type=Path, default=Path(default))
+    args = parser.parse_args()
+    mix = load_mix(args.fixtures)
+    start = time.perf_counter()
+    for _ in range(args.rounds):
+        for raw, code in mix:
+            normalize(raw, code)
+    elapsed = time.perf_counter() - start
+    total = len(mix) * args.rounds
+    print(f"normalize: {total} addresses ({len(mix)} distinct) in {elapsed:.2f}s "
+          f"= {total / elapsed:,.0f} addresses/s (target >= 100,000/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Properties of normalization over generated input (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize import normalize
+from dataclasses import asdict
+
+from schemas.address import NORMALIZED_ADDRESS
+
+# Real sanctioned addresses (public facts from the OFAC list), with their labels.
+CHECKSUMMED = [
+    ("12sjrrhoFEsedNRhtgwvvRqjFTh8fZTDX9", "BSV"),
+    ("bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6", "XBT"),
+    ("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0", "XBT"),
+    ("LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb", "LTC"),
+    ("bitcoincash:qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", "BCH"),
+    ("GPwg61XoHqQPNmAucFACuQ5H9sGCDv9TpS", "BTG"),
+    ("XnPFsRWTaSgiVauosEwQ6dEitGYXgwznz2", "DASH"),
+    ("t1MMXtBrSp1XG38Lx9cePcNUCJj5vdWfUWL", "ZEC"),
+    ("DFFJhnQNZf8rf67tYnesPu7MuGUpYtzv7Z", "XVG"),
+    ("0x01e2919679362dFBC9ee1644Ba9C6da6D6245BB1", "ETH"),
+    ("TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "TRX"),
+    ("rnXyVQzgxZe7TR1EPzTkGj2jxH4LMJYh66", "XRP"),
+    ("X7AcgcsBL6XDcUb289X4mJ8djcdyKaB5hJDWMArnXr61cqZ", "XRP"),
+    ("49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsL", "XMR"),
+]
+NO_CHECKSUM = [
+    ("0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c", "ARB"),
+    ("0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c", "USDT"),
+    ("TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ", ""),
+    ("qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", "BCH"),
+    ("Т9z9kZjWvpHcoPXtfᴄGKrpBHAZdTFho2AZ", "USDT"),
+]
+LABELS = st.sampled_from(["", "XBT", "ETH", "USDT", "TRX", "XMR", "BCH", "SOL", "XLM",
+                          "חשבון Binance", "TRON", "ERC20"])
+
+
+def _key(result):
+    return (result.kind, result.chain, result.address, result.display, result.validity)
+
+
+@settings(max_examples=300)
+@given(raw=st.text(), label=st.one_of(st.none(), st.text(max_size=12), LABELS))
+def test_never_raises_and_never_returns_nothing(raw, label):
+    results = normalize(raw, label)
+    assert results
+    for result in results:
+        assert NORMALIZED_ADDRESS.validate_python(asdict(result)) == result
+
+
+@settings(max_examples=300)
+@given(raw=st.text(alphabet=st.characters(codec="utf-8"), max_size=120), label=LABELS)
+def test_idempotent_on_arbitrary_text(raw, label):
+    for result in normalize(raw, label):
+        if result.kind == "address" and result.validity != "invalid":
+            again = normalize(result.address, label)
+            assert [_key(r) for r in again] == [_key(result)]
+
+
+@given(case=st.sampled_from(CHECKSUMMED + NO_CHECKSUM))
+def test_idempotent_on_real_addresses(case):
+    (first,) = normalize(*case)
+    (again,) = normalize(first.address, case[1])
+    assert _key(again) == _key(first)
+    assert first.validity == "valid"
+
+
+@settings(max_examples=500)
+@given(case=st.sampled_from(CHECKSUMMED), data=st.data())
+def test_single_character_changes_are_caught(case, data):
+    address, label = case
+    prefix = address.index(":") + 1 if ":" in address else 3 if address.startswith("bc1") else 2 if address.startswith("0x") else 0
+    position = data.draw(st.integers(min_value=prefix, max_value=len(address) - 1))
+    replacement = data.draw(st.sampled_from("0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"))
+    if replacement == address[position]:
+        return
+    mutated = address[:position] + replacement + address[position + 1 :]
+    results = normalize(mutated, label)
+    assert all(r.validity != "valid" for r in results), (mutated, results)
