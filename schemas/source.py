@@ -1,0 +1,77 @@
+"""Records that cross the spider -> store boundary: source metadata, snapshots, raw listings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class SourceMeta(BaseModel):
+    """Declared on each spider: who publishes the list, where, how often, how big it should be."""
+
+    authority: str
+    title: str
+    url: str
+    schedule: str
+    """Cron expression (UTC) for the scheduler."""
+    expected_min: int = 0
+    """Fewer listings than this and the run is refused as broken."""
+    expected_max: int = 1_000_000
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.expected_min > self.expected_max:
+            raise ValueError("expected_min is above expected_max")
+        return self
+
+
+class SourceSnapshot(BaseModel):
+    """The raw input of one run: what was fetched, when, and its hash."""
+
+    source: str
+    url: str
+    fetched_at: datetime
+    as_of: date | None = None
+    """The date the source says the list is current as of (e.g. OFAC's DateOfIssue)."""
+    sha256: str
+    records: int
+    """Raw listings the spider yielded (rejected records included)."""
+
+
+class Holder(BaseModel):
+    name: str | None = None
+    type: str | None = None
+    """individual, entity, vessel, aircraft, organization..."""
+    status: str | None = None
+    """Designation status where the source has one (active, cancelled)."""
+
+
+class RawListing(BaseModel):
+    """One raw address mention: a source record, who holds it, and the address text as given."""
+
+    source: str
+    source_record_id: str
+    raw_address: str
+    raw_label: str | None = None
+    """The source's currency/asset label (ticker, chain, Hebrew exchange label...)."""
+    holder: Holder = Field(default_factory=Holder)
+    holders: list[Holder] = Field(default_factory=list)
+    """Further holders (the first is in `holder`)."""
+    programs: list[str] = Field(default_factory=list)
+    listed_on: date | None = None
+    valid_until: date | None = None
+    source_url: str | None = None
+    cancelled: bool = False
+    """The source withdrew this record (e.g. a cancelled order)."""
+    truncated: bool = False
+    """The source cut the text this address came from: never publish it as valid."""
+
+
+class Rejected(BaseModel):
+    """A raw record that could not become a listing, with the reason: published, never dropped."""
+
+    source: str
+    source_record_id: str | None = None
+    reason: str
+    raw: str

@@ -1,0 +1,67 @@
+"""What every source spider shares: its declared metadata, local replay, and the raw snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+import scrapy
+
+from schemas.source import SourceMeta, SourceSnapshot
+
+
+class SourceError(Exception):
+    """A source sent data we do not understand: the run of that source fails, loudly."""
+
+
+def location_url(location: str) -> str:
+    """A path or URL given on the command line, as a URL Scrapy can fetch."""
+    if urlparse(location).scheme in ("http", "https", "file"):
+        return location
+    return Path(location).expanduser().resolve().as_uri()
+
+
+def location_path(url: str) -> str:
+    """The file name to show in error messages."""
+    parsed = urlparse(url)
+    return parsed.path if parsed.scheme == "file" else url
+
+
+class SanctionsSpider(scrapy.Spider):
+    """Base spider: `meta` declares the source; `location` (a path or URL) replays a local copy."""
+
+    meta: SourceMeta
+    custom_settings = {"RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408]}
+
+    def __init__(self, location: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.location = location
+        self.fetched_at = datetime.now(timezone.utc).replace(microsecond=0)
+
+    @property
+    def source_url(self) -> str:
+        return location_url(self.location) if self.location else self.meta.url
+
+    def fail(self, url: str, problem: str) -> SourceError:
+        return SourceError(f"{self.name}: {location_path(url)}: {problem}")
+
+    def download_failed(self, failure):
+        """Errback: a source that cannot be fetched fails this run (and keeps its last data)."""
+        raise self.fail(failure.request.url, f"download failed: {failure.value}")
+
+    def snapshot(self, url: str, body: bytes | list[bytes], as_of, records: int) -> dict:
+        digest = hashlib.sha256()
+        for part in body if isinstance(body, list) else [body]:
+            digest.update(part)
+        snap = SourceSnapshot(source=self.name, url=url, fetched_at=self.fetched_at,
+                              as_of=as_of, sha256=digest.hexdigest(), records=records)
+        return {"snapshot": snap.model_dump(mode="json")}
+
+
+def audit_leftovers(spider: scrapy.Spider, record: dict, where: str, ignore=()) -> None:
+    """Warn about fields the parser did not consume: the source changed shape."""
+    left = sorted(k for k, v in record.items() if k not in ignore and v not in (None, "", [], {}))
+    if left:
+        spider.logger.warning("unconsumed fields in %s: %s", where, ", ".join(left))

@@ -1,0 +1,262 @@
+"""US OFAC SDN list, advanced XML (SDN_ADVANCED.XML, or the ZIP that holds it).
+
+Streams the file with `lxml.etree.iterparse`, clearing each element once read, so memory does not
+grow with the 100+ MB file. Element names are matched by local name: the namespace changed in
+May 2024. Digital-currency feature types are found by name prefix, so a new code shows up.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import scrapy
+from lxml import etree
+
+from schemas.source import Holder, RawListing, Rejected, SourceMeta
+
+from .base import SanctionsSpider
+
+FEATURE_PREFIX = "Digital Currency Address - "
+MAX_XML_BYTES = 2 * 1024**3  # ZIP guard: a real SDN_ADVANCED.XML is ~120 MB
+MAX_ZIP_RATIO = 200
+
+
+@dataclass
+class Party:
+    fixed_ref: str
+    name: str | None = None
+    party_type: str | None = None
+    addresses: list[tuple[str, str]] = field(default_factory=list)
+    programs: set[str] = field(default_factory=set)
+    listed_on: date | None = None
+
+
+@dataclass
+class ParsedList:
+    date_of_issue: date | None
+    parties: list[Party]
+    rejected: list[tuple[str, str, str]]
+    """(fixed ref, reason, raw text) of address features we could not read."""
+    codes: set[str]
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(elem, name):
+    for child in elem:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _children(elem, name):
+    return [child for child in elem if _local(child.tag) == name]
+
+
+def _date(elem) -> date | None:
+    if elem is None:
+        return None
+    parts = {_local(c.tag): (c.text or "").strip() for c in elem}
+    try:
+        return date(int(parts["Year"]), int(parts["Month"]), int(parts["Day"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def open_xml(body: bytes) -> io.BufferedIOBase:
+    """The XML stream of a raw download: the bare XML, or the one XML member of a ZIP."""
+    if not body.strip():
+        raise ValueError("the file is empty")
+    if body[:4] != b"PK\x03\x04":
+        return io.BytesIO(body)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"not a readable ZIP ({exc})") from None
+    members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
+    if len(members) != 1:
+        raise ValueError(f"the ZIP holds {len(members)} .xml files, expected exactly one")
+    member = members[0]
+    if member.file_size > MAX_XML_BYTES or member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+        raise ValueError(f"{member.filename} would unpack to {member.file_size} bytes: refused")
+    return archive.open(member)
+
+
+class _Reader:
+    """One pass over the XML; keeps only reference tables and the parties that hold addresses."""
+
+    def __init__(self):
+        self.feature_codes: dict[str, str] = {}
+        self.party_types: dict[str, str] = {}
+        self.subtypes: dict[str, tuple[str, str]] = {}
+        self.program_type_ids: set[str] = set()
+        self.parties: dict[str, Party] = {}
+        self.rejected: list[tuple[str, str, str]] = []
+        self.date_of_issue: date | None = None
+        self.root_seen = False
+
+    def read(self, stream) -> ParsedList:
+        events = etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
+                                 no_network=True, load_dtd=False, huge_tree=True, remove_comments=True)
+        handlers = {
+            "DateOfIssue": self._date_of_issue, "FeatureType": self._feature_type,
+            "PartyType": self._party_type, "PartySubType": self._party_subtype,
+            "SanctionsType": self._sanctions_type, "DistinctParty": self._distinct_party,
+            "SanctionsEntry": self._sanctions_entry,
+        }
+        # Elements whose subtrees are dropped once closed: they hold nothing we read later.
+        disposable = set(handlers) | {"Location", "IDRegDocument", "ProfileRelationship"}
+        for event, elem in events:
+            name = _local(elem.tag)
+            if event == "start":
+                if not self.root_seen:
+                    if name != "Sanctions":
+                        raise ValueError(f"expected an OFAC advanced XML (<Sanctions>), found <{name}>")
+                    self.root_seen = True
+                continue
+            handler = handlers.get(name)
+            if handler:
+                handler(elem)
+            if name in disposable:
+                elem.clear(keep_tail=False)
+                parent = elem.getparent()
+                if parent is not None:
+                    while elem.getprevious() is not None:
+                        del parent[0]
+        if self.date_of_issue is None:
+            raise ValueError("no DateOfIssue: not a complete OFAC advanced XML")
+        codes = set(self.feature_codes.values())
+        parties = [p for p in self.parties.values() if p.addresses]
+        return ParsedList(self.date_of_issue, parties, self.rejected, codes)
+
+    def _date_of_issue(self, elem):
+        self.date_of_issue = _date(elem)
+
+    def _feature_type(self, elem):
+        text = (elem.text or "").strip()
+        if text.startswith(FEATURE_PREFIX):
+            self.feature_codes[elem.get("ID")] = text[len(FEATURE_PREFIX):].strip()
+
+    def _party_type(self, elem):
+        self.party_types[elem.get("ID")] = (elem.text or "").strip()
+
+    def _party_subtype(self, elem):
+        self.subtypes[elem.get("ID")] = ((elem.text or "").strip(), elem.get("PartyTypeID"))
+
+    def _sanctions_type(self, elem):
+        if (elem.text or "").strip() == "Program":
+            self.program_type_ids.add(elem.get("ID"))
+
+    def _distinct_party(self, elem):
+        fixed_ref = elem.get("FixedRef")
+        for profile in _children(elem, "Profile"):
+            party = Party(fixed_ref=fixed_ref)
+            for feature in _children(profile, "Feature"):
+                code = self.feature_codes.get(feature.get("FeatureTypeID"))
+                if code is None:
+                    continue
+                for version in _children(feature, "FeatureVersion"):
+                    detail = _child(version, "VersionDetail")
+                    text = (detail.text or "").strip() if detail is not None else ""
+                    if text:
+                        party.addresses.append((code, text))
+                    else:
+                        self.rejected.append((fixed_ref, f"{FEATURE_PREFIX}{code} without a value",
+                                              etree.tostring(version, encoding="unicode")[:500]))
+            if party.addresses:
+                party.name = self._primary_name(profile)
+                party.party_type = self._party_type_name(profile.get("PartySubTypeID"))
+                self.parties[profile.get("ID")] = party
+
+    def _primary_name(self, profile) -> str | None:
+        for identity in _children(profile, "Identity"):
+            groups = {
+                group.get("ID"): group.get("NamePartTypeID")
+                for group in identity.iter("{*}NamePartGroup")
+            }
+            for alias in _children(identity, "Alias"):
+                if alias.get("Primary") != "true":
+                    continue
+                for name in _children(alias, "DocumentedName"):
+                    parts = [(groups.get(v.get("NamePartGroupID")), (v.text or "").strip())
+                             for part in _children(name, "DocumentedNamePart")
+                             for v in _children(part, "NamePartValue")]
+                    last = [t for kind, t in parts if kind == "1520"]  # Last Name
+                    rest = [t for kind, t in parts if kind != "1520"]
+                    if last and rest:
+                        return f"{' '.join(last)}, {' '.join(rest)}"
+                    return " ".join(t for _, t in parts) or None
+        return None
+
+    def _party_type_name(self, subtype_id) -> str | None:
+        subtype, type_id = self.subtypes.get(subtype_id, (None, None))
+        if subtype and subtype != "Unknown":
+            return subtype.lower()
+        name = self.party_types.get(type_id)
+        return name.lower() if name else None
+
+    def _sanctions_entry(self, elem):
+        party = self.parties.get(elem.get("ProfileID"))
+        if party is None:
+            return
+        for event in _children(elem, "EntryEvent"):
+            when = _date(_child(event, "Date"))
+            if when and (party.listed_on is None or when < party.listed_on):
+                party.listed_on = when
+        for measure in _children(elem, "SanctionsMeasure"):
+            if measure.get("SanctionsTypeID") in self.program_type_ids:
+                comment = _child(measure, "Comment")
+                if comment is not None and (comment.text or "").strip():
+                    party.programs.add(comment.text.strip())
+
+
+def parse_sdn_advanced(stream) -> ParsedList:
+    """Parse an SDN advanced XML stream. Raises ValueError on anything but a complete list."""
+    try:
+        return _Reader().read(stream)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"malformed or truncated XML ({exc})") from None
+
+
+SDN_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.ZIP"
+RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
+
+
+class OfacSdnSpider(SanctionsSpider):
+    name = "ofac_sdn"
+    meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
+                      url=SDN_URL, schedule="15 */6 * * *", expected_min=1, expected_max=20_000)
+    custom_settings = {**SanctionsSpider.custom_settings, "DOWNLOAD_MAXSIZE": 1024**3,
+                       "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
+
+    async def start(self):
+        yield scrapy.Request(self.source_url, callback=self.parse, errback=self.download_failed,
+                             dont_filter=True)
+
+    def parse(self, response):
+        try:
+            parsed = parse_sdn_advanced(open_xml(response.body))
+        except ValueError as exc:
+            raise self.fail(response.url, str(exc)) from None
+        count = 0
+        for party in parsed.parties:
+            for code, text in party.addresses:
+                count += 1
+                yield {"listing": self.parse_row(party, code, text).model_dump(mode="json")}
+        for fixed_ref, reason, raw in parsed.rejected:
+            count += 1
+            yield {"rejected": Rejected(source=self.name, source_record_id=fixed_ref,
+                                        reason=reason, raw=raw).model_dump(mode="json")}
+        yield self.snapshot(response.url, response.body, parsed.date_of_issue, count)
+
+    def parse_row(self, party: Party, code: str, text: str) -> RawListing:
+        return RawListing(
+            source=self.name, source_record_id=party.fixed_ref, raw_address=text, raw_label=code,
+            holder=Holder(name=party.name, type=party.party_type), programs=sorted(party.programs),
+            listed_on=party.listed_on, source_url=RECORD_URL.format(party.fixed_ref),
+        )

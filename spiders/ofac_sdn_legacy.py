@@ -1,0 +1,122 @@
+"""US OFAC SDN list, legacy CSV: `sdn.csv` joined with `sdn_comments.csv` on ent_num.
+
+`sdn.csv` cuts Remarks at 1000 characters and `sdn_comments.csv` holds the rest; without it, the
+address at the cut is marked truncated so it can never be published as valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import scrapy
+
+from schemas.source import Holder, RawListing, Rejected, SourceMeta
+
+from .base import SanctionsSpider, audit_leftovers
+
+SDN_COLUMNS = ["ent_num", "name", "type", "programs", "title", "call_sign", "vessel_type",
+               "tonnage", "grt", "vessel_flag", "vessel_owner", "remarks"]
+REMARKS_CUT = 1000
+NULL = "-0-"
+_ADDRESS = re.compile(r"^(?:alt\.\s+)?Digital Currency Address - ([A-Za-z0-9]+)\s+(.+?)\.?$")
+_MENTION = re.compile(r"Digital Currency Address", re.I)
+RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
+
+
+def _cell(value: str | None) -> str:
+    value = (value or "").strip()
+    return "" if value == NULL else value
+
+
+def read_rows(body: bytes, columns: int) -> list[list[str]]:
+    """Rows of a legacy OFAC CSV (no header, cp1252, a trailing ^Z on old files)."""
+    text = body.decode("cp1252", errors="replace").rstrip("\x1a\r\n ")
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    for row in rows:
+        if len(row) != columns:
+            raise ValueError(f"row {row[0]!r} has {len(row)} columns, expected {columns}")
+    return rows
+
+
+def split_remarks(remarks: str) -> list[str]:
+    return [part.strip() for part in remarks.split(";") if part.strip()]
+
+
+class OfacSdnLegacySpider(SanctionsSpider):
+    name = "ofac_sdn_legacy"
+    meta = SourceMeta(authority="US Treasury OFAC", title="SDN list (legacy CSV files)",
+                      url="https://www.treasury.gov/ofac/downloads/", schedule="45 */6 * * *",
+                      expected_min=1, expected_max=20_000)
+
+    @property
+    def base_url(self) -> str:
+        url = self.source_url
+        return url if url.endswith("/") else url + "/"
+
+    async def start(self):
+        yield scrapy.Request(self.base_url + "sdn.csv", callback=self.parse,
+                             errback=self.download_failed, dont_filter=True)
+
+    def parse(self, response):
+        comments_url = self.base_url + "sdn_comments.csv"
+        yield scrapy.Request(comments_url, callback=self.parse_with_comments, dont_filter=True,
+                             errback=self.parse_without_comments, cb_kwargs={"sdn": response})
+
+    def parse_without_comments(self, failure):
+        sdn = failure.request.cb_kwargs["sdn"]
+        self.logger.warning("sdn_comments.csv unavailable (%s): remarks cut at %d characters "
+                            "are marked truncated", failure.value, REMARKS_CUT)
+        yield from self.parse_files(sdn, None)
+
+    def parse_with_comments(self, response, sdn):
+        yield from self.parse_files(sdn, response)
+
+    def parse_files(self, sdn, comments):
+        try:
+            rows = read_rows(sdn.body, len(SDN_COLUMNS))
+            extra = {}
+            if comments is not None:
+                for ent_num, *rest in read_rows(comments.body, 2):
+                    extra[ent_num.strip()] = extra.get(ent_num.strip(), "") + rest[0]
+        except (ValueError, UnicodeError) as exc:
+            raise self.fail(sdn.url, str(exc)) from None
+        if not rows:
+            raise self.fail(sdn.url, "no rows")
+        count = 0
+        for values in rows:
+            row = dict(zip(SDN_COLUMNS, values))
+            for item in self.parse_row(row, extra, complete=comments is not None):
+                count += 1
+                yield item
+        bodies = [sdn.body] + ([comments.body] if comments is not None else [])
+        yield self.snapshot(sdn.url, bodies, None, count)
+
+    def parse_row(self, row: dict, extra: dict, complete: bool):
+        ent_num = row.pop("ent_num").strip()
+        remarks = row.pop("remarks")
+        cut = not complete and len(remarks) >= REMARKS_CUT
+        remarks = _cell(remarks) + extra.get(ent_num, "")
+        if not _MENTION.search(remarks):
+            return
+        holder = Holder(name=_cell(row.pop("name")), type=_cell(row.pop("type")).lower() or "entity")
+        programs = sorted(p.strip(" []") for p in _cell(row.pop("programs")).split("] [") if p.strip(" []"))
+        parts = split_remarks(remarks)
+        for index, part in enumerate(parts):
+            match = _ADDRESS.match(part)
+            if match is None:
+                if _MENTION.search(part):
+                    yield {"rejected": Rejected(source=self.name, source_record_id=ent_num,
+                                                reason="unreadable digital currency remark",
+                                                raw=part).model_dump(mode="json")}
+                continue
+            code, address = match.groups()
+            yield {"listing": RawListing(
+                source=self.name, source_record_id=ent_num, raw_address=address, raw_label=code,
+                holder=holder, programs=programs, source_url=RECORD_URL.format(ent_num),
+                truncated=cut and index == len(parts) - 1,
+            ).model_dump(mode="json")}
+        audit_leftovers(self, row, f"sdn.csv ent_num {ent_num}",
+                        ignore=["title", "call_sign", "vessel_type", "tonnage", "grt",
+                                "vessel_flag", "vessel_owner"])

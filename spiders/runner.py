@@ -1,0 +1,59 @@
+"""Run source spiders through Scrapy in this process and report per-source outcomes.
+
+The update command starts this module in a child process (`python -m spiders.runner`): Twisted's
+reactor cannot be restarted in one process, and a crash here must not take the store with it.
+
+    python -m spiders.runner OUT_DIR NAME[=LOCATION] ...
+
+writes OUT_DIR/<name>.jsonl (items) and OUT_DIR/report.json ({name: {"ok": bool, "error": str}}).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from . import SPIDERS
+from . import settings as spider_settings
+from .base import SourceError
+
+
+def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
+    settings = Settings()
+    settings.setmodule(spider_settings)
+    settings.set("SANCTIONS_FEED_OUT", str(out_dir))
+    process = CrawlerProcess(settings)
+    report = {name: {"ok": True, "error": None} for name in requested}
+
+    def on_error(failure, response, spider):
+        error = failure.value
+        message = str(error) if isinstance(error, SourceError) else f"{spider.name}: {type(error).__name__}: {error}"
+        if report[spider.name]["ok"]:
+            report[spider.name] = {"ok": False, "error": message}
+
+    for name, location in requested.items():
+        crawler = process.create_crawler(SPIDERS[name])
+        crawler.signals.connect(on_error, signal=signals.spider_error)
+        process.crawl(crawler, location=location)
+    process.start()
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def main(argv: list[str]) -> int:
+    out_dir = Path(argv[0])
+    requested = {}
+    for arg in argv[1:]:
+        name, _, location = arg.partition("=")
+        requested[name] = location or None
+    run(out_dir, requested)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,19 @@
+"""Scrapy settings for the source spiders (production behaviour; tests replay local copies)."""
+
+import os
+
+BOT_NAME = "sanctions-feed"
+USER_AGENT = "sanctions-feed/0.1 (+https://github.com/sanctions-feed)"
+ROBOTSTXT_OBEY = False  # official open-data endpoints; robots.txt there is about web pages
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.getenv("SANCTIONS_FEED_SCRAPY_LOG", "WARNING")
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = float(os.getenv("AUTOTHROTTLE_MAX_DELAY", 30.0))
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_TIMEOUT = 300
+HTTPCACHE_ENABLED = False
+ITEM_PIPELINES = {"spiders.pipelines.JsonLinesPipeline": 100}
