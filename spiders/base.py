@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
@@ -38,7 +39,9 @@ class SanctionsSpider(scrapy.Spider):
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
-        self.fetched_at = datetime.now(timezone.utc).replace(microsecond=0)
+        # The run's one clock read, passed down by the update command.
+        clock = os.environ.get("SANCTIONS_FEED_NOW")
+        self.fetched_at = (datetime.fromisoformat(clock) if clock else datetime.now(timezone.utc)).replace(microsecond=0)
 
     @property
     def source_url(self) -> str:

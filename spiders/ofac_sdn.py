@@ -229,6 +229,7 @@ RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 class OfacSdnSpider(SanctionsSpider):
     name = "ofac_sdn"
+    sample = "ofac_sdn.xml"
     meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
                       url=SDN_URL, schedule="15 */6 * * *", expected_min=1, expected_max=20_000)
     custom_settings = {**SanctionsSpider.custom_settings, "DOWNLOAD_MAXSIZE": 1024**3,

@@ -1,0 +1,71 @@
+"""The address records of a release, built from the store as of one day."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, select
+
+from schemas.feed import FeedAddress, FeedListing
+from schemas.tables import AddressRow, ListingRow, RejectedRow, SourceRow
+
+
+def listing_status(row: ListingRow, today: date) -> str:
+    if row.status == "active" and row.valid_until is not None and row.valid_until < today:
+        return "expired"
+    return row.status
+
+
+def address_status(listings: list[FeedListing]) -> str:
+    statuses = {listing.status for listing in listings}
+    return "active" if "active" in statuses else "expired" if "expired" in statuses else "delisted"
+
+
+def build_addresses(engine, today: date) -> list[FeedAddress]:
+    with Session(engine) as session:
+        rows = defaultdict(list)
+        for listing in session.exec(select(ListingRow)):
+            rows[listing.address_id].append(listing)
+        addresses = {a.id: a for a in session.exec(select(AddressRow))}
+    out = []
+    for address_id in sorted(rows):
+        address = addresses[address_id]
+        listings = sorted((_listing(row, today) for row in rows[address_id]),
+                          key=lambda item: (item.source, item.source_record_id, item.raw_address))
+        issues = sorted({i for row in rows[address_id] for i in json.loads(row.issues)} | set(json.loads(address.issues)))
+        out.append(FeedAddress(
+            id=address.id, chain=address.chain, address=address.address, display=address.display,
+            kind=address.kind, platform=address.platform,
+            validity=_worst_validity(address.validity, issues), issues=issues,
+            assets=sorted({asset for item in listings for asset in item.assets}),
+            status=address_status(listings), first_seen=address.first_seen, listings=listings,
+        ))
+    return out
+
+
+def _worst_validity(validity: str, issues: list[str]) -> str:
+    return "invalid" if "truncated" in issues else validity
+
+
+def _listing(row: ListingRow, today: date) -> FeedListing:
+    holder = json.loads(row.holder)
+    return FeedListing(
+        source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
+        holder_type=holder.get("type"), holder_status=holder.get("status"),
+        other_holders=[h["name"] for h in json.loads(row.other_holders) if h.get("name")],
+        programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
+        valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
+        delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
+    )
+
+
+def load_rejected(engine) -> list[RejectedRow]:
+    with Session(engine) as session:
+        return sorted(session.exec(select(RejectedRow)), key=lambda r: (r.source, r.source_record_id or "", r.id))
+
+
+def load_sources(engine) -> list[SourceRow]:
+    with Session(engine) as session:
+        return sorted(session.exec(select(SourceRow)), key=lambda r: r.name)

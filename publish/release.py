@@ -1,0 +1,102 @@
+"""Write a release completely or not at all: temp dir, hashes, manifest, one rename, then
+`latest` and `index.json` are replaced last. The previous release is never touched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from schemas.feed import (AddressesFile, ChangesFile, FeedAddress, FileEntry, IndexFile,
+                          IndexVersion, Manifest, SourceStatus)
+
+from .diff import diff, is_empty
+from .writers import FILE_WRITERS, ChainLists, write_json
+
+INDEX = "index.json"
+
+
+class FeedError(Exception):
+    """The feed directory is not in a state we can read (e.g. a release named but missing)."""
+
+
+def read_index(feeds: Path) -> IndexFile | None:
+    path = feeds / INDEX
+    if not path.exists():
+        return None
+    return IndexFile.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
+    path = feeds / "v" / version / "addresses.json"
+    if not path.is_file():
+        raise FeedError(f"release {version!r} not found in {feeds}")
+    return AddressesFile.model_validate_json(path.read_text(encoding="utf-8")).addresses
+
+
+def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:
+    base = now.strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = base, 1
+    while (feeds / "v" / candidate).exists() or (latest is not None and candidate <= latest):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _atomic_write(path: Path, payload) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_json(tmp, payload)
+    os.replace(tmp, path)
+
+
+def _file_entry(path: Path, rows: int) -> FileEntry:
+    data = path.read_bytes()
+    return FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
+
+
+def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
+            now: datetime) -> tuple[str | None, ChangesFile | None]:
+    """Publish a new release if the records changed; always refresh index.json's sources."""
+    feeds.mkdir(parents=True, exist_ok=True)
+    index = read_index(feeds)
+    previous = index.latest if index else None
+    old = read_addresses(feeds, previous) if previous else []
+    version = _version_id(now, feeds, previous)
+    changes = diff(previous, old, version, addresses)
+    versions = list(index.versions) if index else []
+    if previous is not None and is_empty(changes):
+        _atomic_write(feeds / INDEX, IndexFile(latest=previous, updated_at=now, versions=versions,
+                                               sources=sources).model_dump(mode="json"))
+        return None, None
+    tmp = feeds / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        files = {}
+        for writer in FILE_WRITERS:
+            rows = writer.write(tmp, version=version, addresses=addresses, changes=changes, rejected=rejected)
+            files[writer.FILE_NAME] = _file_entry(tmp / writer.FILE_NAME, rows)
+        for name, rows in ChainLists().write_all(tmp, addresses).items():
+            files[name] = _file_entry(tmp / name, rows)
+        manifest = Manifest(version=version, previous=previous, created_at=now, sources=sources, files=files)
+        write_json(tmp / "manifest.json", manifest.model_dump(mode="json"))
+        (feeds / "v").mkdir(exist_ok=True)
+        os.rename(tmp, feeds / "v" / version)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link = feeds / f".latest-{os.getpid()}"
+    if link.is_symlink():
+        link.unlink()
+    os.symlink(Path("v") / version, link)
+    os.replace(link, feeds / "latest")
+    versions.append(IndexVersion(
+        id=version, created_at=now, previous=previous, addresses=len(addresses),
+        active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
+        removed=len(changes.removed), changed=len(changes.changed)))
+    _atomic_write(feeds / INDEX, IndexFile(latest=version, updated_at=now, versions=versions,
+                                           sources=sources).model_dump(mode="json"))
+    return version, changes

@@ -1,0 +1,138 @@
+"""One writer per published format. Each writes one file into a release directory and reports
+its row count; the release code hashes and records it in the manifest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from schemas.feed import AddressesFile, ChangesFile, FeedAddress
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ";".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_json(path: Path, payload) -> None:
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+                    encoding="utf-8")
+
+
+def write_csv(path: Path, header: list[str], rows) -> int:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+        count += 1
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return count
+
+
+class AddressesJson:
+    FILE_NAME = "addresses.json"
+    MIME_TYPE = "application/json"
+
+    def write(self, directory: Path, version: str, addresses: list[FeedAddress], **_) -> int:
+        write_json(directory / self.FILE_NAME,
+                   AddressesFile(version=version, addresses=addresses).model_dump(mode="json"))
+        return len(addresses)
+
+
+ADDRESS_CSV_HEADER = [
+    "id", "chain", "address", "display", "kind", "platform", "validity", "issues", "assets",
+    "address_status", "first_seen", "source", "source_record_id", "holder", "holder_type",
+    "holder_status", "programs", "listing_assets", "listed_on", "valid_until", "listing_status",
+    "delisted_on", "source_url", "raw_address",
+]
+
+
+def address_csv_rows(addresses: list[FeedAddress]):
+    for a in addresses:
+        for l in a.listings:
+            yield [a.id, a.chain, a.address, a.display, a.kind, a.platform, a.validity, a.issues,
+                   a.assets, a.status, a.first_seen, l.source, l.source_record_id, l.holder,
+                   l.holder_type, l.holder_status, l.programs, l.assets, l.listed_on,
+                   l.valid_until, l.status, l.delisted_on, l.source_url, l.raw_address]
+
+
+class AddressesCsv:
+    FILE_NAME = "addresses.csv"
+    MIME_TYPE = "text/csv"
+
+    def write(self, directory: Path, addresses: list[FeedAddress], **_) -> int:
+        return write_csv(directory / self.FILE_NAME, ADDRESS_CSV_HEADER, address_csv_rows(addresses))
+
+
+class ChangesJson:
+    FILE_NAME = "changes.json"
+    MIME_TYPE = "application/json"
+
+    def write(self, directory: Path, changes: ChangesFile, **_) -> int:
+        write_json(directory / self.FILE_NAME, changes.model_dump(mode="json", by_alias=True))
+        return len(changes.added) + len(changes.removed) + len(changes.changed)
+
+
+CHANGES_CSV_HEADER = ["change", "id", "chain", "address", "status", "fields", "sources",
+                      "holders", "programs", "source_urls"]
+
+
+def changes_csv_rows(changes: ChangesFile):
+    entries = [("added", a, []) for a in changes.added] + [("removed", a, []) for a in changes.removed]
+    entries += [("changed", c.after, c.fields) for c in changes.changed]
+    for change, a, fields in sorted(entries, key=lambda e: (e[1].id, e[0])):
+        yield [change, a.id, a.chain, a.address, a.status, fields,
+               sorted({l.source for l in a.listings}), sorted({l.holder for l in a.listings if l.holder}),
+               sorted({p for l in a.listings for p in l.programs}),
+               sorted({l.source_url for l in a.listings if l.source_url})]
+
+
+class ChangesCsv:
+    FILE_NAME = "changes.csv"
+    MIME_TYPE = "text/csv"
+
+    def write(self, directory: Path, changes: ChangesFile, **_) -> int:
+        return write_csv(directory / self.FILE_NAME, CHANGES_CSV_HEADER, changes_csv_rows(changes))
+
+
+class RejectedCsv:
+    FILE_NAME = "rejected.csv"
+    MIME_TYPE = "text/csv"
+
+    def write(self, directory: Path, rejected, **_) -> int:
+        rows = ([r.source, r.source_record_id, r.reason, r.raw] for r in rejected)
+        return write_csv(directory / self.FILE_NAME, ["source", "source_record_id", "reason", "raw"], rows)
+
+
+class ChainLists:
+    """chains/<chain>.txt: active addresses of one chain that are not invalid, sorted."""
+
+    FILE_NAME = "chains"
+    MIME_TYPE = "text/plain"
+
+    def write_all(self, directory: Path, addresses: list[FeedAddress]) -> dict[str, int]:
+        per_chain: dict[str, set[str]] = {}
+        for a in addresses:
+            if a.kind == "address" and a.chain != "unknown" and a.status == "active" and a.validity != "invalid":
+                per_chain.setdefault(a.chain, set()).add(a.address)
+        (directory / "chains").mkdir()
+        counts = {}
+        for chain, values in sorted(per_chain.items()):
+            name = f"chains/{chain}.txt"
+            (directory / name).write_text("".join(v + "\n" for v in sorted(values)), encoding="utf-8")
+            counts[name] = len(values)
+        return counts
+
+
+FILE_WRITERS = (AddressesJson(), AddressesCsv(), ChangesJson(), ChangesCsv(), RejectedCsv())

@@ -1,0 +1,2 @@
+"""sanctions-feed: command line, configuration and scheduling over spiders/, normalize/,
+schemas/ and publish/."""

@@ -1,0 +1,190 @@
+"""The `sanctions-feed` command line. Expected failures become one-line errors here, once."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from publish.diff import diff as diff_releases
+from publish.release import FeedError, read_addresses
+from publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_cell
+
+from .store import default_db_url
+from .update import UpdateError, run_update, sample_locations
+
+EXPECTED_ERRORS = (UpdateError, FeedError, OSError, ValueError)
+
+
+def feed_options(command):
+    """--feeds and --db, shared by every command so that commands compose on one feed."""
+    @click.option("--feeds", "feeds", type=click.Path(file_okay=False, path_type=Path),
+                  envvar="SANCTIONS_FEED_DIR", default="feeds", show_default=True,
+                  help="Feed directory (env SANCTIONS_FEED_DIR).")
+    @click.option("--db", "db", envvar="SANCTIONS_FEED_DB", default=None,
+                  help="Store URL, e.g. postgresql://... (env SANCTIONS_FEED_DB; default: SQLite beside the feed dir).")
+    @functools.wraps(command)
+    def wrapper(*args, feeds: Path, db: str | None, **kwargs):
+        return command(*args, feeds=feeds, db=db or default_db_url(feeds), **kwargs)
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="sanctions-feed")
+def cli():
+    """Crypto addresses named by official sanctions lists, as versioned JSON and CSV feeds.
+
+    \b
+    Example:
+        sanctions-feed update --samples
+    """
+
+
+def _parse_sources(values) -> dict[str, str]:
+    from spiders import SPIDERS
+
+    out = {}
+    for value in values:
+        name, sep, location = value.partition("=")
+        if not sep or not location:
+            raise click.BadParameter(f"{value!r}: expected NAME=LOCATION", param_hint="--source")
+        if name not in SPIDERS:
+            raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint="--source")
+        out[name] = location
+    return out
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, metavar="NAME=LOCATION",
+              help="Read a source from a local copy (a path or URL) instead of the live list.")
+@click.option("--only", multiple=True, metavar="NAME", help="Run only these sources (repeatable).")
+@click.option("--samples", is_flag=True, help="Use the bundled sample of every source.")
+@click.option("--force", is_flag=True, help="Accept a run that removes a large share of a source.")
+@click.option("--now", "now", default=None, metavar="ISO-TIME",
+              help="The run's clock (UTC), for replaying history; default: now.")
+@feed_options
+def update(sources, only, samples, force, now, feeds, db):
+    """Crawl, normalize, store and publish; print a one-line summary.
+
+    A source that is not run or fails keeps its last good data. Exits 1 when every requested
+    source failed (nothing is published).
+
+    \b
+    Example:
+        sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
+    """
+    locations = {**(sample_locations() if samples else {}), **_parse_sources(sources)}
+    only = list(only)
+    from spiders import SPIDERS
+
+    for name in only:
+        if name not in SPIDERS:
+            raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint="--only")
+    clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0))
+    for name, error in sorted(result.failures.items()):
+        click.echo(f"warning: {error}", err=True)
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]), default="text", show_default=True)
+@feed_options
+def diff(old, new, fmt, feeds, db):
+    """Changes between two releases (by id; `latest` names the newest).
+
+    \b
+    Example:
+        sanctions-feed diff 20261101T000000Z latest --format csv
+    """
+    from publish.release import read_index
+
+    index = read_index(feeds)
+    resolve = lambda v: (index.latest if index else None) if v == "latest" else v  # noqa: E731
+    old, new = resolve(old), resolve(new)
+    changes = diff_releases(old, read_addresses(feeds, old), new, read_addresses(feeds, new))
+    if fmt == "json":
+        click.echo(json.dumps(changes.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CHANGES_CSV_HEADER)
+        for row in changes_csv_rows(changes):
+            writer.writerow([csv_cell(v) for v in row])
+    else:
+        click.echo(f"{old} -> {new}: +{len(changes.added)} added, -{len(changes.removed)} removed, "
+                   f"~{len(changes.changed)} changed")
+        for sign, items in (("+", changes.added), ("-", changes.removed)):
+            for a in items:
+                holders = "; ".join(sorted({l.holder for l in a.listings if l.holder}))
+                click.echo(f"{sign} {a.id} [{a.status}] {holders}")
+        for c in changes.changed:
+            click.echo(f"~ {c.id} ({', '.join(c.fields)})")
+
+
+@cli.command()
+@click.argument("addresses", nargs=-1)
+@click.option("--asset", default=None, metavar="CODE", help="The source's asset/currency label for ADDRESS arguments.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8-sig"), default=None,
+              help="CSV with a header and columns address, asset (asset may be empty).")
+def normalize(addresses, asset, file):
+    """Normalize addresses: one JSON object per line per address found, in input order.
+
+    \b
+    Example:
+        sanctions-feed normalize TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq --asset XBT
+    """
+    from normalize import normalize as normalize_cell
+
+    rows = [(a, asset) for a in addresses]
+    if file is not None:
+        reader = csv.DictReader(file)
+        if reader.fieldnames is None or "address" not in reader.fieldnames:
+            raise click.ClickException(f"{file.name}: the CSV needs a header with an 'address' column")
+        rows += [(r["address"], r.get("asset") or None) for r in reader]
+    for raw, label in rows:
+        for r in normalize_cell(raw, label):
+            click.echo(json.dumps({"input": raw, "asset": r.asset, "kind": r.kind, "chain": r.chain,
+                                   "address": r.address, "display": r.display, "validity": r.validity,
+                                   "issues": list(r.issues), "platform": r.platform, "id": r.id},
+                                  ensure_ascii=False))
+
+
+@cli.command()
+@feed_options
+def sources(feeds, db):
+    """List the sources: authority, URL, schedule, expected size, and their last run.
+
+    \b
+    Example:
+        sanctions-feed sources
+    """
+    from publish.release import read_index
+    from spiders import SPIDERS
+
+    index = read_index(feeds)
+    state = {s.name: s for s in index.sources} if index else {}
+    for name, spider in SPIDERS.items():
+        meta, last = spider.meta, state.get(name)
+        seen = f"{last.status}, checked {last.last_checked}, as of {last.as_of}" if last else "never run"
+        click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
+
+
+def main():
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except EXPECTED_ERRORS as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,120 @@
+"""What we publish: the address records of a release, its changes, manifest and index."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .address import Chain, Kind, Validity
+
+SCHEMA_VERSION = "1.0"
+Status = Literal["active", "delisted", "expired"]
+
+
+class FeedListing(BaseModel):
+    """One source record naming the address."""
+
+    source: str
+    source_record_id: str
+    holder: str | None = None
+    holder_type: str | None = None
+    holder_status: str | None = None
+    other_holders: list[str] = Field(default_factory=list)
+    programs: list[str] = Field(default_factory=list)
+    assets: list[str] = Field(default_factory=list)
+    listed_on: date | None = None
+    valid_until: date | None = None
+    status: Status
+    first_seen: date
+    delisted_on: date | None = None
+    source_url: str | None = None
+    raw_address: str
+
+
+class FeedAddress(BaseModel):
+    """One address (or exchange account) with every listing that names it."""
+
+    id: str
+    chain: Chain
+    address: str
+    display: str
+    kind: Kind
+    platform: str | None = None
+    validity: Validity
+    issues: list[str]
+    assets: list[str]
+    status: Status
+    first_seen: date
+    listings: list[FeedListing]
+
+
+class AddressesFile(BaseModel):
+    version: str
+    addresses: list[FeedAddress]
+
+
+class FieldChange(BaseModel):
+    id: str
+    fields: list[str]
+    before: FeedAddress
+    after: FeedAddress
+
+
+class ChangesFile(BaseModel):
+    from_: str | None = Field(alias="from")
+    to: str
+    added: list[FeedAddress] = Field(default_factory=list)
+    removed: list[FeedAddress] = Field(default_factory=list)
+    changed: list[FieldChange] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+
+class SourceStatus(BaseModel):
+    name: str
+    url: str | None = None
+    fetched_at: datetime | None = None
+    as_of: date | None = None
+    sha256: str | None = None
+    records: int | None = None
+    status: str
+    """ok, failed, refused (a guard tripped), or not_run (kept from an earlier run)."""
+    last_checked: datetime | None = None
+    last_success: datetime | None = None
+    error: str | None = None
+
+
+class FileEntry(BaseModel):
+    sha256: str
+    bytes: int
+    rows: int
+
+
+class Manifest(BaseModel):
+    version: str
+    previous: str | None
+    created_at: datetime
+    schema_version: str = SCHEMA_VERSION
+    sources: list[SourceStatus]
+    files: dict[str, FileEntry]
+
+
+class IndexVersion(BaseModel):
+    id: str
+    created_at: datetime
+    previous: str | None = None
+    addresses: int
+    active: int
+    added: int
+    removed: int
+    changed: int
+
+
+class IndexFile(BaseModel):
+    latest: str | None
+    updated_at: datetime
+    schema_version: str = SCHEMA_VERSION
+    versions: list[IndexVersion]
+    sources: list[SourceStatus]

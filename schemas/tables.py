@@ -1,0 +1,75 @@
+"""The store: SQLModel tables (SQLite by default, PostgreSQL through the same code).
+
+Lists and holders are stored as JSON text so the same tables work on every SQL backend.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class AddressRow(SQLModel, table=True):
+    __tablename__ = "addresses"
+
+    id: str = Field(primary_key=True)
+    kind: str
+    chain: str = Field(index=True)
+    address: str = Field(index=True)
+    display: str
+    platform: str | None = None
+    validity: str
+    issues: str = "[]"
+    first_seen: date
+
+
+class ListingRow(SQLModel, table=True):
+    __tablename__ = "listings"
+
+    id: str = Field(primary_key=True)
+    """source | source record id | address id: stable across runs."""
+    source: str = Field(index=True)
+    source_record_id: str
+    address_id: str = Field(index=True, foreign_key="addresses.id")
+    raw_address: str
+    assets: str = "[]"
+    """Asset codes the source gave for this address in this record (JSON list)."""
+    holder: str = "{}"
+    other_holders: str = "[]"
+    programs: str = "[]"
+    listed_on: date | None = None
+    valid_until: date | None = None
+    source_url: str | None = None
+    issues: str = "[]"
+    """Issues found for this listing's raw text (the address row keeps the first verdict)."""
+    status: str = "active"
+    """active or delisted; `expired` is derived from valid_until at publish time."""
+    first_seen: date
+    last_seen: date
+    delisted_on: date | None = None
+
+
+class RejectedRow(SQLModel, table=True):
+    __tablename__ = "rejected"
+
+    id: str = Field(primary_key=True)
+    source: str = Field(index=True)
+    source_record_id: str | None = None
+    reason: str
+    raw: str
+
+
+class SourceRow(SQLModel, table=True):
+    __tablename__ = "sources"
+
+    name: str = Field(primary_key=True)
+    url: str | None = None
+    fetched_at: datetime | None = None
+    as_of: date | None = None
+    sha256: str | None = None
+    records: int | None = None
+    status: str = "not_run"
+    last_checked: datetime | None = None
+    last_success: datetime | None = None
+    error: str | None = None

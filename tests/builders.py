@@ -1,0 +1,138 @@
+"""Build source files in their real formats from small specs (for tests, samples and bench).
+
+`sdn_advanced_xml` follows the structure of OFAC's SDN_ADVANCED.XML (ReferenceValueSets,
+DistinctParty/Profile/Identity/Alias, Feature/FeatureVersion/VersionDetail, SanctionsEntries).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from xml.sax.saxutils import escape
+
+NS_OLD = "http://www.un.org/sanctions/1.0"
+NS_NEW = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"
+CODES = ["XBT", "ETH", "XMR", "LTC", "ZEC", "DASH", "BTG", "ETC", "BSV", "BCH", "XVG", "USDT",
+         "USDC", "TRX", "ARB", "BSC", "XRP", "SOL"]
+_FEATURE_BASE = 344
+_PARTY_TYPES = {"individual": ("4", "1"), "entity": ("3", "2"), "vessel": ("1", "4")}
+
+
+def feature_type_id(code: str) -> int:
+    return _FEATURE_BASE + CODES.index(code) if code in CODES else 900 + sum(map(ord, code))
+
+
+def _date(tag: str, when: date) -> str:
+    return f"<{tag}><Year>{when.year}</Year><Month>{when.month}</Month><Day>{when.day}</Day></{tag}>"
+
+
+def reference_values(codes=CODES) -> str:
+    features = "".join(f'<FeatureType ID="{feature_type_id(c)}" FeatureTypeGroupID="1">'
+                       f"Digital Currency Address - {c}</FeatureType>" for c in codes)
+    return (
+        "<ReferenceValueSets>"
+        '<AliasTypeValues><AliasType ID="1400">A.K.A.</AliasType><AliasType ID="1403">Name</AliasType></AliasTypeValues>'
+        '<FeatureTypeValues><FeatureType ID="8" FeatureTypeGroupID="1">Birthdate</FeatureType>'
+        f"{features}</FeatureTypeValues>"
+        '<NamePartTypeValues><NamePartType ID="1520">Last Name</NamePartType><NamePartType ID="1521">First Name</NamePartType>'
+        '<NamePartType ID="1525">Entity Name</NamePartType></NamePartTypeValues>'
+        '<PartySubTypeValues><PartySubType ID="1" PartyTypeID="4">Vessel</PartySubType>'
+        '<PartySubType ID="3" PartyTypeID="2">Unknown</PartySubType><PartySubType ID="4" PartyTypeID="1">Unknown</PartySubType></PartySubTypeValues>'
+        '<PartyTypeValues><PartyType ID="1">Individual</PartyType><PartyType ID="2">Entity</PartyType>'
+        '<PartyType ID="4">Transport</PartyType></PartyTypeValues>'
+        '<SanctionsTypeValues><SanctionsType ID="1705">Block</SanctionsType><SanctionsType ID="1">Program</SanctionsType></SanctionsTypeValues>'
+        "</ReferenceValueSets>"
+    )
+
+
+def distinct_party(party: dict) -> str:
+    ref = party["fixed_ref"]
+    subtype, _ = _PARTY_TYPES[party.get("type", "entity")]
+    if "," in party["name"] and party.get("type") == "individual":
+        last, first = (p.strip() for p in party["name"].split(",", 1))
+        parts = [(f"{ref}1", "1520", last), (f"{ref}2", "1521", first)]
+    else:
+        parts = [(f"{ref}1", "1525", party["name"])]
+    name_parts = "".join(f'<DocumentedNamePart><NamePartValue NamePartGroupID="{g}" ScriptID="215" '
+                         f'ScriptStatusID="1" Acronym="false">{escape(t)}</NamePartValue></DocumentedNamePart>'
+                         for g, _, t in parts)
+    groups = "".join(f'<MasterNamePartGroup><NamePartGroup ID="{g}" NamePartTypeID="{k}" /></MasterNamePartGroup>'
+                     for g, k, _ in parts)
+    features = "".join(
+        f'<Feature ID="{ref}{i:03d}" FeatureTypeID="{feature_type_id(code)}">'
+        f'<FeatureVersion ID="{ref}{i:03d}" ReliabilityID="1"><Comment />'
+        f'<VersionDetail DetailTypeID="1432">{escape(address)}</VersionDetail></FeatureVersion>'
+        f'<IdentityReference IdentityID="{ref}" IdentityFeatureLinkTypeID="1" /></Feature>'
+        for i, (code, address) in enumerate(party.get("addresses", []))
+    )
+    return (
+        f'<DistinctParty FixedRef="{ref}"><Comment /><Profile ID="{ref}" PartySubTypeID="{subtype}">'
+        f'<Identity ID="{ref}" FixedRef="{ref}" Primary="true" False="false">'
+        f'<Alias FixedRef="{ref}" AliasTypeID="1403" Primary="true" LowQuality="false">'
+        f'<DocumentedName ID="{ref}" FixedRef="{ref}" DocNameStatusID="1">{name_parts}</DocumentedName></Alias>'
+        f"<NamePartGroups>{groups}</NamePartGroups></Identity>{features}</Profile></DistinctParty>"
+    )
+
+
+def sanctions_entry(party: dict) -> str:
+    ref = party["fixed_ref"]
+    programs = "".join(f'<SanctionsMeasure ID="{ref}{i}" SanctionsTypeID="1"><Comment>{escape(p)}</Comment>'
+                       '<DatePeriod CalendarTypeID="1" YearFixed="true" MonthFixed="true" DayFixed="true" />'
+                       "</SanctionsMeasure>" for i, p in enumerate(party.get("programs", [])))
+    return (f'<SanctionsEntry ID="{ref}" ProfileID="{ref}" ListID="1550">'
+            f'<EntryEvent ID="{ref}" EntryEventTypeID="1" LegalBasisID="1"><Comment />'
+            f'{_date("Date", party.get("listed_on", date(2020, 1, 1)))}</EntryEvent>'
+            f'<SanctionsMeasure ID="{ref}0000" SanctionsTypeID="1705"><Comment /></SanctionsMeasure>'
+            f"{programs}</SanctionsEntry>")
+
+
+def sdn_advanced_xml(parties: list[dict], issued: date = date(2026, 11, 20), namespace: str = NS_NEW,
+                     extra_codes=()) -> bytes:
+    codes = CODES + [c for c in extra_codes if c not in CODES]
+    issue_date = _date("DateOfIssue", issued)
+    body = (
+        f'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<Sanctions xmlns="{namespace}" Version="3">'
+        f"{issue_date}{reference_values(codes)}<DistinctParties>"
+        + "".join(distinct_party(p) for p in parties)
+        + "</DistinctParties><ProfileRelationships /><SanctionsEntries>"
+        + "".join(sanctions_entry(p) for p in parties)
+        + "</SanctionsEntries></Sanctions>\n"
+    )
+    return body.encode("utf-8")
+
+
+def zipped(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# Real OFAC designations with their published addresses (public facts).
+SAMPLE_PARTIES = [
+    {"fixed_ref": "29702", "name": "LIFSHITS, Artem Mikhaylovich", "type": "individual",
+     "programs": ["CYBER2", "ELECTION-EO13848"], "listed_on": date(2020, 9, 10),
+     "addresses": [("XBT", "12udabs2TkX7NXCSj6KpqXfakjE52ZPLhz"), ("XBT", "1DT3tenf14cxz9WFNxmYrXFbB6TFiVWA9U"),
+                   ("ETH", "0x901bb9583b24d97e995513c6778dc6888ab6870e"), ("ETH", "0xa7e5d5a720f06526557c513402f2e6b5fa20b008"),
+                   ("LTC", "Leo3j36nn1JcsUQruytQhFUdCdCH5YHMR3"), ("DASH", "Xs3vzQmNvAxRa3Xo8XzQqUb3BMgb9EogF4")]},
+    {"fixed_ref": "33151", "name": "SUEX OTC, S.R.O.", "type": "entity", "programs": ["CYBER2"],
+     "listed_on": date(2021, 9, 21),
+     "addresses": [("XBT", "12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx"), ("XBT", "1L4ncif9hh9TnUveqWq77HfWWt6CJWtrnb"),
+                   ("ETH", "0x2f389ce8bd8ff92de3402ffce4691d17fc4f6535"), ("USDT", "0x2f389ce8bd8ff92de3402ffce4691d17fc4f6535"),
+                   ("USDT", "1KUUJPkyDhamZXgpsyXqNGc3x1QPXtdhgz"), ("USDT", "0x19aa5fe80d33a56d56c78e82ea5e50e5d80b4dff")]},
+    {"fixed_ref": "48603", "name": "KHOROSHEV, Dmitry Yuryevich", "type": "individual", "programs": ["CYBER2"],
+     "listed_on": date(2024, 5, 7), "addresses": [("XBT", "bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")]},
+    {"fixed_ref": "45431", "name": "IRAN-BASED CRYPTO OPERATOR (sample: TRON address filed under XBT)", "type": "entity",
+     "programs": ["SDGT"], "listed_on": date(2023, 10, 3),
+     "addresses": [("XBT", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")]},
+    {"fixed_ref": "38405", "name": "SAMPLE HOLDER OF A NON-ADDRESS XMR VALUE", "type": "individual",
+     "programs": ["CYBER2"], "listed_on": date(2022, 9, 1),
+     "addresses": [("XMR", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320"),
+                   ("XMR", "49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsL")]},
+    {"fixed_ref": "50512", "name": "SAMPLE TETHER HOLDER (listed with USDT on several chains)", "type": "entity",
+     "programs": ["SDGT", "IRGC"], "listed_on": date(2024, 2, 14),
+     "addresses": [("USDT", "0x175d44451403Edf28469dF03A9280c1197ADb92c"), ("ARB", "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"),
+                   ("BSC", "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"), ("ETH", "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"),
+                   ("TRX", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre")]},
+]
