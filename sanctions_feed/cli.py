@@ -34,7 +34,17 @@ def feed_options(command):
     return wrapper
 
 
-@click.group()
+class FeedGroup(click.Group):
+    """Expected failures (bad input, failed sources, missing releases) become one-line errors."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FeedGroup)
 @click.version_option(package_name="sanctions-feed")
 def cli():
     """Crypto addresses named by official sanctions lists, as versioned JSON and CSV feeds.
@@ -177,14 +187,4 @@ def sources(feeds, db):
 
 
 def main():
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except EXPECTED_ERRORS as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    cli(prog_name="sanctions-feed")

@@ -1,0 +1,176 @@
+"""OFAC to a published feed, end to end, through the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+from spiders.ofac_sdn import parse_sdn_advanced
+
+from .builders import NS_NEW, NS_OLD, SAMPLE_PARTIES, sdn_advanced_xml, zipped
+from .conftest import real_fixture
+
+
+def run(feeds: Path, *args, now="2026-11-24T12:00:00Z"):
+    result = CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, *args])
+    return result
+
+
+def latest(feeds: Path) -> dict:
+    return json.loads((feeds / "latest" / "addresses.json").read_text())
+
+
+def expected_addresses(parties) -> set[str]:
+    return {a.lower() if a.startswith("0x") else a for p in parties for _, a in p["addresses"]}
+
+
+@pytest.mark.parametrize("namespace", [NS_OLD, NS_NEW])
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_feed_equals_the_file(tmp_path, namespace, as_zip):
+    xml = sdn_advanced_xml(SAMPLE_PARTIES, namespace=namespace)
+    source = tmp_path / ("SDN_ADVANCED.ZIP" if as_zip else "SDN_ADVANCED.XML")
+    source.write_bytes(zipped("SDN_ADVANCED.XML", xml) if as_zip else xml)
+    feeds = tmp_path / "feeds"
+    result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("published ")
+    records = latest(feeds)["addresses"]
+    active = {r["address"] if not r["address"].startswith("bitcoincash") else r["address"]
+              for r in records if r["status"] == "active"}
+    assert active == expected_addresses(SAMPLE_PARTIES)
+    by_party = {p["fixed_ref"]: p for p in SAMPLE_PARTIES}
+    for record in records:
+        for listing in record["listings"]:
+            party = by_party[listing["source_record_id"]]
+            assert listing["holder"] == party["name"]
+            assert listing["programs"] == sorted(party["programs"])
+            assert listing["listed_on"] == party["listed_on"].isoformat()
+    tron = next(r for r in records if r["address"] == "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")
+    assert tron["chain"] == "tron" and "chain_differs_from_label" in tron["issues"]
+    manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
+    assert manifest["sources"][0]["as_of"] == "2026-11-20"
+    assert manifest["files"]["addresses.json"]["rows"] == len(records)
+
+
+def test_same_file_twice_gives_no_new_version_and_removal_is_delisted(tmp_path):
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    first = json.loads((feeds / "index.json").read_text())["latest"]
+    # A new DateOfIssue alone changes the raw file, not the published records.
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES, issued=date(2026, 11, 21)))
+    again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-24T13:00:00Z")
+    assert again.exit_code == 0 and again.output.startswith("no change")
+    index = json.loads((feeds / "index.json").read_text())
+    assert index["latest"] == first and len(index["versions"]) == 1
+    assert index["sources"][0]["as_of"] == "2026-11-21"
+    assert index["sources"][0]["last_checked"] == "2026-11-24T13:00:00Z"
+
+    parties = json.loads(json.dumps(SAMPLE_PARTIES, default=str))
+    for p in parties:
+        p["listed_on"] = date.fromisoformat(p["listed_on"])
+    gone = parties[2]["addresses"].pop()[1]  # KHOROSHEV's only address
+    source.write_bytes(sdn_advanced_xml(parties))
+    third = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
+    assert third.exit_code == 0, third.output
+    changes = json.loads((feeds / "latest" / "changes.json").read_text())
+    assert changes["from"] == first and not changes["added"] and not changes["changed"]
+    assert [(r["address"], r["status"]) for r in changes["removed"]] == [(gone, "delisted")]
+    record = next(r for r in latest(feeds)["addresses"] if r["address"] == gone)
+    assert record["status"] == "delisted" and record["listings"][0]["delisted_on"] == "2026-11-25"
+    assert gone not in (feeds / "latest" / "chains" / "bitcoin.txt").read_text()
+    # The previous release is intact.
+    old = json.loads((feeds / "v" / first / "addresses.json").read_text())
+    assert any(r["address"] == gone and r["status"] == "active" for r in old["addresses"])
+
+
+def test_large_removal_is_refused_unless_forced(tmp_path):
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[:1]))
+    refused = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}")
+    assert refused.exit_code == 1 and "refused" in refused.output
+    forced = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force")
+    assert forced.exit_code == 0 and "removed" in forced.output
+
+
+BAD_INPUTS = {
+    "html": (b"<html><body>503 Service Unavailable</body></html>", "found <html>"),
+    "truncated": (sdn_advanced_xml(SAMPLE_PARTIES)[:3000], "truncated"),
+    "empty": (b"", "empty"),
+    "zip-without-xml": (zipped("readme.txt", b"hello"), "0 .xml files"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_bad_input_is_a_clear_error_and_keeps_the_release(tmp_path, kind):
+    feeds, good = tmp_path / "feeds", tmp_path / "good.xml"
+    good.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={good}").exit_code == 0
+    before = {p: p.read_bytes() for p in sorted(feeds.rglob("*")) if p.is_file()}
+    bad = tmp_path / f"bad-{kind}.xml"
+    bad.write_bytes(BAD_INPUTS[kind][0])
+    result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={bad}", now="2026-11-25T00:00:00Z")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith("Error: ofac_sdn: ") and str(bad) in lines[0] and BAD_INPUTS[kind][1] in lines[0]
+    after = {p: p.read_bytes() for p in sorted(feeds.rglob("*")) if p.is_file()}
+    assert after == before
+
+
+def test_new_currency_code_shows_up(tmp_path):
+    party = {**SAMPLE_PARTIES[2], "addresses": [("FOO", "foo1someaddress"), ("XBT", "bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")]}
+    parsed = parse_sdn_advanced(__import__("io").BytesIO(sdn_advanced_xml([party], extra_codes=["FOO"])))
+    assert "FOO" in parsed.codes
+    assert ("FOO", "foo1someaddress") in parsed.parties[0].addresses
+
+
+def test_real_advanced_xml_structure_parses():
+    path = real_fixture("ofac/advanced/cons_advanced-2020-03-17.xml")
+    with path.open("rb") as handle:
+        parsed = parse_sdn_advanced(handle)
+    assert parsed.date_of_issue == date(2020, 3, 17)
+    assert parsed.parties == [] and parsed.codes == set()  # this 2020 list names no addresses
+
+
+def test_legacy_csv_joined_with_comments(tmp_path):
+    folder = real_fixture("ofac/legacy/2025-05-trimmed")
+    feeds = tmp_path / "feeds"
+    result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={folder}")
+    assert result.exit_code == 0, result.output
+    import csv as _csv
+    import re
+
+    text = (folder / "sdn.csv").read_text(encoding="cp1252")
+    comments = {r[0]: r[1] for r in _csv.reader((folder / "sdn_comments.csv").open(encoding="cp1252")) if r}
+    expected = set()
+    for row in _csv.reader(text.splitlines()):
+        if row:
+            remarks = row[11] + comments.get(row[0], "")
+            expected |= set(re.findall(r"Digital Currency Address - \w+ ([^;\s]+?)\.?(?:;|$)", remarks))
+    published = latest(feeds)["addresses"]
+    raw = {l["raw_address"] for r in published for l in r["listings"]}
+    assert raw == expected and len(expected) == 26  # 32 mentions, some under two codes
+    assert all(r["validity"] == "valid" for r in published)
+
+
+def test_legacy_csv_without_comments_never_publishes_a_fragment(tmp_path):
+    folder = tmp_path / "sdn-only"
+    folder.mkdir()
+    (folder / "sdn.csv").symlink_to(real_fixture("ofac/legacy/sdn-2024-05-03.csv"))
+    feeds = tmp_path / "feeds"
+    result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={folder}")
+    assert result.exit_code == 0, result.output
+    records = latest(feeds)["addresses"]
+    truncated = [r for r in records if "truncated" in r["issues"]]
+    assert truncated, "the cut remarks of this file must show up as truncated"
+    assert all(r["validity"] == "invalid" for r in truncated)
+    chains = "".join(p.read_text() for p in (feeds / "latest" / "chains").glob("*.txt"))
+    assert all(r["address"] not in chains.split() for r in truncated)
