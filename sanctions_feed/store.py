@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, insert, update
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from normalize import normalize
@@ -77,14 +77,23 @@ def apply_run(engine, meta: SourceMeta, name: str, snapshot: SourceSnapshot,
         active = {lid for lid, row in current.items() if row.status == "active"}
         removed = active - set(by_id)
         _guard(meta, name, len(by_id), len(active), len(removed), force)
+        known = set(session.exec(select(AddressRow.id)))
+        new_addresses = {}
         for item in found:
-            _upsert_address(session, item.address, today)
+            if item.address.id not in known and item.address.id not in new_addresses:
+                new_addresses[item.address.id] = _address_values(item.address, today)
+        inserts, updates = [], []
         for listing_id, item in by_id.items():
-            _upsert_listing(session, current.get(listing_id), listing_id, item, sorted(assets[listing_id]), today)
-        for listing_id in removed:
-            row = current[listing_id]
-            row.status, row.delisted_on = "delisted", today
-            session.add(row)
+            values = _listing_values(current.get(listing_id), listing_id, item, sorted(assets[listing_id]), today)
+            (updates if listing_id in current else inserts).append(values)
+        updates += [{"id": lid, "status": "delisted", "delisted_on": today} for lid in removed]
+        # Bulk statements: one source run can carry tens of thousands of rows.
+        if new_addresses:
+            session.execute(insert(AddressRow), list(new_addresses.values()))
+        if inserts:
+            session.execute(insert(ListingRow), inserts)
+        if updates:
+            session.execute(update(ListingRow), updates)
         for old in session.exec(select(RejectedRow).where(RejectedRow.source == name)):
             session.delete(old)
         for item in {_rejected_id(r): r for r in rejected}.items():
@@ -119,39 +128,29 @@ def _guard(meta: SourceMeta, name: str, count: int, active: int, removed: int, f
                          f"({removed / active:.0%}): refused (use --force if the source really changed)")
 
 
-def _upsert_address(session: Session, result: NormalizedAddress, today: date) -> None:
-    if session.get(AddressRow, result.id) is not None:
-        return
-    session.add(AddressRow.model_validate({
-        "id": result.id, "kind": result.kind, "chain": result.chain, "address": result.address,
-        "display": result.display, "platform": result.platform, "validity": result.validity,
-        "issues": json.dumps(list(result.issues)), "first_seen": today,
-    }))
-    session.flush()
+def _address_values(result: NormalizedAddress, today: date) -> dict:
+    return {"id": result.id, "kind": result.kind, "chain": result.chain, "address": result.address,
+            "display": result.display, "platform": result.platform, "validity": result.validity,
+            "issues": json.dumps(list(result.issues)), "first_seen": today}
 
 
-def _upsert_listing(session, row: ListingRow | None, listing_id: str, item: Normalized,
-                    assets: list[str], today: date):
+def _listing_values(row: ListingRow | None, listing_id: str, item: Normalized, assets: list[str],
+                    today: date) -> dict:
     listing = item.listing
-    values = {
-        "source": listing.source, "source_record_id": listing.source_record_id,
-        "address_id": item.address.id, "raw_address": listing.raw_address,
-        "assets": json.dumps(assets),
+    delisted_on = today if listing.cancelled else None
+    if row is not None and row.status == "delisted" and listing.cancelled:
+        delisted_on = row.delisted_on
+    return {
+        "id": listing_id, "source": listing.source, "source_record_id": listing.source_record_id,
+        "address_id": item.address.id, "raw_address": listing.raw_address, "assets": json.dumps(assets),
         "holder": json.dumps(listing.holder.model_dump(), sort_keys=True, ensure_ascii=False),
         "other_holders": json.dumps([h.model_dump() for h in listing.holders], sort_keys=True, ensure_ascii=False),
         "programs": json.dumps(listing.programs, ensure_ascii=False),
         "listed_on": listing.listed_on, "valid_until": listing.valid_until,
         "source_url": listing.source_url, "issues": json.dumps(list(item.address.issues)),
         "status": "delisted" if listing.cancelled else "active", "last_seen": today,
-        "delisted_on": today if listing.cancelled else None,
+        "delisted_on": delisted_on, "first_seen": row.first_seen if row is not None else today,
     }
-    if row is None:
-        row = ListingRow.model_validate({"id": listing_id, "first_seen": today, **values})
-    else:
-        if row.status == "delisted" and listing.cancelled:
-            values["delisted_on"] = row.delisted_on
-        row.sqlmodel_update(values)
-    session.add(row)
 
 
 def _rejected_id(rejected: Rejected) -> str:

@@ -87,6 +87,10 @@ def open_xml(body: bytes) -> io.BufferedIOBase:
     return archive.open(member)
 
 
+def _ignore(_elem) -> None:
+    return None
+
+
 class _Reader:
     """One pass over the XML; keeps only reference tables and the parties that hold addresses."""
 
@@ -101,38 +105,40 @@ class _Reader:
         self.root_seen = False
 
     def read(self, stream) -> ParsedList:
-        events = etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
-                                 no_network=True, load_dtd=False, huge_tree=True, remove_comments=True)
         handlers = {
             "DateOfIssue": self._date_of_issue, "FeatureType": self._feature_type,
             "PartyType": self._party_type, "PartySubType": self._party_subtype,
             "SanctionsType": self._sanctions_type, "DistinctParty": self._distinct_party,
             "SanctionsEntry": self._sanctions_entry,
         }
-        # Elements whose subtrees are dropped once closed: they hold nothing we read later.
-        disposable = set(handlers) | {"Location", "IDRegDocument", "ProfileRelationship"}
-        for event, elem in events:
-            name = _local(elem.tag)
-            if event == "start":
-                if not self.root_seen:
-                    if name != "Sanctions":
-                        raise ValueError(f"expected an OFAC advanced XML (<Sanctions>), found <{name}>")
-                    self.root_seen = True
-                continue
-            handler = handlers.get(name)
-            if handler:
-                handler(elem)
-            if name in disposable:
-                elem.clear(keep_tail=False)
-                parent = elem.getparent()
-                if parent is not None:
-                    while elem.getprevious() is not None:
-                        del parent[0]
+        # Elements whose subtrees are dropped once closed. lxml filters tags in C, so Python
+        # sees only these events, not the millions of elements inside them.
+        disposable = list(handlers) + ["Location", "IDRegDocument", "ProfileRelationship"]
+        events = etree.iterparse(stream, events=("end",), tag=[f"{{*}}{n}" for n in disposable],
+                                 resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=True, remove_comments=True)
+        for _, elem in events:
+            if not self.root_seen:
+                self._check_root(elem.getroottree().getroot())
+            handlers.get(_local(elem.tag), _ignore)(elem)
+            elem.clear(keep_tail=False)
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+        if not self.root_seen:
+            self._check_root(events.root)
         if self.date_of_issue is None:
             raise ValueError("no DateOfIssue: not a complete OFAC advanced XML")
         codes = set(self.feature_codes.values())
         parties = [p for p in self.parties.values() if p.addresses]
         return ParsedList(self.date_of_issue, parties, self.rejected, codes)
+
+    def _check_root(self, root):
+        name = _local(root.tag) if root is not None else "nothing"
+        if name != "Sanctions":
+            raise ValueError(f"expected an OFAC advanced XML (<Sanctions>), found <{name}>")
+        self.root_seen = True
 
     def _date_of_issue(self, elem):
         self.date_of_issue = _date(elem)
