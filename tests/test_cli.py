@@ -1,0 +1,58 @@
+"""The command line: help with an example for every command, documented in the README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_documented(name):
+    command = cli.commands[name]
+    assert command.help and "Example:" in command.help
+    assert f"sanctions-feed {name}" in README
+
+
+def test_normalize_command_outputs_one_line_per_address(tmp_path):
+    table = tmp_path / "in.csv"
+    table.write_text("address,asset\n\"0xc8fe1c81e927540fcc99ebb3c880a840082293da, TR2nTb64cQMx6tqFwisoC6o7barFWHhPiw\",\nsee remarks,XBT\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["normalize", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq", "--asset", "XBT",
+                                      "--file", str(table)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [(l["chain"], l["validity"]) for l in lines] == [
+        ("tron", "valid"), ("ethereum", "valid"), ("tron", "valid"), ("unknown", "invalid")]
+    assert lines[1]["input"] == lines[2]["input"]
+    assert set(lines[0]) >= {"input", "asset", "kind", "chain", "address", "display", "validity", "issues"}
+
+
+def test_csv_cells_never_run_as_formulas():
+    from publish.writers import csv_cell
+
+    assert csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert csv_cell("-0-") == "'-0-" and csv_cell("0xabc") == "0xabc"
+
+
+def test_diff_command_between_two_releases(tmp_path):
+    from .builders import SAMPLE_PARTIES, sdn_advanced_xml
+
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    runner = CliRunner()
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    runner.invoke(cli, ["update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
+                        "--now", "2026-11-01T00:00:00Z"])
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[1:]))
+    runner.invoke(cli, ["update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
+                        "--now", "2026-11-02T00:00:00Z", "--force"])
+    text = runner.invoke(cli, ["diff", "20261101T000000Z", "latest", "--feeds", str(feeds)])
+    assert text.exit_code == 0 and text.output.startswith("20261101T000000Z -> 20261102T000000Z: +0 added, -6 removed")
+    missing = runner.invoke(cli, ["diff", "nope", "latest", "--feeds", str(feeds)])
+    assert missing.exit_code == 1 and "release 'nope' not found" in missing.output
