@@ -10,6 +10,7 @@ from .forms import Reading, readings
 from .labels import Label, parse_label
 from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
 
+
 def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
     """Return one result per address found in `raw`, in order; never raises, never empty.
 
@@ -34,6 +35,7 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
         unique.setdefault(result.id, result)
     return list(unique.values())
 
+
 def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddress]:
     """An address broken by a line break or space in the source is joined back, if it then
     validates (and only then)."""
@@ -49,6 +51,7 @@ def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddr
         out.append(results[i])
         i += 1
     return out
+
 
 def _token(token: str, parsed: Label) -> NormalizedAddress:
     if token.isascii():
@@ -70,6 +73,7 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
     return NormalizedAddress(kind=kind, chain=chain, address=token, display=token,
                              validity="invalid", issues=(issue,), asset=parsed.asset,
                              platform=first.platform if first is not None else None)
+
 
 def _classify(token: str, parsed: Label) -> NormalizedAddress:
     found = readings(token)
@@ -107,10 +111,12 @@ def _classify(token: str, parsed: Label) -> NormalizedAddress:
         return _account(token, parsed)
     return _unknown(token, parsed, "not_an_address")
 
+
 def _address(reading: Reading, chain: str, parsed: Label, *extra: str) -> NormalizedAddress:
     return NormalizedAddress(kind="address", chain=chain, address=reading.address,
                              display=reading.display, validity=reading.validity,
                              issues=_issues(reading.issues, extra), asset=parsed.asset)
+
 
 def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> NormalizedAddress:
     kind = "address" if token.isalnum() and len(token) >= 8 else "unknown"
@@ -118,15 +124,18 @@ def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> Norm
                              address=token, display=token, validity="invalid",
                              issues=(issue,), asset=parsed.asset)
 
+
 def _account(token: str, parsed: Label) -> NormalizedAddress:
     issues = () if parsed.platform else ("platform_unknown",)
     return NormalizedAddress(kind="exchange_account", chain="unknown", address=token,
                              display=token, validity="unverifiable", issues=issues,
                              asset=parsed.asset, platform=parsed.platform or "unknown")
 
+
 def _unknown(token: str, parsed: Label, issue: str) -> NormalizedAddress:
     return NormalizedAddress(kind="unknown", chain="unknown", address=token, display=token,
                              validity="invalid", issues=(issue,), asset=parsed.asset)
+
 
 def _issues(*groups) -> tuple[str, ...]:
     return tuple(sorted({issue for group in groups for issue in group}))

@@ -60,7 +60,7 @@ _MONERO_INTEGRATED = {19, 54, 25}
 def eip55(lower_hex40: str) -> str:
     """EIP-55 mixed-case form of 40 lowercase hex digits, with `0x`."""
     digest = codecs.keccak256(lower_hex40.encode("ascii")).hex()
-    return "0x" + "".join([c.upper() if d > "7" else c for c, d in zip(lower_hex40, digest)])
+    return "0x" + "".join([c.upper() if d > "7" else c for c, d in zip(lower_hex40, digest, strict=False)])
 
 
 def read_evm(token: str) -> Reading | None:
@@ -74,11 +74,11 @@ def read_evm(token: str) -> Reading | None:
         issues = ("truncated", "wrong_length") if len(body) < 40 else ("wrong_length",)
         return Reading(EVM_CHAINS, "0x" + lower, token, "invalid", issues)
     display = eip55(lower)
+    if display[2:] == body:  # includes the rare addresses whose EIP-55 form is single-case
+        return Reading(EVM_CHAINS, "0x" + lower, display, "valid")
     if body == lower or body == body.upper():
         return Reading(EVM_CHAINS, "0x" + lower, display, "valid", ("no_checksum",))
-    if display[2:] != body:
-        return Reading(EVM_CHAINS, "0x" + lower, display, "invalid", ("checksum_failed",))
-    return Reading(EVM_CHAINS, "0x" + lower, display, "valid")
+    return Reading(EVM_CHAINS, "0x" + lower, display, "invalid", ("checksum_failed",))
 
 
 def read_bech32(token: str) -> Reading | None:
@@ -197,16 +197,16 @@ def read_base58check(token: str) -> Reading | None:
     return Reading(chains, token, token, "valid", (), exclusive)
 
 
-READERS = (read_evm, read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
-_NOT_HEX_OR_PREFIXED = (read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
+# EVM hex is read on its own: nothing else starts with "0x" (0 is outside base58).
+_NON_HEX_READERS = (read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
 
 
 def readings(token: str) -> list[Reading]:
     """Every form the token parses as (valid or not), most specific first."""
-    if token.startswith("0x"):  # nothing else starts with "0x" (0 is outside base58)
+    if token.startswith("0x"):
         return [read_evm(token)]  # type: ignore[list-item]
     found = []
-    for reader in _NOT_HEX_OR_PREFIXED:
+    for reader in _NON_HEX_READERS:
         reading = reader(token)
         if reading is not None:
             found.append(reading)

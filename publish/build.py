@@ -34,19 +34,19 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
         address = addresses[address_id]
         listings = sorted((_listing(row, today) for row in rows[address_id]),
                           key=lambda item: (item.source, item.source_record_id, item.raw_address))
-        issues = sorted({i for row in rows[address_id] for i in json.loads(row.issues)} | set(json.loads(address.issues)))
+        listing_issues = [set(json.loads(row.issues)) for row in rows[address_id]]
+        # Text the source cut off is never published as valid, unless a complete record names it too.
+        cut_only = all("truncated" in found for found in listing_issues)
+        issues = set().union(*listing_issues) | set(json.loads(address.issues))
+        issues = sorted(issues if cut_only else issues - {"truncated"})
         out.append(FeedAddress(
             id=address.id, chain=address.chain, address=address.address, display=address.display,
             kind=address.kind, platform=address.platform,
-            validity=_worst_validity(address.validity, issues), issues=issues,
+            validity="invalid" if cut_only else address.validity, issues=issues,
             assets=sorted({asset for item in listings for asset in item.assets}),
             status=address_status(listings), first_seen=address.first_seen, listings=listings,
         ))
     return out
-
-
-def _worst_validity(validity: str, issues: list[str]) -> str:
-    return "invalid" if "truncated" in issues else validity
 
 
 def _listing(row: ListingRow, today: date) -> FeedListing:

@@ -55,17 +55,21 @@ def cli():
     """
 
 
-def _parse_sources(values) -> dict[str, str]:
+def _known_source(name: str, option: str) -> str:
     from spiders import SPIDERS
 
+    if name not in SPIDERS:
+        raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint=option)
+    return name
+
+
+def _parse_sources(values) -> dict[str, str]:
     out = {}
     for value in values:
         name, sep, location = value.partition("=")
         if not sep or not location:
             raise click.BadParameter(f"{value!r}: expected NAME=LOCATION", param_hint="--source")
-        if name not in SPIDERS:
-            raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint="--source")
-        out[name] = location
+        out[_known_source(name, "--source")] = location
     return out
 
 
@@ -89,15 +93,10 @@ def update(sources, only, samples, force, now, feeds, db):
         sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
     """
     locations = {**(sample_locations() if samples else {}), **_parse_sources(sources)}
-    only = list(only)
-    from spiders import SPIDERS
-
-    for name in only:
-        if name not in SPIDERS:
-            raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint="--only")
+    only = [_known_source(name, "--only") for name in only]
     clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
     result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0))
-    for name, error in sorted(result.failures.items()):
+    for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())
 
@@ -116,9 +115,8 @@ def diff(old, new, fmt, feeds, db):
     """
     from publish.release import read_index
 
-    index = read_index(feeds)
-    resolve = lambda v: (index.latest if index else None) if v == "latest" else v  # noqa: E731
-    old, new = resolve(old), resolve(new)
+    latest = index.latest if (index := read_index(feeds)) else None
+    old, new = (latest if v == "latest" else v for v in (old, new))
     changes = diff_releases(old, read_addresses(feeds, old), new, read_addresses(feeds, new))
     if fmt == "json":
         click.echo(json.dumps(changes.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))

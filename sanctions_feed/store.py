@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -51,14 +51,8 @@ def open_store(url: str):
 
 
 def normalize_listings(listings: list[RawListing]) -> list[Normalized]:
-    out = []
-    for listing in listings:
-        for result in normalize(listing.raw_address, listing.raw_label):
-            if listing.truncated:  # the source cut this text: a fragment is never valid
-                result = replace(result, validity="invalid",
-                                 issues=tuple(sorted(set(result.issues) | {"truncated"})))
-            out.append(Normalized(listing, result))
-    return out
+    return [Normalized(listing, result) for listing in listings
+            for result in normalize(listing.raw_address, listing.raw_label)]
 
 
 def apply_run(engine, meta: SourceMeta, name: str, snapshot: SourceSnapshot,
@@ -147,7 +141,8 @@ def _listing_values(row: ListingRow | None, listing_id: str, item: Normalized, a
         "other_holders": json.dumps([h.model_dump() for h in listing.holders], sort_keys=True, ensure_ascii=False),
         "programs": json.dumps(listing.programs, ensure_ascii=False),
         "listed_on": listing.listed_on, "valid_until": listing.valid_until,
-        "source_url": listing.source_url, "issues": json.dumps(list(item.address.issues)),
+        "source_url": listing.source_url,
+        "issues": json.dumps(sorted(set(item.address.issues) | ({"truncated"} if listing.truncated else set()))),
         "status": "delisted" if listing.cancelled else "active", "last_seen": today,
         "delisted_on": delisted_on, "first_seen": row.first_seen if row is not None else today,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,14 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     names += [n for n in locations if n not in names and not only]
     requested = {name: locations.get(name) for name in names}
     report, out = crawl(requested, now)
+    try:
+        return _store_and_publish(feeds, db_url, names, report, out, force, now)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _store_and_publish(feeds: Path, db_url: str, names: list[str], report: dict, out: Path,
+                       force: bool, now: datetime) -> UpdateResult:
     engine = open_store(db_url)
     result = UpdateResult(version=None)
     for name in names:

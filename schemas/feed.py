@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .address import Chain, Kind, Validity
+from .tables import SourceStatus
 
 SCHEMA_VERSION = "1.0"
 Status = Literal["active", "delisted", "expired"]
@@ -70,20 +71,6 @@ class ChangesFile(BaseModel):
     changed: list[FieldChange] = Field(default_factory=list)
 
     model_config = {"populate_by_name": True}
-
-
-class SourceStatus(BaseModel):
-    name: str
-    url: str | None = None
-    fetched_at: datetime | None = None
-    as_of: date | None = None
-    sha256: str | None = None
-    records: int | None = None
-    status: str
-    """ok, failed, refused (a guard tripped), or not_run (kept from an earlier run)."""
-    last_checked: datetime | None = None
-    last_success: datetime | None = None
-    error: str | None = None
 
 
 class FileEntry(BaseModel):

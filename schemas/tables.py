@@ -60,8 +60,8 @@ class RejectedRow(SQLModel, table=True):
     raw: str
 
 
-class SourceRow(SQLModel, table=True):
-    __tablename__ = "sources"
+class SourceStatus(SQLModel):
+    """A source's last run, as the store keeps it and as manifests and index.json publish it."""
 
     name: str = Field(primary_key=True)
     url: str | None = None
@@ -70,6 +70,11 @@ class SourceRow(SQLModel, table=True):
     sha256: str | None = None
     records: int | None = None
     status: str = "not_run"
+    """ok, failed, refused (a guard tripped), or not_run."""
     last_checked: datetime | None = None
     last_success: datetime | None = None
     error: str | None = None
+
+
+class SourceRow(SourceStatus, table=True):
+    __tablename__ = "sources"

@@ -34,7 +34,6 @@ class SanctionsSpider(scrapy.Spider):
     """Base spider: `meta` declares the source; `location` (a path or URL) replays a local copy."""
 
     meta: SourceMeta
-    custom_settings = {"RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408]}
 
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)

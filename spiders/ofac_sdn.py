@@ -238,7 +238,7 @@ class OfacSdnSpider(SanctionsSpider):
     sample = "ofac_sdn.xml"
     meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
                       url=SDN_URL, schedule="15 */6 * * *", expected_min=1, expected_max=20_000)
-    custom_settings = {**SanctionsSpider.custom_settings, "DOWNLOAD_MAXSIZE": 1024**3,
+    custom_settings = {"DOWNLOAD_MAXSIZE": 1024**3,
                        "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
 
     async def start(self):

@@ -14,7 +14,7 @@ import scrapy
 
 from schemas.source import Holder, RawListing, Rejected, SourceMeta
 
-from .base import SanctionsSpider, audit_leftovers
+from .base import SanctionsSpider
 
 SDN_COLUMNS = ["ent_num", "name", "type", "programs", "title", "call_sign", "vessel_type",
                "tonnage", "grt", "vessel_flag", "vessel_owner", "remarks"]
@@ -22,6 +22,7 @@ REMARKS_CUT = 1000
 NULL = "-0-"
 _ADDRESS = re.compile(r"^(?:alt\.\s+)?Digital Currency Address - ([A-Za-z0-9]+)\s+(.+?)\.?$")
 _MENTION = re.compile(r"Digital Currency Address", re.I)
+_MENTION_PREFIX = "Digital Currency Address - "
 RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 
@@ -87,7 +88,7 @@ class OfacSdnLegacySpider(SanctionsSpider):
             raise self.fail(sdn.url, "no rows")
         count = 0
         for values in rows:
-            row = dict(zip(SDN_COLUMNS, values))
+            row = dict(zip(SDN_COLUMNS, values, strict=True))
             for item in self.parse_row(row, extra, complete=comments is not None):
                 count += 1
                 yield item
@@ -95,29 +96,35 @@ class OfacSdnLegacySpider(SanctionsSpider):
         yield self.snapshot(sdn.url, bodies, None, count)
 
     def parse_row(self, row: dict, extra: dict, complete: bool):
+        """The address mentions of one sdn.csv row (remarks joined with sdn_comments.csv)."""
         ent_num = row.pop("ent_num").strip()
         remarks = row.pop("remarks")
         cut = not complete and len(remarks) >= REMARKS_CUT
         remarks = _cell(remarks) + extra.get(ent_num, "")
-        if not _MENTION.search(remarks):
+        if not _MENTION.search(remarks) and not cut:
             return
         holder = Holder(name=_cell(row.pop("name")), type=_cell(row.pop("type")).lower() or "entity")
         programs = sorted(p.strip(" []") for p in _cell(row.pop("programs")).split("] [") if p.strip(" []"))
         parts = split_remarks(remarks)
         for index, part in enumerate(parts):
+            last_and_cut = cut and index == len(parts) - 1
             match = _ADDRESS.match(part)
             if match is None:
-                if _MENTION.search(part):
+                # A mention we cannot read, or one the 1000-character cut broke before its address.
+                if _MENTION.search(part) or (last_and_cut and _is_cut_mention(part)):
+                    reason = "remark cut at 1000 characters" if last_and_cut else "unreadable digital currency remark"
                     yield {"rejected": Rejected(source=self.name, source_record_id=ent_num,
-                                                reason="unreadable digital currency remark",
-                                                raw=part).model_dump(mode="json")}
+                                                reason=reason, raw=part).model_dump(mode="json")}
                 continue
             code, address = match.groups()
             yield {"listing": RawListing(
                 source=self.name, source_record_id=ent_num, raw_address=address, raw_label=code,
                 holder=holder, programs=programs, source_url=RECORD_URL.format(ent_num),
-                truncated=cut and index == len(parts) - 1,
+                truncated=last_and_cut,
             ).model_dump(mode="json")}
-        audit_leftovers(self, row, f"sdn.csv ent_num {ent_num}",
-                        ignore=["title", "call_sign", "vessel_type", "tonnage", "grt",
-                                "vessel_flag", "vessel_owner"])
+
+
+def _is_cut_mention(part: str) -> bool:
+    """`alt. Digital Curr` and the like: the start of a mention, cut before its address."""
+    text = part.removeprefix("alt.").strip()
+    return len(text) >= 3 and _MENTION_PREFIX.startswith(text)

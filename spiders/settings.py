@@ -3,7 +3,7 @@
 import os
 
 BOT_NAME = "sanctions-feed"
-USER_AGENT = "sanctions-feed/0.1 (+https://github.com/sanctions-feed)"
+USER_AGENT = "sanctions-feed/0.1"
 ROBOTSTXT_OBEY = False  # official open-data endpoints; robots.txt there is about web pages
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.getenv("SANCTIONS_FEED_SCRAPY_LOG", "WARNING")
