@@ -38,6 +38,7 @@ class SanctionsSpider(scrapy.Spider):
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
+        self._raw_digest = hashlib.sha256()
         # The run's one clock read, passed down by the update command.
         clock = os.environ.get("SANCTIONS_FEED_NOW")
         self.fetched_at = (datetime.fromisoformat(clock) if clock else datetime.now(timezone.utc)).replace(microsecond=0)
@@ -46,6 +47,14 @@ class SanctionsSpider(scrapy.Spider):
     def source_url(self) -> str:
         return location_url(self.location) if self.location else self.meta.url
 
+    def request(self, url: str, **kwargs) -> scrapy.Request:
+        """A request for this source; a local file is read once, never retried."""
+        meta = kwargs.pop("meta", {})
+        if url.startswith("file:"):
+            meta.setdefault("dont_retry", True)
+        kwargs.setdefault("errback", self.download_failed)
+        return scrapy.Request(url, dont_filter=True, meta=meta, **kwargs)
+
     def fail(self, url: str, problem: str) -> SourceError:
         return SourceError(f"{self.name}: {location_path(url)}: {problem}")
 
@@ -53,17 +62,17 @@ class SanctionsSpider(scrapy.Spider):
         """Errback: a source that cannot be fetched fails this run (and keeps its last data)."""
         raise self.fail(failure.request.url, f"download failed: {failure.value}")
 
-    def snapshot(self, url: str, body: bytes | list[bytes], as_of, records: int) -> dict:
-        digest = hashlib.sha256()
-        for part in body if isinstance(body, list) else [body]:
-            digest.update(part)
+    def record_raw(self, body: bytes) -> None:
+        """Add a downloaded body to this run's raw snapshot hash."""
+        self._raw_digest.update(body)
+
+    def snapshot(self, url: str, as_of, records: int) -> dict:
         snap = SourceSnapshot(source=self.name, url=url, fetched_at=self.fetched_at,
-                              as_of=as_of, sha256=digest.hexdigest(), records=records)
+                              as_of=as_of, sha256=self._raw_digest.hexdigest(), records=records)
         return {"snapshot": snap.model_dump(mode="json")}
 
-
-def audit_leftovers(spider: scrapy.Spider, record: dict, where: str, ignore=()) -> None:
-    """Warn about fields the parser did not consume: the source changed shape."""
-    left = sorted(k for k, v in record.items() if k not in ignore and v not in (None, "", [], {}))
-    if left:
-        spider.logger.warning("unconsumed fields in %s: %s", where, ", ".join(left))
+    def audit(self, where: str, left: dict) -> None:
+        """Warn about fields the parser did not consume: the source changed shape."""
+        left = sorted(k for k, v in left.items() if v not in (None, "", [], {}))
+        if left:
+            self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(left))

@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
-import scrapy
 from lxml import etree
 
 from schemas.source import Holder, RawListing, Rejected, SourceMeta
@@ -242,10 +241,10 @@ class OfacSdnSpider(SanctionsSpider):
                        "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
 
     async def start(self):
-        yield scrapy.Request(self.source_url, callback=self.parse, errback=self.download_failed,
-                             dont_filter=True)
+        yield self.request(self.source_url, callback=self.parse)
 
     def parse(self, response):
+        self.record_raw(response.body)
         try:
             parsed = parse_sdn_advanced(open_xml(response.body))
         except ValueError as exc:
@@ -259,7 +258,7 @@ class OfacSdnSpider(SanctionsSpider):
             count += 1
             yield {"rejected": Rejected(source=self.name, source_record_id=fixed_ref,
                                         reason=reason, raw=raw).model_dump(mode="json")}
-        yield self.snapshot(response.url, response.body, parsed.date_of_issue, count)
+        yield self.snapshot(response.url, parsed.date_of_issue, count)
 
     def parse_row(self, party: Party, code: str, text: str) -> RawListing:
         return RawListing(

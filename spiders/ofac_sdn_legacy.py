@@ -10,8 +10,6 @@ import csv
 import io
 import re
 
-import scrapy
-
 from schemas.source import Holder, RawListing, Rejected, SourceMeta
 
 from .base import SanctionsSpider
@@ -58,13 +56,12 @@ class OfacSdnLegacySpider(SanctionsSpider):
         return url if url.endswith("/") else url + "/"
 
     async def start(self):
-        yield scrapy.Request(self.base_url + "sdn.csv", callback=self.parse,
-                             errback=self.download_failed, dont_filter=True)
+        yield self.request(self.base_url + "sdn.csv", callback=self.parse)
 
     def parse(self, response):
         comments_url = self.base_url + "sdn_comments.csv"
-        yield scrapy.Request(comments_url, callback=self.parse_with_comments, dont_filter=True,
-                             errback=self.parse_without_comments, cb_kwargs={"sdn": response})
+        yield self.request(comments_url, callback=self.parse_with_comments,
+                           errback=self.parse_without_comments, cb_kwargs={"sdn": response})
 
     def parse_without_comments(self, failure):
         sdn = failure.request.cb_kwargs["sdn"]
@@ -92,8 +89,10 @@ class OfacSdnLegacySpider(SanctionsSpider):
             for item in self.parse_row(row, extra, complete=comments is not None):
                 count += 1
                 yield item
-        bodies = [sdn.body] + ([comments.body] if comments is not None else [])
-        yield self.snapshot(sdn.url, bodies, None, count)
+        self.record_raw(sdn.body)
+        if comments is not None:
+            self.record_raw(comments.body)
+        yield self.snapshot(sdn.url, None, count)
 
     def parse_row(self, row: dict, extra: dict, complete: bool):
         """The address mentions of one sdn.csv row (remarks joined with sdn_comments.csv)."""

@@ -136,3 +136,112 @@ SAMPLE_PARTIES = [
                    ("BSC", "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"), ("ETH", "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"),
                    ("TRX", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre")]},
 ]
+
+
+# --- Israel NBCTF: the Delivery API's item shape ---------------------------------------------
+
+NBCTF_START = {"id": "13caeacc-aa52-4cce-9403-8e9c7b1fec81", "path": "home"}
+_NS_UUID = __import__("uuid").UUID("6f1c2b52-7c0e-4d4e-9a55-2c9f8f7b6a10")
+
+
+def nbctf_id(*parts) -> str:
+    return str(__import__("uuid").uuid5(_NS_UUID, "|".join(map(str, parts))))
+
+
+def nbctf_item(content_type: str, item_id: str, name: str, properties: dict,
+               updated: str = "2026-08-03T11:17:46.373Z") -> dict:
+    return {"contentType": content_type, "name": name, "createDate": updated, "updateDate": updated,
+            "route": {"path": f"/{content_type}/{name}/", "queryString": None, "startItem": NBCTF_START},
+            "id": item_id, "properties": properties, "cultures": {}}
+
+
+def nbctf_picked(item: dict) -> dict:
+    """An item as a content picker renders it inside another item: not expanded."""
+    return {key: item[key] for key in ("contentType", "name", "createDate", "updateDate", "route", "id")} | {"properties": {}}
+
+
+def nbctf_wallet(item_id: str, address: str, coin_type: str | None = None, operatives=(), organizations=()) -> dict:
+    return nbctf_item("cryptocurrencyWallet", item_id, address, {
+        "assetType": "Crypto Wallet", "description": None, "estimatedValue": None, "valueCurrency": None,
+        "location": None, "seizureDate": None,
+        "designatedOperatives": [{"id": i, "name": n} for i, n in operatives] or None,
+        "designatedOrganizations": [{"id": i, "name": n} for i, n in organizations] or None,
+        "nonDesignatedOperatives": None, "nonDesignatedOrganizations": None,
+        "walletAddress": address, "coinType": coin_type, "network": None, "balance": None})
+
+
+def nbctf_order(item_id: str, code: str, number: str, order_date: str | None, validity: str | None,
+                wallets: list[dict], hidden: bool = False, canceled: bool = False, document: str | None = None,
+                previous: list[dict] = ()) -> dict:
+    kind = {"ASO": "ASO (Seizure)", "FO": "FO (Forfeiture)"}[code]
+    return nbctf_item("seizureAndForfeitureOrder", item_id, f"{code} {number}", {
+        "orderNumber": number, "orderType": kind,
+        "orderDate": f"{order_date or '0001-01-01'}T00:00:00Z", "validityDate": f"{validity or '9999-09-09'}T00:00:00Z",
+        "isHidden": hidden, "isCanceled": canceled, "isCorrectionVersion": False,
+        "orderDocuments": [{"url": document}] if document else [],
+        "previousSeizureOrders": [nbctf_picked(p) for p in previous],
+        "assets": [nbctf_picked(w) for w in wallets]})
+
+
+def nbctf_designation(content_type: str, item_id: str, name: str, status: str = "Active") -> dict:
+    return nbctf_item(content_type, item_id, name, {"status": status, "designationDate": "2024-01-01T00:00:00Z"})
+
+
+def nbctf_from_seizure_table(rows: list[dict]) -> dict[str, list[dict]]:
+    """The curated seizure table (one row per wallet or account) in the API's shape."""
+    orders: dict[str, dict] = {}
+    wallets, people = [], {}
+    for index, row in enumerate(rows):
+        holder_kind = {"Person": "operative", "LegalEntity": "organization"}.get(row["schema"])
+        holders = []
+        if holder_kind and row["name"]:
+            holder_id = nbctf_id(holder_kind, row["name"])
+            people[holder_id] = nbctf_designation(holder_kind, holder_id, row["name"])
+            holders = [(holder_id, row["name"])]
+        address = row["wallet_address"] or row["account_id"]
+        coin = row["currency"] if row["wallet_address"] else f"חשבון {row['platform']}".strip()
+        wallet = nbctf_wallet(nbctf_id("wallet", index), address, coin or None,
+                              operatives=holders if holder_kind == "operative" else (),
+                              organizations=holders if holder_kind == "organization" else ())
+        wallets.append(wallet)
+        order = orders.setdefault(row["order_id"], {"row": row, "wallets": []})
+        order["wallets"].append(wallet)
+    order_items = []
+    for order_id, order in orders.items():
+        code, number = order_id.split(" ", 1)
+        row = order["row"]
+        order_items.append(nbctf_order(nbctf_id("order", order_id), code, number, row["start_date"] or None,
+                                       row["end_date"] or None, order["wallets"], document=row["order_url"]))
+    return {"seizureAndForfeitureOrder": order_items, "cryptocurrencyWallet": wallets,
+            "operative": [p for p in people.values() if p["contentType"] == "operative"],
+            "organization": [p for p in people.values() if p["contentType"] == "organization"]}
+
+
+def nbctf_sample() -> dict[str, list[dict]]:
+    """A small replay of the NBCTF API built from published orders (public facts)."""
+    bayari = (nbctf_id("operative", "TAWFIQ MOHAMMAD TAWFIQ BAYARI"), "TAWFIQ MOHAMMAD TAWFIQ BAYARI")
+    w = {
+        "t1": nbctf_wallet(nbctf_id("w", 1), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY"),
+        "t2": nbctf_wallet(nbctf_id("w", 2), "TGtpnHgW8gcfzRj1NEkLXR9AbN8WWLdJ2p"),
+        "t3": nbctf_wallet(nbctf_id("w", 3), "TP834zaucGKtAVjJPc9QQQkz5ses87KEf8"),
+        "fo1": nbctf_wallet(nbctf_id("w", 4), "TSoQQCZ3DrZ1us6RcHGHd9UXp6bM6PukNQ"),
+        "acc1": nbctf_wallet(nbctf_id("w", 5), "35561732", "חשבון Binance"),
+        "evm": nbctf_wallet(nbctf_id("w", 6), "0x21B8d56BDA776bbE68655A16895afd96F5534feD"),
+        "lookalike": nbctf_wallet(nbctf_id("w", 7), "TН96tFMn8KGiYSLiwсV3E2UiaJc8jmcbz3"),
+        "ofac": nbctf_wallet(nbctf_id("w", 8), "0x175d44451403edf28469df03a9280c1197adb92c", "USDT"),
+        "pair": nbctf_wallet(nbctf_id("w", 9), "0xc8fe1c81e927540fcc99ebb3c880a840082293da, TR2nTb64cQMx6tqFwisoC6o7barFWHhPiw"),
+        "bayari": nbctf_wallet(nbctf_id("w", 10), "962788680555", "חשבון Binance", operatives=[bayari]),
+        "old": nbctf_wallet(nbctf_id("w", 11), "TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ"),
+    }
+    base = "https://nbctf.mod.gov.il/he/Announcements/Documents/"
+    orders = [
+        nbctf_order(nbctf_id("o", 1), "ASO", "06/26", "2026-02-16", "2028-02-16", [w["t1"], w["t2"], w["t3"]],
+                    document=base + "צת%2006-26.pdf"),
+        nbctf_order(nbctf_id("o", 2), "FO", "50/25", "2025-10-23", "2028-04-05", [w["fo1"]]),
+        nbctf_order(nbctf_id("o", 3), "FO", "02/24", "2024-01-21", "2026-07-31",
+                    [w["acc1"], w["evm"], w["lookalike"], w["ofac"]]),
+        nbctf_order(nbctf_id("o", 4), "FO", "19/23", "2023-04-21", "2026-12-09", [w["pair"], w["bayari"]]),
+        nbctf_order(nbctf_id("o", 5), "ASO", "18/24", "2024-12-24", "2026-11-30", [w["old"]]),
+    ]
+    return {"seizureAndForfeitureOrder": orders, "cryptocurrencyWallet": list(w.values()),
+            "operative": [nbctf_designation("operative", *bayari)], "organization": []}

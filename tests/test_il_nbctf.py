@@ -1,0 +1,191 @@
+"""Israel NBCTF: the content API spider, its mapping, expiry, and the run end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+from spiders import il_nbctf
+from spiders.base import SourceError
+from spiders.il_nbctf import Catalogue, IlNbctfSpider, merge_languages, write_replay_dir
+
+from .builders import (nbctf_designation, nbctf_from_seizure_table, nbctf_id, nbctf_order, nbctf_sample,
+                       nbctf_wallet)
+from .conftest import real_fixture
+from .spider_driver import drive
+
+
+def api(pages: dict):
+    """Answer API requests from {(content type, language): [items]} with real pagination."""
+    def answer(request):
+        query = parse_qs(urlparse(request.url).query)
+        content_type = query["filter"][0].split(":", 1)[1]
+        skip, take = int(query["skip"][0]), int(query["take"][0])
+        language = request.headers.get("Accept-Language").decode()
+        items = pages.get((content_type, language), [])
+        body = {"total": len(items), "items": items[skip:skip + take]}
+        return 200, json.dumps(body, ensure_ascii=False).encode()
+    return answer
+
+
+def listings(items):
+    return [i["listing"] for i in items if "listing" in i]
+
+
+def test_pagination_until_total(monkeypatch):
+    monkeypatch.setattr(il_nbctf, "PAGE_SIZE", 2)
+    wallets = [nbctf_wallet(nbctf_id("w", n), f"TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY{n}") for n in range(5)]
+    order = nbctf_order(nbctf_id("o"), "ASO", "06/26", "2026-02-16", "2028-02-16", wallets)
+    items, requests = drive(IlNbctfSpider(), api({("seizureAndForfeitureOrder", "en"): [order],
+                                                  ("cryptocurrencyWallet", "en"): wallets}))
+    wallet_skips = [parse_qs(urlparse(r.url).query)["skip"][0] for r in requests
+                    if "cryptocurrencyWallet" in r.url and r.headers.get("Accept-Language") == b"en"]
+    assert wallet_skips == ["0", "2", "4"]
+    assert {l["raw_address"] for l in listings(items)} == {w["name"] for w in wallets}
+    assert all(l["source_record_id"] == "ASO 06/26" for l in listings(items))
+    assert items[-1]["snapshot"]["records"] == 5
+
+
+def test_hebrew_fills_what_english_lacks():
+    en = nbctf_wallet(nbctf_id("w"), "962788680555", None, operatives=[(nbctf_id("p"), "")])
+    he = nbctf_wallet(nbctf_id("w"), "962788680555", "חשבון Binance",
+                      operatives=[(nbctf_id("p"), "תאופיק באיארי")])
+    he_only = nbctf_wallet(nbctf_id("w2"), "TGtpnHgW8gcfzRj1NEkLXR9AbN8WWLdJ2p")
+    (merged, extra) = merge_languages([en], [he, he_only])
+    assert merged["properties"]["coinType"] == "חשבון Binance" and extra["id"] == he_only["id"]
+    items, _ = drive(IlNbctfSpider(), api({("cryptocurrencyWallet", "en"): [en],
+                                           ("cryptocurrencyWallet", "he"): [he, he_only]}))
+    account = next(l for l in listings(items) if l["raw_address"] == "962788680555")
+    assert account["raw_label"] == "חשבון Binance"
+    assert len(listings(items)) == 2
+
+
+def test_hidden_and_cancelled_orders():
+    wallet = nbctf_wallet(nbctf_id("w"), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY")
+    other = nbctf_wallet(nbctf_id("w2"), "TGtpnHgW8gcfzRj1NEkLXR9AbN8WWLdJ2p")
+    hidden = nbctf_order(nbctf_id("o1"), "ASO", "01/26", "2026-01-01", "2028-01-01", [wallet], hidden=True)
+    cancelled = nbctf_order(nbctf_id("o2"), "ASO", "02/26", "2026-01-01", "2028-01-01", [other], canceled=True)
+    items = list(Catalogue({"seizureAndForfeitureOrder": [hidden, cancelled],
+                            "cryptocurrencyWallet": [wallet, other]}).listings("il_nbctf"))
+    rejected = [i["rejected"] for i in items if "rejected" in i]
+    assert [(r["source_record_id"], r["reason"]) for r in rejected] == [("ASO 01/26", "order is hidden on the source site")]
+    found = {l["source_record_id"]: l for l in listings(items)}
+    assert found["ASO 02/26"]["cancelled"] is True
+    # A wallet covered only by a hidden order still appears (kept, never dropped), without an order.
+    assert found["wallet TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY"]["raw_address"] == wallet["name"]
+
+
+def test_an_empty_page_before_total_is_an_error(monkeypatch):
+    monkeypatch.setattr(il_nbctf, "PAGE_SIZE", 2)
+    wallets = [nbctf_wallet(nbctf_id("w", n), f"T{n}") for n in range(3)]
+
+    def answer(request):
+        skip = int(parse_qs(urlparse(request.url).query)["skip"][0])
+        body = {"total": 3 if "cryptocurrencyWallet" in request.url else 0,
+                "items": wallets[:2] if "cryptocurrencyWallet" in request.url and skip == 0 else []}
+        return 200, json.dumps(body).encode()
+
+    with pytest.raises(SourceError, match="2 of 3 items, then nothing more"):
+        drive(IlNbctfSpider(), answer)
+
+
+def test_empty_lists_are_read_but_the_run_is_refused(tmp_path):
+    items, _ = drive(IlNbctfSpider(), api({}))
+    assert items == [items[-1]] and items[-1]["snapshot"]["records"] == 0
+    replay = tmp_path / "empty"
+    write_replay_dir(replay, {})
+    result = run(tmp_path / "feeds", "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
+    assert result.exit_code == 1 and "0 listings, fewer than the 1 expected: refused" in result.output
+    assert not (tmp_path / "feeds" / "latest").exists()
+
+
+def test_the_api_error_shape_is_a_clear_error():
+    def answer(request):
+        return 400, json.dumps({"type": "Error", "title": "Bad Request", "status": 400,
+                                "detail": "Invalid filter value"}).encode()
+
+    with pytest.raises(SourceError, match=r"il_nbctf: .*API error: Bad Request Invalid filter value"):
+        drive(IlNbctfSpider(), answer)
+
+
+def test_forfeiture_continues_a_seizure_and_designation_status():
+    operative = nbctf_designation("operative", nbctf_id("p"), "AHMED M H ALNAJJAR", status="Cancelled")
+    wallet = nbctf_wallet(nbctf_id("w"), "905360647607", "חשבון Binance",
+                          operatives=[(operative["id"], operative["name"])])
+    seizure = nbctf_order(nbctf_id("o1"), "ASO", "10/22", "2022-01-01", "2024-01-01", [wallet])
+    forfeiture = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", "2025-06-01", [wallet], previous=[seizure])
+    items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture], "cryptocurrencyWallet": [wallet],
+                            "operative": [operative]}).listings("il_nbctf"))
+    found = {l["source_record_id"]: l for l in listings(items)}
+    assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] is None
+    assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled"}
+
+
+def test_real_wallet_sample_maps():
+    data = json.loads(real_fixture("nbctf/api-cryptocurrencyWallet-sample.json").read_text(encoding="utf-8"))
+    items = list(Catalogue({"cryptocurrencyWallet": data["items"]}).listings("il_nbctf"))
+    found = {l["raw_address"]: l for l in listings(items)}
+    assert len(found) == 4
+    assert found["962788680555"]["holder"]["name"] == "TAWFIQ MOHAMMAD TAWFIQ BAYARI"
+    assert found["962788680555"]["raw_label"] == "חשבון Binance"
+    assert found["15soXrE3NJBMkkQhrccXonTT9bpjpPvE67"]["raw_label"] == "BTC"
+
+
+def run(feeds, *args, now="2026-11-24T12:00:00Z"):
+    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, *args])
+
+
+def test_seizure_table_end_to_end(tmp_path):
+    path = real_fixture("nbctf/opensanctions-seizures-2026.csv")
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    replay = tmp_path / "nbctf"
+    write_replay_dir(replay, nbctf_from_seizure_table(rows))
+    feeds = tmp_path / "feeds"
+    result = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
+    assert result.exit_code == 0, result.output
+    records = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
+    by_raw = {}
+    for record in records:
+        for listing in record["listings"]:
+            by_raw.setdefault((listing["source_record_id"], listing["raw_address"]), []).append((record, listing))
+    for row in rows:
+        raw = row["wallet_address"] or row["account_id"]
+        found = by_raw.get((row["order_id"], raw))
+        assert found, f"{row['order_id']} {raw} missing"
+        record, listing = found[0]
+        assert listing["listed_on"] == (row["start_date"] or None)
+        assert listing["valid_until"] == (row["end_date"] or None)
+        if row["schema"] in ("Person", "LegalEntity") and row["name"]:
+            assert listing["holder"] == row["name"]
+        if row["account_id"]:
+            assert record["kind"] == "exchange_account" and record["address"] == row["account_id"]
+        elif not raw.isascii():
+            assert record["address"].isascii() and record["validity"] == "valid"
+            assert "homoglyphs_replaced" in record["issues"]
+
+
+def test_expired_seizure_order_is_in_changes(tmp_path):
+    replay = tmp_path / "nbctf"
+    write_replay_dir(replay, nbctf_sample())
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}").exit_code == 0
+    later = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-12-01T00:00:00Z")
+    assert later.exit_code == 0 and later.output.startswith("published"), later.output
+    changes = json.loads((feeds / "latest" / "changes.json").read_text())
+    assert [(r["address"], r["status"]) for r in changes["removed"]] == [("TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ", "expired")]
+    record = next(r for r in changes["removed"])
+    assert record["listings"][0]["valid_until"] == "2026-11-30"
+
+
+def test_demo_has_one_address_listed_by_both_sources(tmp_path):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    records = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
+    shared = [r for r in records if {l["source"] for l in r["listings"]} == {"ofac_sdn", "il_nbctf"}]
+    assert [r["id"] for r in shared] == ["ethereum:0x175d44451403edf28469df03a9280c1197adb92c"]
