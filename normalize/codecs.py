@@ -1,5 +1,6 @@
-"""Address encodings, each written from its spec: base58/base58check, bech32 and bech32m
-(BIP-173, BIP-350), CashAddr, Monero's block base58, and Keccak-256.
+"""Address encodings from their specs: base58check, bech32 and bech32m (BIP-173, BIP-350),
+CashAddr, Monero's block base58. Plain base58 (based58) and Keccak-256 (safe-pysha3) come from
+compiled libraries: they are most of the per-address cost.
 
 Every decoder raises ``ValueError`` with a short machine-readable reason; callers turn the
 reason into an issue code.
@@ -8,48 +9,36 @@ reason into an issue code.
 from __future__ import annotations
 
 import hashlib
+from functools import reduce
+from operator import getitem, xor
 
-from Crypto.Hash import keccak as _keccak
+import sha3
+from based58 import Alphabet
+from based58 import b58decode as _based58_decode
 
 BITCOIN_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 RIPPLE_ALPHABET = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
-_INDEX = {
-    BITCOIN_ALPHABET: {c: i for i, c in enumerate(BITCOIN_ALPHABET)},
-    RIPPLE_ALPHABET: {c: i for i, c in enumerate(RIPPLE_ALPHABET)},
-}
+_BITCOIN_INDEX = {c: i for i, c in enumerate(BITCOIN_ALPHABET)}
 
 
 def keccak256(data: bytes) -> bytes:
     """Original Keccak-256 as Ethereum and Monero use it (not NIST SHA3-256)."""
-    return _keccak.new(digest_bits=256, data=data).digest()
+    return sha3.keccak_256(data).digest()
 
 
 def double_sha256(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
-# Two characters at a time halves the Python-level loop of base58 decoding.
-_PAIRS = {
-    alphabet: {a + b: index[a] * 58 + index[b] for a in alphabet for b in alphabet}
-    for alphabet, index in _INDEX.items()
-}
+_BASED58_ALPHABETS = {BITCOIN_ALPHABET: Alphabet.BITCOIN, RIPPLE_ALPHABET: Alphabet.RIPPLE}
 
 
 def b58decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
-    index, pairs = _INDEX[alphabet], _PAIRS[alphabet]
-    number = 0
+    """Base58 to bytes, leading zero digits kept as zero bytes (the hot path of most chains)."""
     try:
-        odd = len(text) % 2
-        if odd:
-            number = index[text[0]]
-        for i in range(odd, len(text), 2):
-            number = number * 3364 + pairs[text[i : i + 2]]
-    except KeyError:
+        return _based58_decode(text.encode("ascii"), _BASED58_ALPHABETS[alphabet])
+    except (ValueError, UnicodeEncodeError):
         raise ValueError("invalid_character") from None
-    zero = alphabet[0]
-    leading = len(text) - len(text.lstrip(zero))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return b"\x00" * leading + body
 
 
 def b58check_decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
@@ -66,7 +55,16 @@ def b58check_decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
 # --- bech32 / bech32m (BIP-173, BIP-350) -------------------------------------------------
 
 BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-_BECH32_INDEX = {c: i for i, c in enumerate(BECH32_CHARSET)}
+# bytes.translate table: a bech32 character's 5-bit value, 255 for anything else.
+_BECH32_BYTES = bytes(BECH32_CHARSET.index(chr(b)) if chr(b) in BECH32_CHARSET else 255 for b in range(256))
+
+
+def bech32_values(chars: str) -> bytes:
+    """5-bit values of lowercase bech32 characters (C-level); ValueError on any other."""
+    values = chars.encode("ascii", "replace").translate(_BECH32_BYTES)
+    if 255 in values:
+        raise ValueError("invalid_character")
+    return values
 BECH32 = "bech32"
 BECH32M = "bech32m"
 _BECH32_CONST = {1: BECH32, 0x2BC830A3: BECH32M}
@@ -85,15 +83,40 @@ def _xor_table(generators) -> tuple[int, ...]:
     return tuple(table)
 
 
-_BECH32_TABLE = _xor_table(_BECH32_GEN)
+class _Checksum:
+    """A BCH checksum (bech32's or CashAddr's) as one XOR of table lookups.
+
+    The step `state -> ((state & low) << 5) ^ value ^ table[state >> (bits - 5)]` is linear over
+    GF(2), so the final state is the start value's contribution XOR each symbol's contribution
+    at its distance from the end: `map` and `reduce` then do the whole loop in C.
+    """
+
+    def __init__(self, generators, bits: int, max_symbols: int):
+        self.table, self.bits = _xor_table(generators), bits
+        rows, state_rows = [], list(range(32))
+        for _ in range(max_symbols):
+            rows.append(tuple(state_rows))
+            state_rows = [self._step(s, 0) for s in state_rows]
+        self.by_distance = rows[::-1]  # by_distance[-1 - d][value]: value d steps before the end
+        self.start = [1]
+        for _ in range(max_symbols):
+            self.start.append(self._step(self.start[-1], 0))
+
+    def _step(self, state: int, value: int) -> int:
+        top = self.bits - 5
+        return ((state & ((1 << top) - 1)) << 5) ^ value ^ self.table[state >> top]
+
+    def __call__(self, values: bytes) -> int:
+        n = len(values)
+        if n >= len(self.start):  # longer than any address: the plain loop
+            state = 1
+            for value in values:
+                state = self._step(state, value)
+            return state
+        return self.start[n] ^ reduce(xor, map(getitem, self.by_distance[-n:], values), 0)
 
 
-def _bech32_polymod(values) -> int:
-    chk = 1
-    table = _BECH32_TABLE
-    for value in values:
-        chk = ((chk & 0x1FFFFFF) << 5) ^ value ^ table[chk >> 25]
-    return chk
+_bech32_polymod = _Checksum(_BECH32_GEN, 30, max_symbols=256)
 
 
 def _hrp_expand(hrp: str) -> list[int]:
@@ -115,32 +138,26 @@ def bech32_decode(text: str, max_length: int = 90) -> tuple[str, list[int], str]
     if len(text) > max_length:
         raise ValueError("too_long")
     hrp = text[:sep]
-    try:
-        data = [_BECH32_INDEX[c] for c in text[sep + 1 :]]
-    except KeyError:
-        raise ValueError("invalid_character") from None
-    encoding = _BECH32_CONST.get(_bech32_polymod(_hrp_expand(hrp) + data))
+    data = bech32_values(text[sep + 1 :])
+    encoding = _BECH32_CONST.get(_bech32_polymod(bytes(_hrp_expand(hrp)) + data))
     if encoding is None:
         raise ValueError("checksum_failed")
-    return hrp, data[:-6], encoding
+    return hrp, list(data[:-6]), encoding
 
 
-def convertbits(data, frombits: int, tobits: int, pad: bool) -> bytes:
-    acc = bits = 0
-    out = bytearray()
-    maxv = (1 << tobits) - 1
-    for value in data:
-        acc = (acc << frombits) | value
-        bits += frombits
-        while bits >= tobits:
-            bits -= tobits
-            out.append((acc >> bits) & maxv)
-    if pad:
-        if bits:
-            out.append((acc << (tobits - bits)) & maxv)
-    elif bits >= frombits or ((acc << (tobits - bits)) & maxv):
+_AS_BASE32_DIGITS = str.maketrans(BECH32_CHARSET, "0123456789abcdefghijklmnopqrstuv")
+
+
+def five_bit_chars_to_bytes(chars: str) -> bytes:
+    """bech32 characters (5 bits each) to bytes, no padding added: BIP-173's convertbits(5, 8)
+    done in C, as a base-32 number (str.translate, then int)."""
+    if not chars:
+        return b""
+    number = int(chars.translate(_AS_BASE32_DIGITS), 32)
+    pad = 5 * len(chars) % 8
+    if pad >= 5 or number & ((1 << pad) - 1):
         raise ValueError("invalid_padding")
-    return bytes(out)
+    return (number >> pad).to_bytes(5 * len(chars) // 8, "big")
 
 
 def segwit_decode(text: str) -> tuple[str, int, bytes]:
@@ -151,7 +168,7 @@ def segwit_decode(text: str) -> tuple[str, int, bytes]:
     version = data[0]
     if version > 16:
         raise ValueError("invalid_witness_version")
-    program = convertbits(data[1:], 5, 8, False)
+    program = five_bit_chars_to_bytes(text.lower()[len(hrp) + 2 : -6])
     if not 2 <= len(program) <= 40:
         raise ValueError("wrong_length")
     if version == 0 and len(program) not in (20, 32):
@@ -167,24 +184,20 @@ _CASHADDR_GEN = (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F4
 _CASHADDR_SIZES = (20, 24, 28, 32, 40, 48, 56, 64)
 
 
-_CASHADDR_TABLE = _xor_table(_CASHADDR_GEN)
+_cashaddr_checksum = _Checksum(_CASHADDR_GEN, 40, max_symbols=256)
 
 
-def _cashaddr_polymod(values) -> int:
-    c = 1
-    table = _CASHADDR_TABLE
-    for d in values:
-        c = ((c & 0x07FFFFFFFF) << 5) ^ d ^ table[c >> 35]
-    return c ^ 1
+def _cashaddr_polymod(values: bytes) -> int:
+    return _cashaddr_checksum(values) ^ 1
 
 
 def cashaddr_checksum_ok(prefix: str, payload: str) -> bool:
     """Checksum check alone (prefix and payload already lowercase)."""
     try:
-        data = [_BECH32_INDEX[c] for c in payload]
-    except KeyError:
+        data = bech32_values(payload)
+    except ValueError:
         return False
-    return _cashaddr_polymod([ord(c) & 31 for c in prefix] + [0] + data) == 0
+    return _cashaddr_polymod(bytes([ord(c) & 31 for c in prefix] + [0]) + data) == 0
 
 
 def cashaddr_decode(text: str) -> tuple[str, int, bytes]:
@@ -195,11 +208,10 @@ def cashaddr_decode(text: str) -> tuple[str, int, bytes]:
     prefix, sep, payload = text.rpartition(":")
     if not sep or not prefix or len(payload) < 9:
         raise ValueError("wrong_length")
-    if any(c not in _BECH32_INDEX for c in payload):
-        raise ValueError("invalid_character")
+    bech32_values(payload)  # raises on a character outside the alphabet
     if not cashaddr_checksum_ok(prefix, payload):
         raise ValueError("checksum_failed")
-    raw = convertbits([_BECH32_INDEX[c] for c in payload[:-8]], 5, 8, False)
+    raw = five_bit_chars_to_bytes(payload[:-8])
     if not raw:
         raise ValueError("wrong_length")
     version, body = raw[0], raw[1:]
@@ -217,7 +229,7 @@ _MONERO_BLOCK_CHARS = (0, 2, 3, 5, 6, 7, 9, 10, 11)
 
 def monero_b58decode(text: str) -> bytes:
     out = bytearray()
-    index = _INDEX[BITCOIN_ALPHABET]
+    index = _BITCOIN_INDEX
     for start in range(0, len(text), 11):
         block = text[start : start + 11]
         try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
 
 from schemas.address import NormalizedAddress
 
 from .forms import Reading, readings
 from .labels import Label, parse_label
 from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
+
+_PLAIN_TOKEN = re.compile(r"[0-9A-Za-z:]+")
+_SOLANA = ("solana",)
 
 
 def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
@@ -18,6 +21,9 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
     account label such as ``חשבון Binance``) or empty.
     """
     parsed = parse_label(label)
+    if raw and _PLAIN_TOKEN.fullmatch(raw):  # the usual cell: one clean token, nothing to clean
+        result = _token(raw, parsed)
+        return [result if result.kind != "unknown" else _unknown(raw, parsed, "not_an_address")]
     text, invisible = strip_invisible(raw or "")
     text, memo = drop_memos(text)
     cell_issues = (("invisible_characters_stripped",) if invisible else ()) + (
@@ -31,7 +37,7 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
     unique: dict[str, NormalizedAddress] = {}
     for result in results:
         if cell_issues:
-            result = replace(result, issues=_issues(result.issues, cell_issues))
+            result = result._replace(issues=_issues(result.issues, cell_issues))
         unique.setdefault(result.id, result)
     return list(unique.values())
 
@@ -45,7 +51,7 @@ def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddr
         if i + 1 < len(results) and results[i].validity == "invalid" and results[i + 1].validity == "invalid":
             joined = _token(tokens[i] + tokens[i + 1], parsed)
             if joined.validity == "valid":
-                out.append(replace(joined, issues=_issues(joined.issues, ("whitespace_stripped",))))
+                out.append(joined._replace(issues=_issues(joined.issues, ("whitespace_stripped",))))
                 i += 2
                 continue
         out.append(results[i])
@@ -65,7 +71,7 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
             seen.setdefault(result.id, result)
     if len(seen) == 1:
         (result,) = seen.values()
-        return replace(result, issues=_issues(result.issues, ("homoglyphs_replaced",)))
+        return result._replace(issues=_issues(result.issues, ("homoglyphs_replaced",)))
     # Kept as published: a look-alike that does not validate is never "fixed" into something.
     issue = "homoglyphs_ambiguous" if seen else "non_ascii_characters"
     kind = first.kind if first is not None else "unknown"
@@ -77,8 +83,9 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
 
 def _classify(token: str, parsed: Label) -> NormalizedAddress:
     found = readings(token)
-    if parsed.chain != "solana":  # a bare 32-byte key is Solana only by label or by default
-        others = [r for r in found if r.chains != ("solana",)]
+    if parsed.chain != "solana" and any(r.chains == _SOLANA for r in found):
+        # A bare 32-byte key is Solana only by its label, or when nothing else fits.
+        others = [r for r in found if r.chains != _SOLANA]
         if others or parsed.chain or parsed.account or parsed.unsupported:
             found = others
     good = [r for r in found if r.validity != "invalid"]
@@ -113,9 +120,9 @@ def _classify(token: str, parsed: Label) -> NormalizedAddress:
 
 
 def _address(reading: Reading, chain: str, parsed: Label, *extra: str) -> NormalizedAddress:
-    return NormalizedAddress(kind="address", chain=chain, address=reading.address,
-                             display=reading.display, validity=reading.validity,
-                             issues=_issues(reading.issues, extra), asset=parsed.asset)
+    issues = _issues(reading.issues, extra) if extra else reading.issues  # readings' are sorted
+    return NormalizedAddress("address", chain, reading.address, reading.display, reading.validity,
+                             issues, parsed.asset)
 
 
 def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> NormalizedAddress:

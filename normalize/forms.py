@@ -5,15 +5,14 @@ form's checks. Choosing among the readings (by the source's label) is `normalize
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from schemas.address import EVM_CHAINS
 
 from . import codecs
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     chains: tuple[str, ...]
     """The chains this form is used on, the usual one first."""
     address: str
@@ -82,8 +81,11 @@ def read_evm(token: str) -> Reading | None:
 
 
 def read_bech32(token: str) -> Reading | None:
+    sep = token.rfind("1")
+    if sep < 1:
+        return None
     lower = token.lower()
-    hrp = lower[: lower.rfind("1")]
+    hrp = lower[:sep]
     if hrp in _SEGWIT_HRPS:
         chain = _SEGWIT_HRPS[hrp]
         testnet = ("testnet",) if hrp in _TESTNET_HRPS else ()
@@ -94,8 +96,8 @@ def read_bech32(token: str) -> Reading | None:
         return Reading((chain,), lower, lower, "valid", testnet)
     if hrp == "zs":  # Zcash Sapling shielded address: 43-byte payload
         try:
-            _, data, encoding = codecs.bech32_decode(token)
-            if encoding != codecs.BECH32 or len(codecs.convertbits(data, 5, 8, False)) != 43:
+            _, _, encoding = codecs.bech32_decode(token)
+            if encoding != codecs.BECH32 or len(codecs.five_bit_chars_to_bytes(lower[3:-6])) != 43:
                 raise ValueError("wrong_length")
         except ValueError as exc:
             return Reading(("zcash",), lower, lower, "invalid", (str(exc),))
@@ -130,12 +132,12 @@ def read_cashaddr(token: str) -> Reading | None:
     try:
         codecs.cashaddr_decode(token if sep else "bitcoincash:" + token)
     except ValueError as exc:
-        return Reading(("bitcoin-cash",), lower, lower, "invalid", issues + (str(exc),))
+        return Reading(("bitcoin-cash",), lower, lower, "invalid", tuple(sorted(issues + (str(exc),))))
     return Reading(("bitcoin-cash",), lower, lower, "valid", issues)
 
 
 def read_xrp(token: str) -> Reading | None:
-    if not _RIPPLE_CHARS.issuperset(token):
+    if token[:1] not in ("r", "X", "T") or not _RIPPLE_CHARS.issuperset(token):
         return None
     if token[0] == "r" and 25 <= len(token) <= 35:
         try:
@@ -180,9 +182,12 @@ def read_monero(token: str) -> Reading | None:
 
 def read_base58check(token: str) -> Reading | None:
     """Bitcoin-family, Zcash transparent and TRON addresses; Solana's bare 32-byte keys."""
-    if not 25 <= len(token) <= 44 or not _B58_CHARS.issuperset(token):
+    if not 25 <= len(token) <= 44:
         return None
-    raw = codecs.b58decode(token)
+    try:
+        raw = codecs.b58decode(token)
+    except ValueError:  # a character outside the alphabet
+        return None
     if len(raw) == 32:  # no version, no checksum: only a label or nothing else can say Solana
         return Reading(("solana",), token, token, "valid", ("no_checksum",), exclusive=False)
     if len(raw) == 26 and raw[:2] in _ZCASH_T:

@@ -13,13 +13,10 @@ from schemas.feed import (AddressesFile, ChangesFile, FeedAddress, FileEntry, In
                           IndexVersion, Manifest, SourceStatus)
 
 from .diff import diff, is_empty
-from .writers import FILE_WRITERS, ChainLists, write_json
+from .errors import FeedError
+from .writers import FILE_WRITERS, ChainLists, Records, write_json
 
 INDEX = "index.json"
-
-
-class FeedError(Exception):
-    """The feed directory is not in a state we can read (e.g. a release named but missing)."""
 
 
 def read_index(feeds: Path) -> IndexFile | None:
@@ -75,8 +72,10 @@ def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     tmp.mkdir()
     try:
         files = {}
+        records = Records(addresses)
         for writer in FILE_WRITERS:
-            rows = writer.write(tmp, version=version, addresses=addresses, changes=changes, rejected=rejected)
+            rows = writer.write(tmp, version=version, addresses=addresses, changes=changes,
+                                rejected=rejected, records=records)
             files[writer.FILE_NAME] = _file_entry(tmp / writer.FILE_NAME, rows)
         for name, rows in ChainLists().write_all(tmp, addresses).items():
             files[name] = _file_entry(tmp / name, rows)

@@ -8,19 +8,27 @@ import io
 import json
 from pathlib import Path
 
-from schemas.feed import AddressesFile, ChangesFile, FeedAddress
+from schemas.feed import ChangesFile, FeedAddress
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
-def csv_cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        value = ";".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def csv_row(values) -> list[str]:
+    """CSV cells a spreadsheet will not run as formulas (lists joined with `;`)."""
+    cells = ["" if v is None else ";".join(map(str, v)) if v.__class__ in (list, tuple) else str(v)
+             for v in values]
+    return ["'" + c if c[:1] in _FORMULA_START and c else c for c in cells]
+
+
+class Records:
+    """Each address's JSON form, built once per release and shared by the writers."""
+
+    def __init__(self, addresses: list[FeedAddress]):
+        self._by_id = {a.id: (a, a.model_dump(mode="json")) for a in addresses}
+
+    def __call__(self, address: FeedAddress) -> dict:
+        cached = self._by_id.get(address.id)
+        return cached[1] if cached is not None and cached[0] is address else address.model_dump(mode="json")
 
 
 def write_json(path: Path, payload) -> None:
@@ -47,7 +55,7 @@ def write_csv(path: Path, header: list[str], rows) -> int:
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+        writer.writerow(csv_row(row))
         count += 1
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return count
@@ -57,9 +65,9 @@ class AddressesJson:
     FILE_NAME = "addresses.json"
     MIME_TYPE = "application/json"
 
-    def write(self, directory: Path, version: str, addresses: list[FeedAddress], **_) -> int:
+    def write(self, directory: Path, version: str, addresses: list[FeedAddress], records: Records, **_) -> int:
         write_json_records(directory / self.FILE_NAME,
-                           AddressesFile(version=version, addresses=addresses).model_dump(mode="json"))
+                           {"version": version, "addresses": [records(a) for a in addresses]})
         return len(addresses)
 
 
@@ -92,8 +100,13 @@ class ChangesJson:
     FILE_NAME = "changes.json"
     MIME_TYPE = "application/json"
 
-    def write(self, directory: Path, changes: ChangesFile, **_) -> int:
-        write_json_records(directory / self.FILE_NAME, changes.model_dump(mode="json", by_alias=True))
+    def write(self, directory: Path, changes: ChangesFile, records: Records, **_) -> int:
+        write_json_records(directory / self.FILE_NAME, {
+            "from": changes.from_, "to": changes.to,
+            "added": [records(a) for a in changes.added], "removed": [records(a) for a in changes.removed],
+            "changed": [{"id": c.id, "fields": c.fields, "before": records(c.before), "after": records(c.after)}
+                        for c in changes.changed],
+        })
         return len(changes.added) + len(changes.removed) + len(changes.changed)
 
 

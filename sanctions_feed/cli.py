@@ -11,13 +11,12 @@ from pathlib import Path
 
 import click
 
-from publish.diff import diff as diff_releases
-from publish.release import FeedError, read_addresses
-from publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_cell
+from publish.errors import FeedError
 
-from .store import default_db_url
-from .update import UpdateError, run_update, sample_locations
+from .errors import UpdateError, default_db_url
 
+# Commands import their machinery when they run: `--help` and `normalize` stay fast, and
+# `update` loads the store while its crawler child is already at work.
 EXPECTED_ERRORS = (UpdateError, FeedError, OSError, ValueError)
 
 
@@ -92,6 +91,8 @@ def update(sources, only, samples, force, now, feeds, db):
     Example:
         sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
     """
+    from .update import run_update, sample_locations
+
     locations = {**(sample_locations() if samples else {}), **_parse_sources(sources)}
     only = [_known_source(name, "--only") for name in only]
     clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
@@ -113,7 +114,9 @@ def diff(old, new, fmt, feeds, db):
     Example:
         sanctions-feed diff 20261101T000000Z latest --format csv
     """
-    from publish.release import read_index
+    from publish.diff import diff as diff_releases
+    from publish.release import read_addresses, read_index
+    from publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
 
     latest = index.latest if (index := read_index(feeds)) else None
     old, new = (latest if v == "latest" else v for v in (old, new))
@@ -124,7 +127,7 @@ def diff(old, new, fmt, feeds, db):
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(CHANGES_CSV_HEADER)
         for row in changes_csv_rows(changes):
-            writer.writerow([csv_cell(v) for v in row])
+            writer.writerow(csv_row(row))
     else:
         click.echo(f"{old} -> {new}: +{len(changes.added)} added, -{len(changes.removed)} removed, "
                    f"~{len(changes.changed)} changed")

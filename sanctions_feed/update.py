@@ -12,18 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from publish.build import build_addresses, load_rejected, load_sources
-from publish.release import publish
-from schemas.feed import SourceStatus
 from spiders import SPIDERS
 
-from .store import GuardError, apply_run, load_run, open_store, record_failure
+from .errors import UpdateError
 
 SAMPLES = Path(__file__).parent / "samples"
-
-
-class UpdateError(Exception):
-    """Every requested source failed: nothing was published."""
 
 
 @dataclass
@@ -48,19 +41,22 @@ def sample_locations() -> dict[str, str]:
             if getattr(spider, "sample", None) and (SAMPLES / spider.sample).exists()}
 
 
-def crawl(requested: dict[str, str | None], now: datetime) -> tuple[dict, Path]:
-    """Run the spiders in a child process (Twisted's reactor runs once per process)."""
-    out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
+def start_crawl(requested: dict[str, str | None], now: datetime, out: Path) -> subprocess.Popen:
+    """Start the spiders in a child process (Twisted's reactor runs once per process)."""
     args = [sys.executable, "-m", "spiders.runner", str(out)]
     args += [f"{name}={location}" if location else name for name, location in requested.items()]
-    env = {**os.environ, "SANCTIONS_FEED_NOW": now.isoformat(), "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
-                                                          os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    path = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "SANCTIONS_FEED_NOW": now.isoformat(), "PYTHONPATH": path}
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish_crawl(child: subprocess.Popen, out: Path) -> dict:
+    _, stderr = child.communicate()
     report_path = out / "report.json"
-    if proc.returncode != 0 or not report_path.exists():
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise UpdateError(f"the crawler process failed (exit {proc.returncode}): {last}")
-    return json.loads(report_path.read_text()), out
+    if child.returncode != 0 or not report_path.exists():
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
+        raise UpdateError(f"the crawler process failed (exit {child.returncode}): {last}")
+    return json.loads(report_path.read_text())
 
 
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
@@ -68,16 +64,30 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     names = list(only) or [n for n, s in SPIDERS.items() if getattr(s, "default", True)]
     names += [n for n in locations if n not in names and not only]
     requested = {name: locations.get(name) for name in names}
-    report, out = crawl(requested, now)
+    out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
+    child = start_crawl(requested, now, out)
     try:
-        return _store_and_publish(feeds, db_url, names, report, out, force, now)
+        # While the child crawls, this process loads the store and publishing code (the other core).
+        from .store import open_store
+
+        engine = open_store(db_url)
+        report = finish_crawl(child, out)
+        return _store_and_publish(feeds, engine, names, report, out, force, now)
     finally:
+        if child.poll() is None:  # we failed first: the crawl's output would go nowhere
+            child.kill()
+            child.wait()
         shutil.rmtree(out, ignore_errors=True)
 
 
-def _store_and_publish(feeds: Path, db_url: str, names: list[str], report: dict, out: Path,
+def _store_and_publish(feeds: Path, engine, names: list[str], report: dict, out: Path,
                        force: bool, now: datetime) -> UpdateResult:
-    engine = open_store(db_url)
+    from publish.build import build_addresses, load_rejected, load_sources
+    from publish.release import publish
+    from schemas.feed import SourceStatus
+
+    from .store import GuardError, apply_run, load_run, record_failure
+
     result = UpdateResult(version=None)
     for name in names:
         outcome = report.get(name, {"ok": False, "error": f"{name}: no report from the crawler"})

@@ -266,7 +266,7 @@ class IlNbctfSpider(SanctionsSpider):
         if step + 1 < len(self.fetches):
             yield self.page_request(step + 1, 0)
         else:
-            yield from self.finish()
+            yield from self.batched(self.finish())
 
     def finish(self):
         items = {t: merge_languages(self.pages[(t, "en")], self.pages[(t, "he")]) for t in CONTENT_TYPES}

@@ -46,15 +46,13 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _child(elem, name):
-    for child in elem:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
 def _children(elem, name):
-    return [child for child in elem if _local(child.tag) == name]
+    """Children by local name, in any namespace (filtered by lxml in C)."""
+    return elem.iterchildren(f"{{*}}{name}")
+
+
+def _child(elem, name):
+    return next(_children(elem, name), None)
 
 
 def _date(elem) -> date | None:
@@ -115,7 +113,7 @@ class _Reader:
         disposable = list(handlers) + ["Location", "IDRegDocument", "ProfileRelationship"]
         events = etree.iterparse(stream, events=("end",), tag=[f"{{*}}{n}" for n in disposable],
                                  resolve_entities=False, no_network=True, load_dtd=False,
-                                 huge_tree=True, remove_comments=True)
+                                 huge_tree=True, remove_comments=True, remove_blank_text=True)
         for _, elem in events:
             if not self.root_seen:
                 self._check_root(elem.getroottree().getroot())
@@ -244,6 +242,10 @@ class OfacSdnSpider(SanctionsSpider):
         yield self.request(self.source_url, callback=self.parse)
 
     def parse(self, response):
+        yield from self.batched(self.parse_list(response))
+
+    def parse_list(self, response):
+        """Every address of the list, its rejected features, then the snapshot."""
         self.record_raw(response.body)
         try:
             parsed = parse_sdn_advanced(open_xml(response.body))

@@ -67,10 +67,10 @@ class OfacSdnLegacySpider(SanctionsSpider):
         sdn = failure.request.cb_kwargs["sdn"]
         self.logger.warning("sdn_comments.csv unavailable (%s): remarks cut at %d characters "
                             "are marked truncated", failure.value, REMARKS_CUT)
-        yield from self.parse_files(sdn, None)
+        yield from self.batched(self.parse_files(sdn, None))
 
     def parse_with_comments(self, response, sdn):
-        yield from self.parse_files(sdn, response)
+        yield from self.batched(self.parse_files(sdn, response))
 
     def parse_files(self, sdn, comments):
         try:

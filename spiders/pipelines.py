@@ -25,5 +25,6 @@ class JsonLinesPipeline:
             self.handle.close()
 
     def process_item(self, item):
-        self.handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+        for record in item["batch"] if "batch" in item else [item]:
+            self.handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
         return item

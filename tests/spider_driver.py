@@ -35,5 +35,8 @@ def drive(spider: scrapy.Spider, answer) -> tuple[list[dict], list[scrapy.Reques
                                     encoding="utf-8")
             outputs = request.callback(response, **request.cb_kwargs)
         for output in outputs or []:
-            (queue if isinstance(output, scrapy.Request) else items).append(output)
+            if isinstance(output, scrapy.Request):
+                queue.append(output)
+            else:  # records as the pipeline writes them: batches unpacked
+                items.extend(output["batch"] if "batch" in output else [output])
     return items, requests

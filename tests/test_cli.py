@@ -35,10 +35,12 @@ def test_normalize_command_outputs_one_line_per_address(tmp_path):
 
 
 def test_csv_cells_never_run_as_formulas():
-    from publish.writers import csv_cell
+    from datetime import date
 
-    assert csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert csv_cell("-0-") == "'-0-" and csv_cell("0xabc") == "0xabc"
+    from publish.writers import csv_row
+
+    assert csv_row(["=HYPERLINK(\"x\")", "-0-", "+1", "@SUM(A1)", "\tx", "0xabc", None, ["a", "b"], date(2026, 1, 2), ""]) == [
+        "'=HYPERLINK(\"x\")", "'-0-", "'+1", "'@SUM(A1)", "'\tx", "0xabc", "", "a;b", "2026-01-02", ""]
 
 
 def test_diff_command_between_two_releases(tmp_path):

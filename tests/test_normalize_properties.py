@@ -6,8 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import normalize
-from dataclasses import asdict
-
 from schemas.address import NORMALIZED_ADDRESS
 
 # Real sanctioned addresses (public facts from the OFAC list), with their labels.
@@ -48,7 +46,7 @@ def test_never_raises_and_never_returns_nothing(raw, label):
     results = normalize(raw, label)
     assert results
     for result in results:
-        assert NORMALIZED_ADDRESS.validate_python(asdict(result)) == result
+        assert NORMALIZED_ADDRESS.validate_python(result._asdict()) == result
 
 
 @settings(max_examples=300)

@@ -173,3 +173,13 @@ def test_legacy_csv_without_comments_never_publishes_a_fragment(tmp_path):
     assert all(r["validity"] == "invalid" for r in truncated)
     chains = "".join(p.read_text() for p in (feeds / "latest" / "chains").glob("*.txt"))
     assert all(r["address"] not in chains.split() for r in truncated)
+
+
+def test_published_records_validate_against_the_schema(tmp_path):
+    from schemas.feed import AddressesFile, ChangesFile, Manifest
+
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    AddressesFile.model_validate_json((feeds / "latest" / "addresses.json").read_text())
+    ChangesFile.model_validate_json((feeds / "latest" / "changes.json").read_text())
+    Manifest.model_validate_json((feeds / "latest" / "manifest.json").read_text())

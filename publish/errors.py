@@ -1,0 +1,5 @@
+"""Errors of the publishing side (kept free of heavy imports: the CLI catches them)."""
+
+
+class FeedError(Exception):
+    """The feed directory is not in a state we can read (e.g. a release named but missing)."""
