@@ -55,10 +55,10 @@ def cli():
 
 
 def _known_source(name: str, option: str) -> str:
-    from spiders import SPIDERS
+    from spiders import SOURCE_NAMES
 
-    if name not in SPIDERS:
-        raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SPIDERS)})", param_hint=option)
+    if name not in SOURCE_NAMES:
+        raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})", param_hint=option)
     return name
 
 
@@ -91,12 +91,12 @@ def update(sources, only, samples, force, now, feeds, db):
     Example:
         sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
     """
-    from .update import run_update, sample_locations
+    from .update import run_update
 
-    locations = {**(sample_locations() if samples else {}), **_parse_sources(sources)}
+    locations = _parse_sources(sources)
     only = [_known_source(name, "--only") for name in only]
     clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
-    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0))
+    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0), samples)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())

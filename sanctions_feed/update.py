@@ -12,11 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from spiders import SPIDERS
-
 from .errors import UpdateError
-
-SAMPLES = Path(__file__).parent / "samples"
 
 
 @dataclass
@@ -36,15 +32,12 @@ class UpdateResult:
         return head + "; " + ", ".join(f"{name}: {text}" for name, text in sorted(self.outcomes.items()))
 
 
-def sample_locations() -> dict[str, str]:
-    return {name: str(SAMPLES / spider.sample) for name, spider in SPIDERS.items()
-            if getattr(spider, "sample", None) and (SAMPLES / spider.sample).exists()}
-
-
-def start_crawl(requested: dict[str, str | None], now: datetime, out: Path) -> subprocess.Popen:
+def start_crawl(only: list[str], locations: dict[str, str], samples: bool, now: datetime,
+                out: Path) -> subprocess.Popen:
     """Start the spiders in a child process (Twisted's reactor runs once per process)."""
-    args = [sys.executable, "-m", "spiders.runner", str(out)]
-    args += [f"{name}={location}" if location else name for name, location in requested.items()]
+    args = [sys.executable, "-m", "spiders.runner", str(out)] + (["--samples"] if samples else [])
+    args += [a for name in only for a in ("--only", name)]
+    args += [f"{name}={location}" for name, location in locations.items()]
     path = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "SANCTIONS_FEED_NOW": now.isoformat(), "PYTHONPATH": path}
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
@@ -60,19 +53,16 @@ def finish_crawl(child: subprocess.Popen, out: Path) -> dict:
 
 
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
-               force: bool, now: datetime) -> UpdateResult:
-    names = list(only) or [n for n, s in SPIDERS.items() if getattr(s, "default", True)]
-    names += [n for n in locations if n not in names and not only]
-    requested = {name: locations.get(name) for name in names}
+               force: bool, now: datetime, samples: bool = False) -> UpdateResult:
     out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
-    child = start_crawl(requested, now, out)
+    child = start_crawl(only, locations, samples, now, out)
     try:
         # While the child crawls, this process loads the store and publishing code (the other core).
         from .store import open_store
 
         engine = open_store(db_url)
         report = finish_crawl(child, out)
-        return _store_and_publish(feeds, engine, names, report, out, force, now)
+        return _store_and_publish(feeds, engine, list(report), report, out, force, now)
     finally:
         if child.poll() is None:  # we failed first: the crawl's output would go nowhere
             child.kill()
@@ -85,6 +75,7 @@ def _store_and_publish(feeds: Path, engine, names: list[str], report: dict, out:
     from publish.build import build_addresses, load_rejected, load_sources
     from publish.release import publish
     from schemas.feed import SourceStatus
+    from spiders import SPIDERS
 
     from .store import GuardError, apply_run, load_run, record_failure
 

@@ -3,9 +3,11 @@
 The update command starts this module in a child process (`python -m spiders.runner`): Twisted's
 reactor cannot be restarted in one process, and a crash here must not take the store with it.
 
-    python -m spiders.runner OUT_DIR NAME[=LOCATION] ...
+    python -m spiders.runner OUT_DIR [--samples] [--only NAME]... [NAME=LOCATION]...
 
-writes OUT_DIR/<name>.jsonl (items) and OUT_DIR/report.json ({name: {"ok": bool, "error": str}}).
+runs the named sources (default: every default source, plus any given a location), each from its
+live URL, its bundled sample (--samples) or the location given, and writes OUT_DIR/<name>.jsonl
+(items) and OUT_DIR/report.json ({name: {"ok": bool, "error": str}}).
 """
 
 from __future__ import annotations
@@ -47,13 +49,31 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     return report
 
 
+SAMPLES = Path(__file__).resolve().parent.parent / "sanctions_feed" / "samples"
+
+
+def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, str | None]:
+    """Which sources run, and from where."""
+    names = list(only) or [n for n, s in SPIDERS.items() if getattr(s, "default", True)]
+    names += [n for n in locations if n not in names and not only]
+    bundled = {n: str(SAMPLES / s.sample) for n, s in SPIDERS.items()
+               if samples and getattr(s, "sample", None) and (SAMPLES / s.sample).exists()}
+    return {name: locations.get(name) or bundled.get(name) for name in names}
+
+
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[0])
-    requested = {}
-    for arg in argv[1:]:
-        name, _, location = arg.partition("=")
-        requested[name] = location or None
-    run(out_dir, requested)
+    out_dir, args = Path(argv[0]), argv[1:]
+    only, locations, samples = [], {}, False
+    while args:
+        arg = args.pop(0)
+        if arg == "--samples":
+            samples = True
+        elif arg == "--only":
+            only.append(args.pop(0))
+        else:
+            name, _, location = arg.partition("=")
+            locations[name] = location
+    run(out_dir, resolve(only, locations, samples))
     return 0
 
 

@@ -58,3 +58,14 @@ def test_diff_command_between_two_releases(tmp_path):
     assert text.exit_code == 0 and text.output.startswith("20261101T000000Z -> 20261102T000000Z: +0 added, -6 removed")
     missing = runner.invoke(cli, ["diff", "nope", "latest", "--feeds", str(feeds)])
     assert missing.exit_code == 1 and "release 'nope' not found" in missing.output
+
+
+def test_source_names_match_the_spiders():
+    from spiders import SOURCE_NAMES, SPIDERS
+
+    assert SOURCE_NAMES == tuple(SPIDERS)
+
+
+def test_unknown_source_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["update", "--feeds", str(tmp_path / "f"), "--only", "nope"])
+    assert result.exit_code == 2 and "unknown source 'nope'" in result.output
