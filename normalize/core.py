@@ -6,12 +6,11 @@ import re
 
 from schemas.address import NormalizedAddress
 
-from .forms import Reading, readings
+from .forms import SOLANA, Reading, readings
 from .labels import Label, parse_label
 from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
 
 _PLAIN_TOKEN = re.compile(r"[0-9A-Za-z:]+")
-_SOLANA = ("solana",)
 
 
 def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
@@ -22,7 +21,7 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
     """
     parsed = parse_label(label)
     if raw and _PLAIN_TOKEN.fullmatch(raw):  # the usual cell: one clean token, nothing to clean
-        result = _token(raw, parsed)
+        result = _classify(raw, parsed)
         return [result if result.kind != "unknown" else _unknown(raw, parsed, "not_an_address")]
     text, invisible = strip_invisible(raw or "")
     text, memo = drop_memos(text)
@@ -83,9 +82,9 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
 
 def _classify(token: str, parsed: Label) -> NormalizedAddress:
     found = readings(token)
-    if parsed.chain != "solana" and any(r.chains == _SOLANA for r in found):
+    if found and found[-1].chains is SOLANA and parsed.chain != "solana":
         # A bare 32-byte key is Solana only by its label, or when nothing else fits.
-        others = [r for r in found if r.chains != _SOLANA]
+        others = found[:-1]
         if others or parsed.chain or parsed.account or parsed.unsupported:
             found = others
     good = [r for r in found if r.validity != "invalid"]

@@ -24,6 +24,7 @@ class Reading(NamedTuple):
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")
+SOLANA = ("solana",)
 _B58_CHARS = frozenset(codecs.BITCOIN_ALPHABET)
 _RIPPLE_CHARS = frozenset(codecs.RIPPLE_ALPHABET)
 _CASHADDR_BARE = re.compile(r"[qp][02-9ac-hj-np-z]{41}")
@@ -189,7 +190,7 @@ def read_base58check(token: str) -> Reading | None:
     except ValueError:  # a character outside the alphabet
         return None
     if len(raw) == 32:  # no version, no checksum: only a label or nothing else can say Solana
-        return Reading(("solana",), token, token, "valid", ("no_checksum",), exclusive=False)
+        return Reading(SOLANA, token, token, "valid", ("no_checksum",), exclusive=False)
     if len(raw) == 26 and raw[:2] in _ZCASH_T:
         chains = ("zcash",)
     elif len(raw) == 25 and raw[0] in _VERSIONS:
@@ -203,6 +204,9 @@ def read_base58check(token: str) -> Reading | None:
 
 
 # EVM hex is read on its own: nothing else starts with "0x" (0 is outside base58).
+# read_base58check comes last, so a Solana reading is always the last one.
+# Leading digits no bech32 HRP, CashAddr, XRP or Monero address starts with.
+_BASE58_ONLY_STARTS = frozenset("12367")  # not 4, 5, 8, 9: Monero
 _NON_HEX_READERS = (read_cashaddr, read_bech32, read_xrp, read_monero, read_base58check)
 
 
@@ -210,6 +214,9 @@ def readings(token: str) -> list[Reading]:
     """Every form the token parses as (valid or not), most specific first."""
     if token.startswith("0x"):
         return [read_evm(token)]  # type: ignore[list-item]
+    if token[:1] in _BASE58_ONLY_STARTS:  # most Bitcoin addresses: no other form starts so
+        reading = read_base58check(token)
+        return [reading] if reading is not None else []
     found = []
     for reader in _NON_HEX_READERS:
         reading = reader(token)
