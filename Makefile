@@ -21,7 +21,7 @@ test: $(BIN)/sanctions-feed  ## run the test suite
 
 bench: $(BIN)/sanctions-feed  ## measure normalization and the OFAC update path
 	$(BIN)/python bench/bench_normalize.py
-	$(BIN)/python bench/bench_ofac.py
+	$(BIN)/python bench/bench_ofac.py --repeat 5
 
 clean:
 	rm -rf $(VENV) $(FEEDS) .pytest_cache

@@ -30,6 +30,14 @@ def load_mix(fixtures: Path) -> list[tuple[str, str]]:
     return mix
 
 
+def _reference_loop() -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(1_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
@@ -45,6 +53,9 @@ def main() -> None:
             normalize(raw, code)
         rounds.append(len(batch) / (time.perf_counter() - start))
     rounds.sort()
+    reference = sorted(_reference_loop() for _ in range(5))
+    print(f"machine check: a fixed pure-Python loop took {reference[0]:.3f}-{reference[-1]:.3f}s "
+          "(a spread means the CPU's speed varied during the run; the best round is the capability)")
     print(f"normalize: {len(mix)} distinct addresses, {args.rounds} rounds of {len(batch)}: "
           f"median {rounds[len(rounds) // 2]:,.0f} addresses/s, best {rounds[-1]:,.0f}, "
           f"worst {rounds[0]:,.0f} (target >= 100,000/s on one core)")
