@@ -11,7 +11,7 @@ in the API's response shape.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -90,6 +90,8 @@ class Catalogue:
         self.orders = items.get(ORDER, [])
         self.wallets = {w["id"]: w for w in items.get(WALLET, [])}
         self.designations = {i["id"]: i for t in (OPERATIVE, ORGANIZATION) for i in items.get(t, [])}
+        self.other_assets: Counter[str] = Counter()
+        """Non-crypto assets the orders cover, by content type: counted, not published."""
 
     def listings(self, source: str):
         """Yield {"listing": ...} and {"rejected": ...} items for every order and wallet."""
@@ -133,8 +135,9 @@ class Catalogue:
         self.audit(f"order {record_id}", {k: v for k, v in props.items() if k not in ORDER_IGNORED})
         programs = [order_type] if order_type else []
         for picked in assets:
-            if picked.get("contentType") != WALLET:
-                continue  # bank accounts, property...: not crypto, not ours
+            if picked.get("contentType") != WALLET:  # bank accounts, property...: not crypto
+                self.other_assets[picked.get("contentType") or "unknown"] += 1
+                continue
             wallet = self.wallets.get(picked.get("id"))
             if wallet is None:
                 yield _rejected(source, record_id, f"order names wallet {picked.get('id')} that the wallet list lacks;"
@@ -275,6 +278,9 @@ class IlNbctfSpider(SanctionsSpider):
         for item in catalogue.listings(self.name):
             count += 1
             yield item
+        if catalogue.other_assets:
+            self.logger.info("orders also cover non-crypto assets (not published): %s",
+                             dict(sorted(catalogue.other_assets.items())))
         updated = [i.get("updateDate") for t in CONTENT_TYPES for i in items[t] if i.get("updateDate")]
         as_of = datetime.fromisoformat(max(updated).replace("Z", "+00:00")).date() if updated else None
         yield self.snapshot(self.source_url, as_of, count)
