@@ -187,5 +187,49 @@ def sources(feeds, db):
         click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
 
 
+@cli.command()
+@click.option("--only", multiple=True, metavar="NAME", help="Schedule only these sources.")
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and their next run, then exit.")
+@feed_options
+def schedule(only, list_only, feeds, db):
+    """Run each source on its declared schedule (cron, UTC), in this one process, until stopped.
+
+    Each run is `sanctions-feed update --only NAME` in a fresh process. Jobs are kept in
+    `<feeds>.jobs.db`; a run missed by less than a day is made up once. Run one scheduler only.
+
+    \b
+    Example:
+        sanctions-feed schedule --feeds /srv/feeds
+    """
+    import time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from spiders import SPIDERS
+
+    from .scheduler import configure, reconcile
+
+    names = [_known_source(name, "--only") for name in only] or [
+        n for n, s in SPIDERS.items() if getattr(s, "default", True)]
+    schedules = {name: SPIDERS[name].meta.schedule for name in names}
+    scheduler = configure(BackgroundScheduler(), feeds)
+    scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
+    removed = reconcile(scheduler, schedules, feeds, db)
+    for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+        click.echo(f"{job.id}: {job.trigger} next {job.next_run_time}")
+    for job_id in removed:
+        click.echo(f"removed stale job {job_id}")
+    if list_only:
+        scheduler.shutdown(wait=False)
+        return
+    click.echo("scheduler running; stop with Ctrl-C")
+    scheduler.resume()
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=True)
+
+
 def main():
     cli(prog_name="sanctions-feed")
