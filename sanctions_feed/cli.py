@@ -231,5 +231,31 @@ def schedule(only, list_only, feeds, db):
         scheduler.shutdown(wait=True)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@feed_options
+def serve(host, port, feeds, db):
+    """Serve the feed directory over HTTP, with ETags and conditional GETs.
+
+    Release files (`v/<ID>/...`) are sent as immutable; `index.json` and `latest/` are revalidated.
+    Nothing outside the feed directory is ever served.
+
+    \b
+    Example:
+        sanctions-feed serve --feeds ./feeds --port 8080
+    """
+    from publish.serve import make_server
+
+    if not feeds.is_dir():
+        raise click.ClickException(f"{feeds}: no feed directory (run `sanctions-feed update` first)")
+    server = make_server(feeds, host, port)
+    click.echo(f"serving {feeds.resolve()} on http://{host}:{server.server_address[1]}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
 def main():
     cli(prog_name="sanctions-feed")
