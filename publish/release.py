@@ -75,7 +75,7 @@ def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
         records = Records(addresses)
         for writer in FILE_WRITERS:
             rows = writer.write(tmp, version=version, addresses=addresses, changes=changes,
-                                rejected=rejected, records=records)
+                                rejected=rejected, records=records, sources=sources)
             files[writer.FILE_NAME] = _file_entry(tmp / writer.FILE_NAME, rows)
         for name, rows in ChainLists().write_all(tmp, addresses).items():
             files[name] = _file_entry(tmp / name, rows)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from schemas.feed import ChangesFile, FeedAddress
 
+from .html import ChangesHtml
+
 _FORMULA_START = frozenset("=+-@\t\r")
 
 
@@ -161,4 +163,4 @@ class ChainLists:
         return counts
 
 
-FILE_WRITERS = (AddressesJson(), AddressesCsv(), ChangesJson(), ChangesCsv(), RejectedCsv())
+FILE_WRITERS = (AddressesJson(), AddressesCsv(), ChangesJson(), ChangesCsv(), RejectedCsv(), ChangesHtml())

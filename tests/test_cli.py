@@ -69,3 +69,22 @@ def test_source_names_match_the_spiders():
 def test_unknown_source_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["update", "--feeds", str(tmp_path / "f"), "--only", "nope"])
     assert result.exit_code == 2 and "unknown source 'nope'" in result.output
+
+
+def test_release_page_escapes_source_text(tmp_path):
+    from datetime import date
+
+    from publish.html import ChangesHtml
+    from schemas.feed import ChangesFile, FeedAddress, FeedListing
+
+    listing = FeedListing(source="ofac_sdn", source_record_id="1", holder="<script>alert(1)</script>",
+                          programs=["SDGT"], status="active", first_seen=date(2026, 1, 1), raw_address="x",
+                          source_url="https://example.org/?a=1&b=\"2\"")
+    address = FeedAddress(id="tron:T1", chain="tron", address="T1", display="T1", kind="address",
+                          validity="valid", issues=[], assets=[], status="active", first_seen=date(2026, 1, 1),
+                          listings=[listing])
+    ChangesHtml().write(tmp_path, version="V1", changes=ChangesFile(**{"from": None, "to": "V1", "added": [address]}),
+                        sources=[])
+    page = (tmp_path / "changes.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;"' in page and "Added (1)" in page
