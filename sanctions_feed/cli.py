@@ -78,10 +78,12 @@ def _parse_sources(values) -> dict[str, str]:
 @click.option("--only", multiple=True, metavar="NAME", help="Run only these sources (repeatable).")
 @click.option("--samples", is_flag=True, help="Use the bundled sample of every source.")
 @click.option("--force", is_flag=True, help="Accept a run that removes a large share of a source.")
+@click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="SANCTIONS_FEED_ARCHIVE",
+              default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
 @click.option("--now", "now", default=None, metavar="ISO-TIME",
               help="The run's clock (UTC), for replaying history; default: now.")
 @feed_options
-def update(sources, only, samples, force, now, feeds, db):
+def update(sources, only, samples, force, archive, now, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     A source that is not run or fails keeps its last good data. Exits 1 when every requested
@@ -96,7 +98,7 @@ def update(sources, only, samples, force, now, feeds, db):
     locations = _parse_sources(sources)
     only = [_known_source(name, "--only") for name in only]
     clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
-    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0), samples)
+    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0), samples, archive)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())

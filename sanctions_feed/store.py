@@ -91,6 +91,7 @@ def apply_run(engine, meta: SourceMeta, name: str, snapshot: SourceSnapshot,
         source.sqlmodel_update({
             "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
             "sha256": snapshot.sha256, "records": snapshot.records, "status": "ok",
+            "raw_parts": [part.model_dump() for part in snapshot.parts],
             "last_checked": now, "last_success": now, "error": None,
         })
         session.add(source)

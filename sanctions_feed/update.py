@@ -33,13 +33,15 @@ class UpdateResult:
 
 
 def start_crawl(only: list[str], locations: dict[str, str], samples: bool, now: datetime,
-                out: Path) -> subprocess.Popen:
+                out: Path, archive: Path | None = None) -> subprocess.Popen:
     """Start the spiders in a child process (Twisted's reactor runs once per process)."""
     args = [sys.executable, "-m", "spiders.runner", str(out)] + (["--samples"] if samples else [])
     args += [a for name in only for a in ("--only", name)]
     args += [f"{name}={location}" for name, location in locations.items()]
     path = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "SANCTIONS_FEED_NOW": now.isoformat(), "PYTHONPATH": path}
+    if archive is not None:
+        env["SANCTIONS_FEED_ARCHIVE"] = str(Path(archive).resolve())
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -53,9 +55,10 @@ def finish_crawl(child: subprocess.Popen, out: Path) -> dict:
 
 
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
-               force: bool, now: datetime, samples: bool = False) -> UpdateResult:
+               force: bool, now: datetime, samples: bool = False,
+               archive: Path | None = None) -> UpdateResult:
     out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
-    child = start_crawl(only, locations, samples, now, out)
+    child = start_crawl(only, locations, samples, now, out, archive)
     try:
         # While the child crawls, this process loads the store and publishing code (the other core).
         from .store import open_store

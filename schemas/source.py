@@ -26,6 +26,14 @@ class SourceMeta(BaseModel):
         return self
 
 
+class RawPart(BaseModel):
+    """One downloaded body of a run (a file, or a page of an API)."""
+
+    url: str
+    sha256: str
+    bytes: int
+
+
 class SourceSnapshot(BaseModel):
     """The raw input of one run: what was fetched, when, and its hash."""
 
@@ -37,6 +45,8 @@ class SourceSnapshot(BaseModel):
     sha256: str
     records: int
     """Raw listings the spider yielded (rejected records included)."""
+    parts: list[RawPart] = Field(default_factory=list)
+    """Every body read, in order; `sha256` above is the hash of them all, concatenated."""
 
 
 class Holder(BaseModel):

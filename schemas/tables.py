@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -69,6 +70,8 @@ class SourceStatus(SQLModel):
     as_of: date | None = None
     sha256: str | None = None
     records: int | None = None
+    raw_parts: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    """The run's raw inputs by sha256 (url, sha256, bytes): what a rebuild needs."""
     status: str = "not_run"
     """ok, failed, refused (a guard tripped), or not_run."""
     last_checked: datetime | None = None

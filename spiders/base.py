@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import scrapy
 
-from schemas.source import SourceMeta, SourceSnapshot
+from schemas.source import RawPart, SourceMeta, SourceSnapshot
 
 
 BATCH_SIZE = 500
@@ -42,6 +42,7 @@ class SanctionsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.location = location
         self._raw_digest = hashlib.sha256()
+        self._raw_parts: list[RawPart] = []
         # The run's one clock read, passed down by the update command.
         clock = os.environ.get("SANCTIONS_FEED_NOW")
         self.fetched_at = (datetime.fromisoformat(clock) if clock else datetime.now(timezone.utc)).replace(microsecond=0)
@@ -83,13 +84,25 @@ class SanctionsSpider(scrapy.Spider):
         if batch:
             yield {"batch": batch}
 
-    def record_raw(self, body: bytes) -> None:
-        """Add a downloaded body to this run's raw snapshot hash."""
+    def record_raw(self, body: bytes, url: str) -> None:
+        """Add a downloaded body to this run's snapshot: named by its sha256 (and kept in the
+        raw archive when one is configured), so a release can be rebuilt from its inputs."""
         self._raw_digest.update(body)
+        digest = hashlib.sha256(body).hexdigest()
+        self._raw_parts.append(RawPart(url=url, sha256=digest, bytes=len(body)))
+        archive = os.environ.get("SANCTIONS_FEED_ARCHIVE")
+        if archive:
+            target = Path(archive) / digest
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_name(f".{digest}.{os.getpid()}")
+                partial.write_bytes(body)
+                os.replace(partial, target)
 
     def snapshot(self, url: str, as_of, records: int) -> dict:
         snap = SourceSnapshot(source=self.name, url=url, fetched_at=self.fetched_at,
-                              as_of=as_of, sha256=self._raw_digest.hexdigest(), records=records)
+                              as_of=as_of, sha256=self._raw_digest.hexdigest(), records=records,
+                              parts=self._raw_parts)
         return {"snapshot": snap.model_dump(mode="json")}
 
     def audit(self, where: str, left: dict) -> None:

@@ -251,7 +251,7 @@ class IlNbctfSpider(SanctionsSpider):
         if response.status != 200 or not isinstance(data, dict) or not isinstance(data.get("items"), list) \
                 or not isinstance(data.get("total"), int):
             raise self.fail(response.url, f"expected {{\"total\", \"items\"}} (HTTP {response.status})")
-        self.record_raw(response.body)
+        self.record_raw(response.body, response.url)
         items, total = data["items"], data["total"]
         unexpected = {i.get("contentType") for i in items} - {content_type}
         if unexpected:

@@ -246,7 +246,7 @@ class OfacSdnSpider(SanctionsSpider):
 
     def parse_list(self, response):
         """Every address of the list, its rejected features, then the snapshot."""
-        self.record_raw(response.body)
+        self.record_raw(response.body, response.url)
         try:
             parsed = parse_sdn_advanced(open_xml(response.body))
         except ValueError as exc:

@@ -89,9 +89,9 @@ class OfacSdnLegacySpider(SanctionsSpider):
             for item in self.parse_row(row, extra, complete=comments is not None):
                 count += 1
                 yield item
-        self.record_raw(sdn.body)
+        self.record_raw(sdn.body, sdn.url)
         if comments is not None:
-            self.record_raw(comments.body)
+            self.record_raw(comments.body, comments.url)
         yield self.snapshot(sdn.url, None, count)
 
     def parse_row(self, row: dict, extra: dict, complete: bool):

@@ -192,3 +192,17 @@ def test_same_inputs_give_byte_identical_feeds(tmp_path):
         assert run(feeds, "--samples").exit_code == 0
         trees.append({p.relative_to(feeds): p.read_bytes() for p in sorted(feeds.rglob("*")) if p.is_file()})
     assert trees[0] == trees[1] and len(trees[0]) > 8
+
+
+def test_raw_inputs_are_named_and_archived_by_sha256(tmp_path):
+    import hashlib
+
+    feeds, archive, source = tmp_path / "feeds", tmp_path / "raw", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--archive", str(archive))
+    assert result.exit_code == 0, result.output
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
+    (part,) = manifest["sources"][0]["raw_parts"]
+    assert part["sha256"] == digest and part["bytes"] == source.stat().st_size
+    assert (archive / digest).read_bytes() == source.read_bytes()
