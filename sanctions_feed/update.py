@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,9 +56,30 @@ def finish_crawl(child: subprocess.Popen, out: Path) -> dict:
     return json.loads(report_path.read_text())
 
 
+@contextmanager
+def exclusive(feeds: Path):
+    """One update of a feed at a time: a second one fails at once instead of racing the first."""
+    lock_path = Path(f"{Path(feeds).resolve()}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpdateError(f"{feeds}: another update of this feed is running ({lock_path} is locked)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
                archive: Path | None = None) -> UpdateResult:
+    with exclusive(feeds):
+        return _run_update(feeds, db_url, locations, only, force, now, samples, archive)
+
+
+def _run_update(feeds, db_url, locations, only, force, now, samples, archive) -> UpdateResult:
     out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
     child = start_crawl(only, locations, samples, now, out, archive)
     try:
@@ -84,7 +107,7 @@ def _store_and_publish(feeds: Path, engine, names: list[str], report: dict, out:
 
     result = UpdateResult(version=None)
     for name in names:
-        outcome = report.get(name, {"ok": False, "error": f"{name}: no report from the crawler"})
+        outcome = report[name]
         snapshot, listings, rejected = load_run(out, name)
         error = outcome["error"]
         if outcome["ok"] and snapshot is None:

@@ -206,3 +206,14 @@ def test_raw_inputs_are_named_and_archived_by_sha256(tmp_path):
     (part,) = manifest["sources"][0]["raw_parts"]
     assert part["sha256"] == digest and part["bytes"] == source.stat().st_size
     assert (archive / digest).read_bytes() == source.read_bytes()
+
+
+def test_a_second_update_of_the_same_feed_fails_fast(tmp_path):
+    import fcntl
+
+    feeds = tmp_path / "feeds"
+    with open(f"{feeds}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        result = run(feeds, "--samples")
+    assert result.exit_code == 1 and "another update of this feed is running" in result.output
+    assert run(feeds, "--samples").exit_code == 0
