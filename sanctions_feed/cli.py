@@ -146,8 +146,12 @@ def diff(old, new, fmt, feeds, db):
 @click.option("--asset", default=None, metavar="CODE", help="The source's asset/currency label for ADDRESS arguments.")
 @click.option("--file", "file", type=click.File("r", encoding="utf-8-sig"), default=None,
               help="CSV with a header and columns address, asset (asset may be empty).")
-def normalize(addresses, asset, file):
+@feed_options
+def normalize(addresses, asset, file, feeds, db):
     """Normalize addresses: one JSON object per line per address found, in input order.
+
+    Pure: reads no feed and no store (--feeds and --db are accepted so scripts can pass them to
+    every command alike).
 
     \b
     Example:

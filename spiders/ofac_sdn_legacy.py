@@ -46,6 +46,7 @@ def split_remarks(remarks: str) -> list[str]:
 class OfacSdnLegacySpider(SanctionsSpider):
     name = "ofac_sdn_legacy"
     default = False  # the same list as ofac_sdn in an older format: run it when asked
+    sample = "ofac_sdn_legacy"
     meta = SourceMeta(authority="US Treasury OFAC", title="SDN list (legacy CSV files)",
                       url="https://www.treasury.gov/ofac/downloads/", schedule="45 */6 * * *",
                       expected_min=1, expected_max=20_000)

@@ -88,3 +88,9 @@ def test_release_page_escapes_source_text(tmp_path):
     page = (tmp_path / "changes.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;"' in page and "Added (1)" in page
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_takes_feeds_and_db(name):
+    options = {opt for param in cli.commands[name].params for opt in getattr(param, "opts", [])}
+    assert {"--feeds", "--db"} <= options

@@ -217,3 +217,12 @@ def test_a_second_update_of_the_same_feed_fails_fast(tmp_path):
         result = run(feeds, "--samples")
     assert result.exit_code == 1 and "another update of this feed is running" in result.output
     assert run(feeds, "--samples").exit_code == 0
+
+
+def test_bundled_legacy_sample_joins_the_cut_remark(tmp_path):
+    feeds = tmp_path / "feeds"
+    result = run(feeds, "--samples", "--only", "ofac_sdn_legacy")
+    assert result.exit_code == 0, result.output
+    records = {r["address"]: r for r in latest(feeds)["addresses"]}
+    assert records["1B64QRxfaa35MVkf7sDjuGUYAP5izQt7Qi"]["validity"] == "valid"
+    assert all(r["validity"] == "valid" for r in records.values())
