@@ -210,19 +210,21 @@ class IlNbctfSpider(SanctionsSpider):
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(location=location, **kwargs)
         self.pages: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        local_dir = Path(urlparse(self.source_url).path) if self.source_url.startswith("file:") else None
+        # A replay directory may lack the Hebrew files; a mirror over HTTP is asked for them.
         self.fetches = [(t, lang) for t in CONTENT_TYPES for lang in LANGUAGES
-                        if lang == "en" or not self.location or self._local_file(t, lang).exists()]
+                        if lang == "en" or local_dir is None or (local_dir / self._file_name(t, lang)).exists()]
 
-    def _local_file(self, content_type: str, language: str) -> Path:
-        suffix = "" if language == "en" else f".{language}"
-        return Path(urlparse(self.source_url).path) / f"{content_type}{suffix}.json"
+    @staticmethod
+    def _file_name(content_type: str, language: str) -> str:
+        return f"{content_type}.json" if language == "en" else f"{content_type}.{language}.json"
 
     async def start(self):
         yield self.page_request(0, 0)
 
     def page_url(self, content_type: str, language: str, skip: int) -> str:
-        if self.location:  # local replay: one file per content type (and language)
-            return self._local_file(content_type, language).as_uri()
+        if self.location:  # replay: one file per content type (and language), local or mirrored
+            return f"{self.source_url.rstrip('/')}/{self._file_name(content_type, language)}"
         return f"{API}?filter=contentType:{content_type}&skip={skip}&take={PAGE_SIZE}"
 
     def page_request(self, step: int, skip: int):
@@ -242,6 +244,10 @@ class IlNbctfSpider(SanctionsSpider):
 
     def parse(self, response, step: int, skip: int):
         content_type, language = self.fetches[step]
+        if response.status == 404 and language != "en":  # no Hebrew rendering: English alone
+            self.logger.warning("optional page not found: %s", response.url)
+            yield from self.next_step(step)
+            return
         try:
             data = json.loads(response.body)
         except ValueError:

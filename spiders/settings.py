@@ -17,3 +17,5 @@ RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 DOWNLOAD_TIMEOUT = 300
 HTTPCACHE_ENABLED = False
 ITEM_PIPELINES = {"spiders.pipelines.JsonLinesPipeline": 100}
+# Just after RetryMiddleware (550) on the way out, just before it on the way back.
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.BackoffMiddleware": 560}

@@ -189,3 +189,45 @@ def test_demo_has_one_address_listed_by_both_sources(tmp_path):
     records = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
     shared = [r for r in records if {l["source"] for l in r["listings"]} == {"ofac_sdn", "il_nbctf"}]
     assert [r["id"] for r in shared] == ["ethereum:0x175d44451403edf28469df03a9280c1197adb92c"]
+
+
+def test_rate_limited_mirror_is_retried_after_retry_after(tmp_path):
+    import http.server
+    import threading
+    import time
+
+    replay = tmp_path / "mirror"
+    write_replay_dir(replay, nbctf_sample())
+    hits: list[tuple[str, int, float]] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(replay), **kwargs)
+
+        def do_GET(self):
+            throttled = self.path.endswith("/cryptocurrencyWallet.json") and \
+                sum(1 for p, s, _ in hits if p == self.path and s == 429) < 2
+            hits.append((self.path, 429 if throttled else 200, time.monotonic()))
+            if throttled:
+                self.send_response(429)
+                self.send_header("Retry-After", "1")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = run(tmp_path / "feeds", "--only", "il_nbctf", "--source", f"il_nbctf={url}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    wallet_hits = [(s, t) for p, s, t in hits if p == "/cryptocurrencyWallet.json"]
+    assert [s for s, _ in wallet_hits] == [429, 429, 200]
+    assert all(b - a >= 0.9 for (_, a), (_, b) in zip(wallet_hits, wallet_hits[1:]))
