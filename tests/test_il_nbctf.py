@@ -230,4 +230,4 @@ def test_rate_limited_mirror_is_retried_after_retry_after(tmp_path):
     assert result.exit_code == 0, result.output
     wallet_hits = [(s, t) for p, s, t in hits if p == "/cryptocurrencyWallet.json"]
     assert [s for s, _ in wallet_hits] == [429, 429, 200]
-    assert all(b - a >= 0.9 for (_, a), (_, b) in zip(wallet_hits, wallet_hits[1:]))
+    assert all(b - a >= 0.9 for (_, a), (_, b) in zip(wallet_hits, wallet_hits[1:], strict=False))
