@@ -46,7 +46,8 @@ class SourceSnapshot(BaseModel):
     records: int
     """Raw listings the spider yielded (rejected records included)."""
     parts: list[RawPart] = Field(default_factory=list)
-    """Every body read, in order; `sha256` above is the hash of them all, concatenated."""
+    """Every body read, in order. `sha256` above is the single file's own hash, or for several
+    parts the sha256 of their hex digests, one per line."""
 
 
 class Holder(BaseModel):

@@ -33,6 +33,14 @@ def location_path(url: str) -> str:
     return parsed.path if parsed.scheme == "file" else url
 
 
+def combined_sha256(parts: list[RawPart]) -> str:
+    """One hash for a run's inputs: the file's own sha256 when there is one file (what
+    `sha256sum` prints), else the sha256 of the parts' hex digests, one per line, in order."""
+    if len(parts) == 1:
+        return parts[0].sha256
+    return hashlib.sha256("".join(p.sha256 + "\n" for p in parts).encode()).hexdigest()
+
+
 class SanctionsSpider(scrapy.Spider):
     """Base spider: `meta` declares the source; `location` (a path or URL) replays a local copy."""
 
@@ -41,7 +49,6 @@ class SanctionsSpider(scrapy.Spider):
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
-        self._raw_digest = hashlib.sha256()
         self._raw_parts: list[RawPart] = []
         # The run's one clock read, passed down by the update command.
         clock = os.environ.get("SANCTIONS_FEED_NOW")
@@ -87,7 +94,6 @@ class SanctionsSpider(scrapy.Spider):
     def record_raw(self, body: bytes, url: str) -> None:
         """Add a downloaded body to this run's snapshot: named by its sha256 (and kept in the
         raw archive when one is configured), so a release can be rebuilt from its inputs."""
-        self._raw_digest.update(body)
         digest = hashlib.sha256(body).hexdigest()
         self._raw_parts.append(RawPart(url=url, sha256=digest, bytes=len(body)))
         archive = os.environ.get("SANCTIONS_FEED_ARCHIVE")
@@ -101,7 +107,7 @@ class SanctionsSpider(scrapy.Spider):
 
     def snapshot(self, url: str, as_of, records: int) -> dict:
         snap = SourceSnapshot(source=self.name, url=url, fetched_at=self.fetched_at,
-                              as_of=as_of, sha256=self._raw_digest.hexdigest(), records=records,
+                              as_of=as_of, sha256=combined_sha256(self._raw_parts), records=records,
                               parts=self._raw_parts)
         return {"snapshot": snap.model_dump(mode="json")}
 
