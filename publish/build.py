@@ -36,7 +36,7 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
         address = addresses[address_id]
         listings = sorted((_listing(row, today) for row in rows[address_id]),
                           key=lambda item: (item.source, item.source_record_id, item.raw_address))
-        listing_issues = [set(json.loads(row.issues)) for row in rows[address_id]]
+        listing_issues = [set(_json_list(row.issues)) for row in rows[address_id]]
         # Text the source cut off is never published as valid, unless a complete record names it too.
         cut_only = all("truncated" in found for found in listing_issues)
         issues = set().union(*listing_issues) | set(json.loads(address.issues))
@@ -56,11 +56,15 @@ def _listing(row: ListingRow, today: date) -> FeedListing:
     return FeedListing.model_construct(
         source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
         holder_type=holder.get("type"), holder_status=holder.get("status"),
-        other_holders=[h["name"] for h in json.loads(row.other_holders) if h.get("name")],
+        other_holders=[h["name"] for h in _json_list(row.other_holders) if h.get("name")],
         programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
     )
+
+
+def _json_list(text: str) -> list:
+    return [] if text == "[]" else json.loads(text)  # most lists here are empty
 
 
 def load_rejected(engine) -> list[RejectedRow]:
