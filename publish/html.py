@@ -21,12 +21,12 @@ def _text(value) -> str:
 
 def _address_row(address: FeedAddress, note: str = "") -> str:
     listings = "<br>".join(
-        f'<a href="{_text(l.source_url)}">{_text(l.source)} {_text(l.source_record_id)}</a>'
-        if l.source_url else f"{_text(l.source)} {_text(l.source_record_id)}"
-        for l in address.listings)
-    holders = "<br>".join(sorted({_text(l.holder) for l in address.listings if l.holder})) or '<span class="muted">-</span>'
-    programs = ", ".join(sorted({_text(p) for l in address.listings for p in l.programs}))
-    dates = "<br>".join(f"{_text(l.listed_on or '?')} → {_text(l.valid_until or '')}" for l in address.listings)
+        f'<a href="{_text(listing.source_url)}">{_text(listing.source)} {_text(listing.source_record_id)}</a>'
+        if listing.source_url else f"{_text(listing.source)} {_text(listing.source_record_id)}"
+        for listing in address.listings)
+    holders = "<br>".join(sorted({_text(listing.holder) for listing in address.listings if listing.holder})) or '<span class="muted">-</span>'
+    programs = ", ".join(sorted({_text(p) for listing in address.listings for p in listing.programs}))
+    dates = "<br>".join(f"{_text(listing.listed_on or '?')} → {_text(listing.valid_until or '')}" for listing in address.listings)
     validity = f'<span class="invalid">{_text(address.validity)}</span>' if address.validity == "invalid" \
         else _text(address.validity)
     issues = f'<br><span class="muted">{_text(", ".join(address.issues))}</span>' if address.issues else ""

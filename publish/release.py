@@ -9,8 +9,16 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from schemas.feed import (AddressesFile, ChangesFile, FeedAddress, FileEntry, IndexFile,
-                          IndexVersion, Manifest, SourceStatus)
+from schemas.feed import (
+    AddressesFile,
+    ChangesFile,
+    FeedAddress,
+    FileEntry,
+    IndexFile,
+    IndexVersion,
+    Manifest,
+    SourceStatus,
+)
 
 from .diff import diff, is_empty
 from .errors import FeedError

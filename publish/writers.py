@@ -83,11 +83,11 @@ ADDRESS_CSV_HEADER = [
 
 def address_csv_rows(addresses: list[FeedAddress]):
     for a in addresses:
-        for l in a.listings:
+        for listing in a.listings:
             yield [a.id, a.chain, a.address, a.display, a.kind, a.platform, a.validity, a.issues,
-                   a.assets, a.status, a.first_seen, l.source, l.source_record_id, l.holder,
-                   l.holder_type, l.holder_status, l.programs, l.assets, l.listed_on,
-                   l.valid_until, l.status, l.delisted_on, l.source_url, l.raw_address]
+                   a.assets, a.status, a.first_seen, listing.source, listing.source_record_id, listing.holder,
+                   listing.holder_type, listing.holder_status, listing.programs, listing.assets, listing.listed_on,
+                   listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address]
 
 
 class AddressesCsv:
@@ -121,9 +121,9 @@ def changes_csv_rows(changes: ChangesFile):
     entries += [("changed", c.after, c.fields) for c in changes.changed]
     for change, a, fields in sorted(entries, key=lambda e: (e[1].id, e[0])):
         yield [change, a.id, a.chain, a.address, a.status, fields,
-               sorted({l.source for l in a.listings}), sorted({l.holder for l in a.listings if l.holder}),
-               sorted({p for l in a.listings for p in l.programs}),
-               sorted({l.source_url for l in a.listings if l.source_url})]
+               sorted({listing.source for listing in a.listings}), sorted({listing.holder for listing in a.listings if listing.holder}),
+               sorted({p for listing in a.listings for p in listing.programs}),
+               sorted({listing.source_url for listing in a.listings if listing.source_url})]
 
 
 class ChangesCsv:

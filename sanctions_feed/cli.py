@@ -135,7 +135,7 @@ def diff(old, new, fmt, feeds, db):
                    f"~{len(changes.changed)} changed")
         for sign, items in (("+", changes.added), ("-", changes.removed)):
             for a in items:
-                holders = "; ".join(sorted({l.holder for l in a.listings if l.holder}))
+                holders = "; ".join(sorted({listing.holder for listing in a.listings if listing.holder}))
                 click.echo(f"{sign} {a.id} [{a.status}] {holders}")
         for c in changes.changed:
             click.echo(f"~ {c.id} ({', '.join(c.fields)})")

@@ -12,7 +12,6 @@ import scrapy
 
 from schemas.source import RawPart, SourceMeta, SourceSnapshot
 
-
 BATCH_SIZE = 500
 
 

@@ -25,6 +25,6 @@ class JsonLinesPipeline:
             self.handle.close()
 
     def process_item(self, item):
-        for record in item["batch"] if "batch" in item else [item]:
+        for record in item.get("batch", [item]):
             self.handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
         return item

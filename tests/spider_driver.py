@@ -38,5 +38,5 @@ def drive(spider: scrapy.Spider, answer) -> tuple[list[dict], list[scrapy.Reques
             if isinstance(output, scrapy.Request):
                 queue.append(output)
             else:  # records as the pipeline writes them: batches unpacked
-                items.extend(output["batch"] if "batch" in output else [output])
+                items.extend(output.get("batch", [output]))
     return items, requests

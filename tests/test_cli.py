@@ -28,7 +28,7 @@ def test_normalize_command_outputs_one_line_per_address(tmp_path):
                                       "--file", str(table)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert [(l["chain"], l["validity"]) for l in lines] == [
+    assert [(listing["chain"], listing["validity"]) for listing in lines] == [
         ("tron", "valid"), ("ethereum", "valid"), ("tron", "valid"), ("unknown", "invalid")]
     assert lines[1]["input"] == lines[2]["input"]
     assert set(lines[0]) >= {"input", "asset", "kind", "chain", "address", "display", "validity", "issues"}
@@ -63,7 +63,7 @@ def test_diff_command_between_two_releases(tmp_path):
 def test_source_names_match_the_spiders():
     from spiders import SOURCE_NAMES, SPIDERS
 
-    assert SOURCE_NAMES == tuple(SPIDERS)
+    assert tuple(SPIDERS) == SOURCE_NAMES
 
 
 def test_unknown_source_is_a_usage_error(tmp_path):

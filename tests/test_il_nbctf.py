@@ -14,8 +14,7 @@ from spiders import il_nbctf
 from spiders.base import SourceError
 from spiders.il_nbctf import Catalogue, IlNbctfSpider, merge_languages, write_replay_dir
 
-from .builders import (nbctf_designation, nbctf_from_seizure_table, nbctf_id, nbctf_order, nbctf_sample,
-                       nbctf_wallet)
+from .builders import nbctf_designation, nbctf_from_seizure_table, nbctf_id, nbctf_order, nbctf_sample, nbctf_wallet
 from .conftest import real_fixture
 from .spider_driver import drive
 
@@ -46,8 +45,8 @@ def test_pagination_until_total(monkeypatch):
     wallet_skips = [parse_qs(urlparse(r.url).query)["skip"][0] for r in requests
                     if "cryptocurrencyWallet" in r.url and r.headers.get("Accept-Language") == b"en"]
     assert wallet_skips == ["0", "2", "4"]
-    assert {l["raw_address"] for l in listings(items)} == {w["name"] for w in wallets}
-    assert all(l["source_record_id"] == "ASO 06/26" for l in listings(items))
+    assert {listing["raw_address"] for listing in listings(items)} == {w["name"] for w in wallets}
+    assert all(listing["source_record_id"] == "ASO 06/26" for listing in listings(items))
     assert items[-1]["snapshot"]["records"] == 5
 
 
@@ -60,7 +59,7 @@ def test_hebrew_fills_what_english_lacks():
     assert merged["properties"]["coinType"] == "חשבון Binance" and extra["id"] == he_only["id"]
     items, _ = drive(IlNbctfSpider(), api({("cryptocurrencyWallet", "en"): [en],
                                            ("cryptocurrencyWallet", "he"): [he, he_only]}))
-    account = next(l for l in listings(items) if l["raw_address"] == "962788680555")
+    account = next(listing for listing in listings(items) if listing["raw_address"] == "962788680555")
     assert account["raw_label"] == "חשבון Binance"
     assert len(listings(items)) == 2
 
@@ -74,7 +73,7 @@ def test_hidden_and_cancelled_orders():
                             "cryptocurrencyWallet": [wallet, other]}).listings("il_nbctf"))
     rejected = [i["rejected"] for i in items if "rejected" in i]
     assert [(r["source_record_id"], r["reason"]) for r in rejected] == [("ASO 01/26", "order is hidden on the source site")]
-    found = {l["source_record_id"]: l for l in listings(items)}
+    found = {listing["source_record_id"]: listing for listing in listings(items)}
     assert found["ASO 02/26"]["cancelled"] is True
     # A wallet covered only by a hidden order still appears (kept, never dropped), without an order.
     assert found["wallet TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY"]["raw_address"] == wallet["name"]
@@ -121,7 +120,7 @@ def test_forfeiture_continues_a_seizure_and_designation_status():
     forfeiture = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", "2025-06-01", [wallet], previous=[seizure])
     items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture], "cryptocurrencyWallet": [wallet],
                             "operative": [operative]}).listings("il_nbctf"))
-    found = {l["source_record_id"]: l for l in listings(items)}
+    found = {listing["source_record_id"]: listing for listing in listings(items)}
     assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] is None
     assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled"}
 
@@ -129,7 +128,7 @@ def test_forfeiture_continues_a_seizure_and_designation_status():
 def test_real_wallet_sample_maps():
     data = json.loads(real_fixture("nbctf/api-cryptocurrencyWallet-sample.json").read_text(encoding="utf-8"))
     items = list(Catalogue({"cryptocurrencyWallet": data["items"]}).listings("il_nbctf"))
-    found = {l["raw_address"]: l for l in listings(items)}
+    found = {listing["raw_address"]: listing for listing in listings(items)}
     assert len(found) == 4
     assert found["962788680555"]["holder"]["name"] == "TAWFIQ MOHAMMAD TAWFIQ BAYARI"
     assert found["962788680555"]["raw_label"] == "חשבון Binance"
@@ -187,7 +186,7 @@ def test_demo_has_one_address_listed_by_both_sources(tmp_path):
     feeds = tmp_path / "feeds"
     assert run(feeds, "--samples").exit_code == 0
     records = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
-    shared = [r for r in records if {l["source"] for l in r["listings"]} == {"ofac_sdn", "il_nbctf"}]
+    shared = [r for r in records if {listing["source"] for listing in r["listings"]} == {"ofac_sdn", "il_nbctf"}]
     assert [r["id"] for r in shared] == ["ethereum:0x175d44451403edf28469df03a9280c1197adb92c"]
 
 

@@ -155,7 +155,7 @@ def test_legacy_csv_joined_with_comments(tmp_path):
             remarks = row[11] + comments.get(row[0], "")
             expected |= set(re.findall(r"Digital Currency Address - \w+ ([^;\s]+?)\.?(?:;|$)", remarks))
     published = latest(feeds)["addresses"]
-    raw = {l["raw_address"] for r in published for l in r["listings"]}
+    raw = {listing["raw_address"] for r in published for listing in r["listings"]}
     assert raw == expected and len(expected) == 26  # 32 mentions, some under two codes
     assert all(r["validity"] == "valid" for r in published)
 
