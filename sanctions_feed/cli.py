@@ -120,8 +120,10 @@ def diff(old, new, fmt, feeds, db):
     from publish.release import read_addresses, read_index
     from publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
 
-    latest = index.latest if (index := read_index(feeds)) else None
-    old, new = (latest if v == "latest" else v for v in (old, new))
+    index = read_index(feeds)
+    if index is None or index.latest is None:
+        raise FeedError(f"{feeds}: no releases yet (run `sanctions-feed update` first)")
+    old, new = (index.latest if v == "latest" else v for v in (old, new))
     changes = diff_releases(old, read_addresses(feeds, old), new, read_addresses(feeds, new))
     if fmt == "json":
         click.echo(json.dumps(changes.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))

@@ -94,3 +94,8 @@ def test_release_page_escapes_source_text(tmp_path):
 def test_every_command_takes_feeds_and_db(name):
     options = {opt for param in cli.commands[name].params for opt in getattr(param, "opts", [])}
     assert {"--feeds", "--db"} <= options
+
+
+def test_diff_without_releases_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["diff", "a", "latest", "--feeds", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "no releases yet" in result.output
