@@ -226,3 +226,18 @@ def test_bundled_legacy_sample_joins_the_cut_remark(tmp_path):
     records = {r["address"]: r for r in latest(feeds)["addresses"]}
     assert records["1B64QRxfaa35MVkf7sDjuGUYAP5izQt7Qi"]["validity"] == "valid"
     assert all(r["validity"] == "valid" for r in records.values())
+
+
+def test_xml_entities_are_never_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xml = sdn_advanced_xml(SAMPLE_PARTIES[2:3]).decode()
+    xml = xml.replace('<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
+                      f'<?xml version="1.0"?><!DOCTYPE Sanctions [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>')
+    xml = xml.replace("bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z", "&leak;")
+    try:
+        parsed = parse_sdn_advanced(__import__("io").BytesIO(xml.encode()))
+    except ValueError:
+        return  # refusing the document is fine too
+    texts = [text for party in parsed.parties for _, text in party.addresses]
+    assert all("TOP-SECRET" not in text for text in texts)
