@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from normalize import normalize  # noqa: E402
+from sanctions_feed.normalize import normalize  # noqa: E402
 
 
 def load_mix(fixtures: Path) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from normalize.codecs import BITCOIN_ALPHABET, double_sha256  # noqa: E402
+from sanctions_feed.normalize.codecs import BITCOIN_ALPHABET, double_sha256  # noqa: E402
 from tests.builders import CODES, distinct_party, feature_type_id, sanctions_entry  # noqa: E402
 
 BASELINE = r"""

@@ -1,6 +1,6 @@
 """Address encodings from their specs: base58check, bech32 and bech32m (BIP-173, BIP-350),
-CashAddr, Monero's block base58. Plain base58 (based58) and Keccak-256 (safe-pysha3) come from
-compiled libraries: they are most of the per-address cost.
+CashAddr, Monero's block base58. Plain base58 and Keccak-256 come from libraries
+(`normalize.primitives`: compiled ones when installed).
 
 Every decoder raises ``ValueError`` with a short machine-readable reason; callers turn the
 reason into an issue code.
@@ -12,33 +12,24 @@ import hashlib
 from functools import reduce
 from operator import getitem, xor
 
-import sha3
-from based58 import Alphabet
-from based58 import b58decode as _based58_decode
+from . import primitives
+from .primitives import BITCOIN_ALPHABET, RIPPLE_ALPHABET
 
-BITCOIN_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-RIPPLE_ALPHABET = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 _BITCOIN_INDEX = {c: i for i, c in enumerate(BITCOIN_ALPHABET)}
 
 
 def keccak256(data: bytes) -> bytes:
     """Original Keccak-256 as Ethereum and Monero use it (not NIST SHA3-256)."""
-    return sha3.keccak_256(data).digest()
+    return primitives.keccak256(data)
 
 
 def double_sha256(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
-_BASED58_ALPHABETS = {BITCOIN_ALPHABET: Alphabet.BITCOIN, RIPPLE_ALPHABET: Alphabet.RIPPLE}
-
-
 def b58decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
     """Base58 to bytes, leading zero digits kept as zero bytes (the hot path of most chains)."""
-    try:
-        return _based58_decode(text.encode("ascii"), _BASED58_ALPHABETS[alphabet])
-    except (ValueError, UnicodeEncodeError):
-        raise ValueError("invalid_character") from None
+    return primitives.b58decode(text, alphabet)
 
 
 def b58check_decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.address import NormalizedAddress
+from sanctions_feed.schemas.address import NormalizedAddress
 
 from .forms import SOLANA, Reading, readings
 from .labels import Label, parse_label

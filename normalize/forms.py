@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from schemas.address import EVM_CHAINS
+from sanctions_feed.schemas.address import EVM_CHAINS
 
 from . import codecs
 

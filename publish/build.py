@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from schemas.feed import FeedAddress, FeedListing
-from schemas.tables import AddressRow, ListingRow, RejectedRow, SourceRow
+from sanctions_feed.schemas.feed import FeedAddress, FeedListing
+from sanctions_feed.schemas.tables import AddressRow, ListingRow, RejectedRow, SourceRow, SourceStatus
 
 
 def listing_status(row: ListingRow, today: date) -> str:
@@ -72,6 +72,8 @@ def load_rejected(engine) -> list[RejectedRow]:
         return sorted(session.exec(select(RejectedRow)), key=lambda r: (r.source, r.source_record_id or "", r.id))
 
 
-def load_sources(engine) -> list[SourceRow]:
+def load_sources(engine) -> list[SourceStatus]:
+    """Every source's last run, as manifests and index.json publish it, sorted by name."""
     with Session(engine) as session:
-        return sorted(session.exec(select(SourceRow)), key=lambda r: r.name)
+        rows = sorted(session.exec(select(SourceRow)), key=lambda r: r.name)
+        return [SourceStatus.model_validate(row, from_attributes=True) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.feed import ChangesFile, FeedAddress, FieldChange
+from sanctions_feed.schemas.feed import ChangesFile, FeedAddress, FieldChange
 
 
 def diff(old_version: str | None, old: list[FeedAddress], new_version: str,

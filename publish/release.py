@@ -9,7 +9,9 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from schemas.feed import (
+from pydantic import ValidationError
+
+from sanctions_feed.schemas.feed import (
     AddressesFile,
     ChangesFile,
     FeedAddress,
@@ -27,18 +29,31 @@ from .writers import FILE_WRITERS, ChainLists, Records, write_json
 INDEX = "index.json"
 
 
+def _read_model(path: Path, model, what: str):
+    """A published JSON file read back into its model; a file we cannot read is named in the error."""
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "the document"
+        raise FeedError(f"{path}: not a valid {what} ({exc.error_count()} problems; first at {where}: "
+                        f"{first['msg']})") from None
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+
+
 def read_index(feeds: Path) -> IndexFile | None:
     path = feeds / INDEX
     if not path.exists():
         return None
-    return IndexFile.model_validate_json(path.read_text(encoding="utf-8"))
+    return _read_model(path, IndexFile, "feed index")
 
 
 def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
     path = feeds / "v" / version / "addresses.json"
     if not path.is_file():
         raise FeedError(f"release {version!r} not found in {feeds}")
-    return AddressesFile.model_validate_json(path.read_text(encoding="utf-8")).addresses
+    return _read_model(path, AddressesFile, "release address file").addresses
 
 
 def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:

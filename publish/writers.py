@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from schemas.feed import ChangesFile, FeedAddress
+from sanctions_feed.schemas.feed import ChangesFile, FeedAddress
 
 from .html import ChangesHtml
 

@@ -1,4 +1,5 @@
-"""The `sanctions-feed` command line. Expected failures become one-line errors here, once."""
+"""The `sanctions-feed` command line. The project's own errors become one-line messages here, once;
+anything else is a bug and says so (with its traceback under --debug)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from pathlib import Path
 
 import click
 
-from publish.errors import FeedError
-
-from .errors import UpdateError, default_db_url
+from .errors import SanctionsFeedError, default_db_url
 
 # Commands import their machinery when they run: `--help` and `normalize` stay fast, and
 # `update` loads the store while its crawler child is already at work.
-EXPECTED_ERRORS = (UpdateError, FeedError, OSError, ValueError)
+EX_SOFTWARE = 70  # sysexits.h: an internal error
 
 
 def feed_options(command):
@@ -34,17 +33,35 @@ def feed_options(command):
 
 
 class FeedGroup(click.Group):
-    """Expected failures (bad input, failed sources, missing releases) become one-line errors."""
+    """Expected failures (bad input, failed sources, missing releases) become one-line errors;
+    a bug becomes one line that says so, or its traceback with --debug."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except EXPECTED_ERRORS as exc:
+        except SanctionsFeedError as exc:
+            if ctx.meta.get("debug"):
+                raise
             raise click.ClickException(str(exc)) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(f"Internal error (a bug in sanctions-feed): {type(exc).__name__}: {exc}; "
+                       "run again with --debug for the traceback", err=True)
+            ctx.exit(EX_SOFTWARE)
+
+
+def _set_debug(ctx, _param, value):
+    ctx.meta["debug"] = value
+    return value
 
 
 @click.group(cls=FeedGroup)
 @click.version_option(package_name="sanctions-feed")
+@click.option("--debug", is_flag=True, envvar="SANCTIONS_FEED_DEBUG", expose_value=False, is_eager=True,
+              callback=_set_debug, help="Show the traceback of any error (env SANCTIONS_FEED_DEBUG).")
 def cli():
     """Crypto addresses named by official sanctions lists, as versioned JSON and CSV feeds.
 
@@ -55,11 +72,25 @@ def cli():
 
 
 def _known_source(name: str, option: str) -> str:
-    from spiders import SOURCE_NAMES
+    from .spiders import source_names
 
-    if name not in SOURCE_NAMES:
-        raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})", param_hint=option)
+    known = source_names()
+    if name not in known:
+        raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(known)})", param_hint=option)
     return name
+
+
+def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
+    """--now as an aware UTC time, to the second; a time without a zone is UTC."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time (e.g. 2026-11-24T12:00:00Z)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def _parse_sources(values) -> dict[str, str]:
@@ -80,8 +111,8 @@ def _parse_sources(values) -> dict[str, str]:
 @click.option("--force", is_flag=True, help="Accept a run that removes a large share of a source.")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="SANCTIONS_FEED_ARCHIVE",
               default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
-@click.option("--now", "now", default=None, metavar="ISO-TIME",
-              help="The run's clock (UTC), for replaying history; default: now.")
+@click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_parse_now,
+              help="The run's clock, for replaying history (no zone means UTC); default: now.")
 @feed_options
 def update(sources, only, samples, force, archive, now, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
@@ -97,8 +128,8 @@ def update(sources, only, samples, force, archive, now, feeds, db):
 
     locations = _parse_sources(sources)
     only = [_known_source(name, "--only") for name in only]
-    clock = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
-    result = run_update(feeds, db, locations, only, force, clock.replace(microsecond=0), samples, archive)
+    clock = now or datetime.now(timezone.utc).replace(microsecond=0)
+    result = run_update(feeds, db, locations, only, force, clock, samples, archive)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())
@@ -116,9 +147,10 @@ def diff(old, new, fmt, feeds, db):
     Example:
         sanctions-feed diff 20261101T000000Z latest --format csv
     """
-    from publish.diff import diff as diff_releases
-    from publish.release import read_addresses, read_index
-    from publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
+    from .publish.diff import diff as diff_releases
+    from .publish.errors import FeedError
+    from .publish.release import read_addresses, read_index
+    from .publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
 
     index = read_index(feeds)
     if index is None or index.latest is None:
@@ -159,7 +191,7 @@ def normalize(addresses, asset, file, feeds, db):
     Example:
         sanctions-feed normalize TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq --asset XBT
     """
-    from normalize import normalize as normalize_cell
+    from .normalize import normalize as normalize_cell
 
     rows = [(a, asset) for a in addresses]
     if file is not None:
@@ -184,12 +216,12 @@ def sources(feeds, db):
     Example:
         sanctions-feed sources
     """
-    from publish.release import read_index
-    from spiders import SPIDERS
+    from .publish.release import read_index
+    from .spiders import load_sources
 
     index = read_index(feeds)
     state = {s.name: s for s in index.sources} if index else {}
-    for name, spider in SPIDERS.items():
+    for name, spider in load_sources().items():
         meta, last = spider.meta, state.get(name)
         seen = f"{last.status}, checked {last.last_checked}, as of {last.as_of}" if last else "never run"
         click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
@@ -213,13 +245,11 @@ def schedule(only, list_only, feeds, db):
 
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from spiders import SPIDERS
-
     from .scheduler import configure, reconcile
+    from .spiders import default_sources, load_sources
 
-    names = [_known_source(name, "--only") for name in only] or [
-        n for n, s in SPIDERS.items() if getattr(s, "default", True)]
-    schedules = {name: SPIDERS[name].meta.schedule for name in names}
+    names = [_known_source(name, "--only") for name in only] or default_sources()
+    schedules = {name: load_sources()[name].meta.schedule for name in names}
     scheduler = configure(BackgroundScheduler(), feeds)
     scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
     removed = reconcile(scheduler, schedules, feeds, db)
@@ -253,7 +283,7 @@ def serve(host, port, feeds, db):
     Example:
         sanctions-feed serve --feeds ./feeds --port 8080
     """
-    from publish.serve import make_server
+    from .publish.serve import make_server
 
     if not feeds.is_dir():
         raise click.ClickException(f"{feeds}: no feed directory (run `sanctions-feed update` first)")

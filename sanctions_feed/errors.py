@@ -1,8 +1,17 @@
-"""Errors the command line turns into one-line messages (no heavy imports here)."""
+"""The project's own errors: the command line turns these, and only these, into one-line messages
+(anything else is a bug and shows as one). No heavy imports here."""
 
 
-class UpdateError(Exception):
+class SanctionsFeedError(Exception):
+    """An expected failure: bad input, a failed or refused source, a feed we cannot read."""
+
+
+class UpdateError(SanctionsFeedError):
     """Every requested source failed (or the crawler itself did): nothing was published."""
+
+
+class StoreError(SanctionsFeedError):
+    """The store cannot be opened or read (a bad URL, a missing driver, a file that is no database)."""
 
 
 def default_db_url(feeds) -> str:

@@ -28,7 +28,7 @@ def job_store_url(feeds: Path) -> str:
 
 def run_source(name: str, feeds: str, db: str) -> int:
     """Job target: one `update --only NAME` in a new process (Scrapy's reactor runs once)."""
-    command = [sys.executable, "-m", "sanctions_feed", "update", "--only", name, "--feeds", feeds, "--db", db]
+    command = [sys.executable, "-P", "-m", "sanctions_feed", "update", "--only", name, "--feeds", feeds, "--db", db]
     result = subprocess.run(command, capture_output=True, text=True)
     output = (result.stdout or result.stderr).strip().splitlines()
     level = logging.INFO if result.returncode == 0 else logging.ERROR

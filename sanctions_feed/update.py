@@ -1,19 +1,15 @@
-"""The main job: crawl the requested sources, store each good run, publish a release."""
+"""The main job, as the design draws it: crawl (child process) -> normalize -> guards -> store ->
+build -> publish. Each step is a function of its own module, testable alone."""
 
 from __future__ import annotations
 
 import fcntl
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .crawl import Crawl, SourceRun
 from .errors import UpdateError
 
 
@@ -32,28 +28,6 @@ class UpdateResult:
         else:
             head = "no change: no new version"
         return head + "; " + ", ".join(f"{name}: {text}" for name, text in sorted(self.outcomes.items()))
-
-
-def start_crawl(only: list[str], locations: dict[str, str], samples: bool, now: datetime,
-                out: Path, archive: Path | None = None) -> subprocess.Popen:
-    """Start the spiders in a child process (Twisted's reactor runs once per process)."""
-    args = [sys.executable, "-m", "spiders.runner", str(out)] + (["--samples"] if samples else [])
-    args += [a for name in only for a in ("--only", name)]
-    args += [f"{name}={location}" for name, location in locations.items()]
-    path = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "SANCTIONS_FEED_NOW": now.isoformat(), "PYTHONPATH": path}
-    if archive is not None:
-        env["SANCTIONS_FEED_ARCHIVE"] = str(Path(archive).resolve())
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def finish_crawl(child: subprocess.Popen, out: Path) -> dict:
-    _, stderr = child.communicate()
-    report_path = out / "report.json"
-    if child.returncode != 0 or not report_path.exists():
-        last = (stderr.strip().splitlines() or ["no output"])[-1]
-        raise UpdateError(f"the crawler process failed (exit {child.returncode}): {last}")
-    return json.loads(report_path.read_text())
 
 
 @contextmanager
@@ -75,61 +49,46 @@ def exclusive(feeds: Path):
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
                archive: Path | None = None) -> UpdateResult:
-    with exclusive(feeds):
-        return _run_update(feeds, db_url, locations, only, force, now, samples, archive)
-
-
-def _run_update(feeds, db_url, locations, only, force, now, samples, archive) -> UpdateResult:
-    out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
-    child = start_crawl(only, locations, samples, now, out, archive)
-    try:
-        # While the child crawls, this process loads the store and publishing code (the other core).
+    with exclusive(feeds), Crawl(only, locations, samples, now, archive) as crawl:
+        # While the child crawls, this process loads the rest of the pipeline (the other core).
+        from .publish.build import build_addresses, load_rejected, load_sources
+        from .publish.release import publish
         from .store import open_store
 
         engine = open_store(db_url)
-        report = finish_crawl(child, out)
-        return _store_and_publish(feeds, engine, list(report), report, out, force, now)
-    finally:
-        if child.poll() is None:  # we failed first: the crawl's output would go nowhere
-            child.kill()
-            child.wait()
-        shutil.rmtree(out, ignore_errors=True)
-
-
-def _store_and_publish(feeds: Path, engine, names: list[str], report: dict, out: Path,
-                       force: bool, now: datetime) -> UpdateResult:
-    from publish.build import build_addresses, load_rejected, load_sources
-    from publish.release import publish
-    from schemas.feed import SourceStatus
-    from spiders import SPIDERS
-
-    from .store import GuardError, apply_run, load_run, record_failure
-
+        runs = crawl.results()
     result = UpdateResult(version=None)
-    for name in names:
-        outcome = report[name]
-        snapshot, listings, rejected = load_run(out, name)
-        error = outcome["error"]
-        if outcome["ok"] and snapshot is None:
-            error = f"{name}: the source produced no data"
-        if error is None:
-            try:
-                counts = apply_run(engine, SPIDERS[name].meta, name, snapshot, listings, rejected,
-                                   now.date(), now, force)
-                result.outcomes[name] = f"{counts['listings']} listings, {counts['rejected']} rejected"
-                continue
-            except GuardError as exc:
-                error, status = str(exc), "refused"
-        else:
-            status = "failed"
-        record_failure(engine, name, status, error, now)
-        result.failures[name] = error
-        result.outcomes[name] = f"{status}, kept last good data"
-    if len(result.failures) == len(names):
-        raise UpdateError("; ".join(result.failures[n] for n in names) + " (nothing published)")
-    sources = [SourceStatus.model_validate(row, from_attributes=True) for row in load_sources(engine)]
-    version, changes = publish(feeds, build_addresses(engine, now.date()), load_rejected(engine), sources, now)
-    result.version = version
+    for run in runs:
+        _apply_run(engine, run, force, now, result)
+    if len(result.failures) == len(runs):
+        raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+    addresses = build_addresses(engine, now.date())
+    result.version, changes = publish(feeds, addresses, load_rejected(engine), load_sources(engine), now)
     if changes is not None:
         result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
     return result
+
+
+def _apply_run(engine, run: SourceRun, force: bool, now: datetime, result: UpdateResult) -> None:
+    """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
+    from .guards import GuardError, check_run
+    from .listings import normalize_listings
+    from .schemas.source import SourceMeta
+    from .store import current_listings, record_failure, save_run
+
+    status, error = "failed", run.error
+    if error is None and run.snapshot is not None:
+        found = normalize_listings(run.listings)
+        current = current_listings(engine, run.name)
+        active = {lid for lid, row in current.items() if row.status == "active"}
+        try:
+            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force)
+        except GuardError as exc:
+            status, error = "refused", str(exc)
+        else:
+            save_run(engine, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now)
+            result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected"
+            return
+    record_failure(engine, run.name, status, error or "unknown failure", now)
+    result.failures[run.name] = error or "unknown failure"
+    result.outcomes[run.name] = f"{status}, kept last good data"

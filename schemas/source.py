@@ -1,10 +1,14 @@
-"""Records that cross the spider -> store boundary: source metadata, snapshots, raw listings."""
+"""Records that cross the spider -> normalize -> store boundaries: source metadata, snapshots,
+raw listings, and listings with their normalized address."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field, model_validator
+
+from .address import NormalizedAddress
 
 
 class SourceMeta(BaseModel):
@@ -86,3 +90,17 @@ class Rejected(BaseModel):
     source_record_id: str | None = None
     reason: str
     raw: str
+
+
+class NormalizedListing(NamedTuple):
+    """A raw listing with one address normalization found in it: what the store keeps."""
+
+    listing: RawListing
+    address: NormalizedAddress
+    assets: tuple[str, ...] = ()
+    """Asset codes the record gave this address under (one record may name it as ETH and USDT)."""
+
+    @property
+    def id(self) -> str:
+        """Stable listing id: source | source record id | address id."""
+        return f"{self.listing.source}|{self.listing.source_record_id}|{self.address.id}"

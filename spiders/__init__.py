@@ -1,19 +1,61 @@
 """Scrapy spiders, one module per source. They know the sources and nothing downstream: each
 yields raw listings, rejected records and one raw snapshot per run.
 
-`SPIDERS` is loaded on first use: Scrapy is a heavy import that only the crawler process needs.
+Every plain module in this folder is a source, named like its module, and defines one
+`SanctionsSpider` subclass; the shared machinery is in `framework/`, bundled samples in
+`samples/`. Adding a source needs no edit anywhere else: the registry below discovers it.
+`SANCTIONS_FEED_SOURCES_PATH` (directories, separated like PATH) adds site-local sources the
+same way, each with its own `samples/` beside it.
 """
 
-SOURCE_NAMES = ("ofac_sdn", "ofac_sdn_legacy", "il_nbctf")
+# Run from a checkout, this folder is importable by its bare name; the installed package is
+# `sanctions_feed.spiders` and a bare `spiders` would clash with PyPI's distribution of that name.
+if __name__ != "sanctions_feed.spiders":
+    raise ImportError(f"{__name__}: import this package as sanctions_feed.spiders")
+
+import importlib  # noqa: E402
+import os  # noqa: E402
+import pkgutil  # noqa: E402
+import re  # noqa: E402
+from functools import cache  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from .framework.base import SanctionsSpider
+
+__path__ = __path__ + [p for p in os.environ.get("SANCTIONS_FEED_SOURCES_PATH", "").split(os.pathsep) if p]
+SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def __getattr__(name: str):
-    if name != "SPIDERS":
-        raise AttributeError(name)
-    from .il_nbctf import IlNbctfSpider
-    from .ofac_sdn import OfacSdnSpider
-    from .ofac_sdn_legacy import OfacSdnLegacySpider
+class SourceDefinitionError(Exception):
+    """A source module does not follow the rules above: a mistake in the code, not in the data."""
 
-    spiders = {spider.name: spider for spider in (OfacSdnSpider, OfacSdnLegacySpider, IlNbctfSpider)}
-    globals()["SPIDERS"] = spiders
-    return spiders
+
+def source_names() -> list[str]:
+    """Every source, sorted, from the module names alone: cheap, Scrapy is not imported."""
+    return sorted({m.name for m in pkgutil.iter_modules(__path__)
+                   if not m.ispkg and SOURCE_NAME.fullmatch(m.name)})
+
+
+@cache
+def load_sources() -> dict[str, type["SanctionsSpider"]]:
+    """name -> spider class, for every source (imports the modules, and so Scrapy)."""
+    from .framework.base import SanctionsSpider
+
+    found = {}
+    for name in source_names():
+        module = importlib.import_module(f"{__name__}.{name}")
+        spiders = [obj for obj in vars(module).values()
+                   if isinstance(obj, type) and issubclass(obj, SanctionsSpider) and obj.__module__ == module.__name__]
+        if len(spiders) != 1:
+            raise SourceDefinitionError(f"{module.__file__}: defines {len(spiders)} SanctionsSpider classes, expected 1")
+        if spiders[0].name != name:
+            raise SourceDefinitionError(f"{module.__file__}: the spider is named {spiders[0].name!r}, "
+                                        f"expected the module's name {name!r}")
+        found[name] = spiders[0]
+    return found
+
+
+def default_sources() -> list[str]:
+    """The sources an update runs when none is named."""
+    return [name for name, spider in load_sources().items() if spider.default]

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-from schemas.source import Holder, RawListing, Rejected, SourceMeta
+from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
-from .base import SanctionsSpider
+from .framework.base import SanctionsSpider
 
 API = "https://matal.mod.gov.il/umbraco/delivery/api/v2/content"
 SITE = "https://matal.mod.gov.il"

@@ -14,9 +14,9 @@ from datetime import date
 
 from lxml import etree
 
-from schemas.source import Holder, RawListing, Rejected, SourceMeta
+from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
-from .base import SanctionsSpider
+from .framework.base import SanctionsSpider
 
 FEATURE_PREFIX = "Digital Currency Address - "
 MAX_XML_BYTES = 2 * 1024**3  # ZIP guard: a real SDN_ADVANCED.XML is ~120 MB

@@ -10,9 +10,9 @@ import csv
 import io
 import re
 
-from schemas.source import Holder, RawListing, Rejected, SourceMeta
+from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
-from .base import SanctionsSpider
+from .framework.base import SanctionsSpider
 
 SDN_COLUMNS = ["ent_num", "name", "type", "programs", "title", "call_sign", "vessel_type",
                "tonnage", "grt", "vessel_flag", "vessel_owner", "remarks"]

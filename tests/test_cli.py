@@ -37,7 +37,7 @@ def test_normalize_command_outputs_one_line_per_address(tmp_path):
 def test_csv_cells_never_run_as_formulas():
     from datetime import date
 
-    from publish.writers import csv_row
+    from sanctions_feed.publish.writers import csv_row
 
     assert csv_row(["=HYPERLINK(\"x\")", "-0-", "+1", "@SUM(A1)", "\tx", "0xabc", None, ["a", "b"], date(2026, 1, 2), ""]) == [
         "'=HYPERLINK(\"x\")", "'-0-", "'+1", "'@SUM(A1)", "'\tx", "0xabc", "", "a;b", "2026-01-02", ""]
@@ -61,9 +61,9 @@ def test_diff_command_between_two_releases(tmp_path):
 
 
 def test_source_names_match_the_spiders():
-    from spiders import SOURCE_NAMES, SPIDERS
+    from sanctions_feed.spiders import load_sources, source_names
 
-    assert tuple(SPIDERS) == SOURCE_NAMES
+    assert list(load_sources()) == source_names() == ["il_nbctf", "ofac_sdn", "ofac_sdn_legacy"]
 
 
 def test_unknown_source_is_a_usage_error(tmp_path):
@@ -74,8 +74,8 @@ def test_unknown_source_is_a_usage_error(tmp_path):
 def test_release_page_escapes_source_text(tmp_path):
     from datetime import date
 
-    from publish.html import ChangesHtml
-    from schemas.feed import ChangesFile, FeedAddress, FeedListing
+    from sanctions_feed.publish.html import ChangesHtml
+    from sanctions_feed.schemas.feed import ChangesFile, FeedAddress, FeedListing
 
     listing = FeedListing(source="ofac_sdn", source_record_id="1", holder="<script>alert(1)</script>",
                           programs=["SDGT"], status="active", first_seen=date(2026, 1, 1), raw_address="x",

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.cli import cli
-from spiders import il_nbctf
-from spiders.base import SourceError
-from spiders.il_nbctf import Catalogue, IlNbctfSpider, merge_languages, write_replay_dir
+from sanctions_feed.spiders import il_nbctf
+from sanctions_feed.spiders.framework.base import SourceError
+from sanctions_feed.spiders.il_nbctf import Catalogue, IlNbctfSpider, merge_languages, write_replay_dir
 
 from .builders import nbctf_designation, nbctf_from_seizure_table, nbctf_id, nbctf_order, nbctf_sample, nbctf_wallet
 from .conftest import real_fixture

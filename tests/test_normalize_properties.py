@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import normalize
-from schemas.address import NORMALIZED_ADDRESS
+from sanctions_feed.normalize import normalize
+from sanctions_feed.schemas.address import NORMALIZED_ADDRESS
 
 # Real sanctioned addresses (public facts from the OFAC list), with their labels.
 CHECKSUMMED = [

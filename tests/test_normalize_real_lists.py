@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from normalize import normalize
+from sanctions_feed.normalize import normalize
 
 from .conftest import real_fixture, real_fixtures_dir
 

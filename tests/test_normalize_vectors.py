@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from normalize import codecs, normalize
-from normalize.forms import eip55
+from sanctions_feed.normalize import codecs, normalize
+from sanctions_feed.normalize.forms import eip55
 
 from .conftest import real_fixtures_dir
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.cli import cli
-from spiders.ofac_sdn import parse_sdn_advanced
+from sanctions_feed.spiders.ofac_sdn import parse_sdn_advanced
 
 from .builders import NS_NEW, NS_OLD, SAMPLE_PARTIES, sdn_advanced_xml, zipped
 from .conftest import real_fixture
@@ -176,7 +176,7 @@ def test_legacy_csv_without_comments_never_publishes_a_fragment(tmp_path):
 
 
 def test_published_records_validate_against_the_schema(tmp_path):
-    from schemas.feed import AddressesFile, ChangesFile, Manifest
+    from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, Manifest
 
     feeds = tmp_path / "feeds"
     assert run(feeds, "--samples").exit_code == 0

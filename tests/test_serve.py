@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from publish.serve import IMMUTABLE, MUTABLE, make_server
+from sanctions_feed.publish.serve import IMMUTABLE, MUTABLE, make_server
 from sanctions_feed.cli import cli
 
 

@@ -16,6 +16,6 @@ RETRY_TIMES = 4
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 DOWNLOAD_TIMEOUT = 300
 HTTPCACHE_ENABLED = False
-ITEM_PIPELINES = {"spiders.pipelines.JsonLinesPipeline": 100}
+ITEM_PIPELINES = {"sanctions_feed.spiders.framework.pipelines.JsonLinesPipeline": 100}
 # Just after RetryMiddleware (550) on the way out, just before it on the way back.
-DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.BackoffMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {"sanctions_feed.spiders.framework.middlewares.BackoffMiddleware": 560}

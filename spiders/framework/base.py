@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
 import scrapy
+from pydantic import ValidationError
 
-from schemas.source import RawPart, SourceMeta, SourceSnapshot
+from sanctions_feed.schemas.source import RawPart, SourceMeta, SourceSnapshot
 
 BATCH_SIZE = 500
 
@@ -41,9 +43,41 @@ def combined_sha256(parts: list[RawPart]) -> str:
 
 
 class SanctionsSpider(scrapy.Spider):
-    """Base spider: `meta` declares the source; `location` (a path or URL) replays a local copy."""
+    """Base spider. A source declares itself in class attributes, checked when its module loads:
 
+    - `name`: the source's name, the same as its module's;
+    - `meta`: a `SourceMeta` (authority, title, live URL, cron schedule, expected bounds);
+    - `default`: whether `update` runs it when no source is named (True);
+    - `sample`: its bundled sample in `samples/` beside the module, in the source's real format
+      (a file, or a directory for a source read from several files), for `update --samples`.
+
+    `location` (a path or URL given with `--source NAME=LOCATION`) replays a local copy.
+    """
+
+    name: str
     meta: SourceMeta
+    default: bool = True
+    sample: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        where = sys.modules[cls.__module__].__file__
+        if not isinstance(getattr(cls, "name", None), str) or not cls.name:
+            raise TypeError(f"{where}: {cls.__name__} declares no `name`")
+        try:
+            cls.meta = SourceMeta.model_validate(getattr(cls, "meta", None), from_attributes=True)
+        except ValidationError as exc:
+            raise TypeError(f"{where}: {cls.__name__}.meta is not a valid SourceMeta: {exc}") from None
+        sample = cls.sample_path()
+        if sample is not None and not sample.exists():
+            raise TypeError(f"{where}: {cls.__name__}.sample {cls.sample!r}: {sample} does not exist")
+
+    @classmethod
+    def sample_path(cls) -> Path | None:
+        """The bundled sample, or None when the source declares none."""
+        if cls.sample is None:
+            return None
+        return Path(sys.modules[cls.__module__].__file__).resolve().parent / "samples" / cls.sample
 
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
