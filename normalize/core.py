@@ -43,11 +43,12 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
 
 def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddress]:
     """An address broken by a line break or space in the source is joined back, if it then
-    validates (and only then)."""
+    validates (and only then). One piece may validate alone: a CashAddr payload without the
+    `bitcoincash:` prefix it was cut from."""
     out: list[NormalizedAddress] = []
     i = 0
     while i < len(results):
-        if i + 1 < len(results) and results[i].validity == "invalid" and results[i + 1].validity == "invalid":
+        if i + 1 < len(results) and "invalid" in (results[i].validity, results[i + 1].validity):
             joined = _token(tokens[i] + tokens[i + 1], parsed)
             if joined.validity == "valid":
                 out.append(joined._replace(issues=_issues(joined.issues, ("whitespace_stripped",))))

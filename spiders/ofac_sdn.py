@@ -19,6 +19,7 @@ from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMe
 from .framework.base import SanctionsSpider
 
 FEATURE_PREFIX = "Digital Currency Address - "
+LAST_NAME = "Last Name"  # the name part written first, before a comma ("LAST, First Middle")
 MAX_XML_BYTES = 2 * 1024**3  # ZIP guard: a real SDN_ADVANCED.XML is ~120 MB
 MAX_ZIP_RATIO = 200
 
@@ -89,10 +90,14 @@ def _ignore(_elem) -> None:
 
 
 class _Reader:
-    """One pass over the XML; keeps only reference tables and the parties that hold addresses."""
+    """One pass over the XML; keeps only reference tables and the parties that hold addresses.
+
+    Reference values (feature, party, name part and sanctions types) are resolved by their names
+    in the file's own ReferenceValueSets, never by today's numeric IDs."""
 
     def __init__(self):
         self.feature_codes: dict[str, str] = {}
+        self.name_part_types: dict[str, str] = {}
         self.party_types: dict[str, str] = {}
         self.subtypes: dict[str, tuple[str, str]] = {}
         self.program_type_ids: set[str] = set()
@@ -104,7 +109,7 @@ class _Reader:
     def read(self, stream) -> ParsedList:
         handlers = {
             "DateOfIssue": self._date_of_issue, "FeatureType": self._feature_type,
-            "PartyType": self._party_type, "PartySubType": self._party_subtype,
+            "NamePartType": self._name_part_type, "PartyType": self._party_type, "PartySubType": self._party_subtype,
             "SanctionsType": self._sanctions_type, "DistinctParty": self._distinct_party,
             "SanctionsEntry": self._sanctions_entry,
         }
@@ -145,6 +150,9 @@ class _Reader:
         if text.startswith(FEATURE_PREFIX):
             self.feature_codes[elem.get("ID")] = text[len(FEATURE_PREFIX):].strip()
 
+    def _name_part_type(self, elem):
+        self.name_part_types[elem.get("ID")] = (elem.text or "").strip()
+
     def _party_type(self, elem):
         self.party_types[elem.get("ID")] = (elem.text or "").strip()
 
@@ -179,7 +187,7 @@ class _Reader:
     def _primary_name(self, profile) -> str | None:
         for identity in _children(profile, "Identity"):
             groups = {
-                group.get("ID"): group.get("NamePartTypeID")
+                group.get("ID"): self.name_part_types.get(group.get("NamePartTypeID"))
                 for group in identity.iter("{*}NamePartGroup")
             }
             for alias in _children(identity, "Alias"):
@@ -189,8 +197,8 @@ class _Reader:
                     parts = [(groups.get(v.get("NamePartGroupID")), (v.text or "").strip())
                              for part in _children(name, "DocumentedNamePart")
                              for v in _children(part, "NamePartValue")]
-                    last = [t for kind, t in parts if kind == "1520"]  # Last Name
-                    rest = [t for kind, t in parts if kind != "1520"]
+                    last = [t for kind, t in parts if kind == LAST_NAME]
+                    rest = [t for kind, t in parts if kind != LAST_NAME]
                     if last and rest:
                         return f"{' '.join(last)}, {' '.join(rest)}"
                     return " ".join(t for _, t in parts) or None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -15,88 +16,127 @@ NS_OLD = "http://www.un.org/sanctions/1.0"
 NS_NEW = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"
 CODES = ["XBT", "ETH", "XMR", "LTC", "ZEC", "DASH", "BTG", "ETC", "BSV", "BCH", "XVG", "USDT",
          "USDC", "TRX", "ARB", "BSC", "XRP", "SOL"]
-_FEATURE_BASE = 344
-_PARTY_TYPES = {"individual": ("4", "1"), "entity": ("3", "2"), "vessel": ("1", "4")}
 
 
-def feature_type_id(code: str) -> int:
-    return _FEATURE_BASE + CODES.index(code) if code in CODES else 900 + sum(map(ord, code))
+@dataclass(frozen=True)
+class ReferenceIds:
+    """The numeric IDs a file gives its reference values. A parser must resolve them by name from
+    the file's own tables: tests also run with IDs unlike today's (`OTHER_IDS`)."""
+
+    feature_base: int = 344
+    last_name: int = 1520
+    first_name: int = 1521
+    entity_name: int = 1525
+    party_types: tuple = (("Individual", 1), ("Entity", 2), ("Transport", 4))
+    subtypes: tuple = (("individual", 4, "Individual"), ("entity", 3, "Entity"), ("vessel", 1, "Transport"))
+    """(our party type, PartySubType ID, the PartyType it belongs to)"""
+    block: int = 1705
+    program: int = 1
+
+    def feature_type(self, code: str) -> int:
+        return self.feature_base + CODES.index(code) if code in CODES else 900 + sum(map(ord, code))
+
+    def subtype(self, kind: str) -> int:
+        return next(sub_id for name, sub_id, _ in self.subtypes if name == kind)
+
+
+TODAY_IDS = ReferenceIds()
+OTHER_IDS = ReferenceIds(feature_base=70011, last_name=8, first_name=1520, entity_name=1521,
+                         party_types=(("Individual", 2), ("Entity", 1), ("Transport", 9)),
+                         subtypes=(("individual", 3, "Individual"), ("entity", 4, "Entity"), ("vessel", 7, "Transport")),
+                         block=1, program=1705)
+
+
+def feature_type_id(code: str, ids: ReferenceIds = TODAY_IDS) -> int:
+    return ids.feature_type(code)
 
 
 def _date(tag: str, when: date) -> str:
     return f"<{tag}><Year>{when.year}</Year><Month>{when.month}</Month><Day>{when.day}</Day></{tag}>"
 
 
-def reference_values(codes=CODES) -> str:
-    features = "".join(f'<FeatureType ID="{feature_type_id(c)}" FeatureTypeGroupID="1">'
+def reference_values(codes=CODES, ids: ReferenceIds = TODAY_IDS) -> str:
+    features = "".join(f'<FeatureType ID="{ids.feature_type(c)}" FeatureTypeGroupID="1">'
                        f"Digital Currency Address - {c}</FeatureType>" for c in codes)
+    party_type_ids = dict(ids.party_types)
+    subtypes = "".join(f'<PartySubType ID="{sub_id}" PartyTypeID="{party_type_ids[parent]}">'
+                       f'{"Vessel" if kind == "vessel" else "Unknown"}</PartySubType>'
+                       for kind, sub_id, parent in ids.subtypes)
+    party_types = "".join(f'<PartyType ID="{type_id}">{name}</PartyType>' for name, type_id in ids.party_types)
     return (
         "<ReferenceValueSets>"
         '<AliasTypeValues><AliasType ID="1400">A.K.A.</AliasType><AliasType ID="1403">Name</AliasType></AliasTypeValues>'
         '<FeatureTypeValues><FeatureType ID="8" FeatureTypeGroupID="1">Birthdate</FeatureType>'
         f"{features}</FeatureTypeValues>"
-        '<NamePartTypeValues><NamePartType ID="1520">Last Name</NamePartType><NamePartType ID="1521">First Name</NamePartType>'
-        '<NamePartType ID="1525">Entity Name</NamePartType></NamePartTypeValues>'
-        '<PartySubTypeValues><PartySubType ID="1" PartyTypeID="4">Vessel</PartySubType>'
-        '<PartySubType ID="3" PartyTypeID="2">Unknown</PartySubType><PartySubType ID="4" PartyTypeID="1">Unknown</PartySubType></PartySubTypeValues>'
-        '<PartyTypeValues><PartyType ID="1">Individual</PartyType><PartyType ID="2">Entity</PartyType>'
-        '<PartyType ID="4">Transport</PartyType></PartyTypeValues>'
-        '<SanctionsTypeValues><SanctionsType ID="1705">Block</SanctionsType><SanctionsType ID="1">Program</SanctionsType></SanctionsTypeValues>'
+        f'<NamePartTypeValues><NamePartType ID="{ids.last_name}">Last Name</NamePartType>'
+        f'<NamePartType ID="{ids.first_name}">First Name</NamePartType>'
+        f'<NamePartType ID="{ids.entity_name}">Entity Name</NamePartType></NamePartTypeValues>'
+        f"<PartySubTypeValues>{subtypes}</PartySubTypeValues>"
+        f"<PartyTypeValues>{party_types}</PartyTypeValues>"
+        f'<SanctionsTypeValues><SanctionsType ID="{ids.block}">Block</SanctionsType>'
+        f'<SanctionsType ID="{ids.program}">Program</SanctionsType></SanctionsTypeValues>'
         "</ReferenceValueSets>"
     )
 
 
-def distinct_party(party: dict) -> str:
+def feature(ref: str, index: int, code: str, address: str, ids: ReferenceIds = TODAY_IDS) -> str:
+    return (f'<Feature ID="{ref}{index:03d}" FeatureTypeID="{ids.feature_type(code)}">'
+            f'<FeatureVersion ID="{ref}{index:03d}" ReliabilityID="1"><Comment />'
+            f'<VersionDetail DetailTypeID="1432">{escape(address)}</VersionDetail></FeatureVersion>'
+            f'<IdentityReference IdentityID="{ref}" IdentityFeatureLinkTypeID="1" /></Feature>')
+
+
+def distinct_party(party: dict, ids: ReferenceIds = TODAY_IDS) -> str:
     ref = party["fixed_ref"]
-    subtype, _ = _PARTY_TYPES[party.get("type", "entity")]
+    subtype = ids.subtype(party.get("type", "entity"))
     if "," in party["name"] and party.get("type") == "individual":
         last, first = (p.strip() for p in party["name"].split(",", 1))
-        parts = [(f"{ref}1", "1520", last), (f"{ref}2", "1521", first)]
+        # The first name part comes first in the file: the parser must order by type, not position.
+        parts = [(f"{ref}2", ids.first_name, first), (f"{ref}1", ids.last_name, last)]
     else:
-        parts = [(f"{ref}1", "1525", party["name"])]
+        parts = [(f"{ref}1", ids.entity_name, party["name"])]
     name_parts = "".join(f'<DocumentedNamePart><NamePartValue NamePartGroupID="{g}" ScriptID="215" '
                          f'ScriptStatusID="1" Acronym="false">{escape(t)}</NamePartValue></DocumentedNamePart>'
                          for g, _, t in parts)
     groups = "".join(f'<MasterNamePartGroup><NamePartGroup ID="{g}" NamePartTypeID="{k}" /></MasterNamePartGroup>'
                      for g, k, _ in parts)
-    features = "".join(
-        f'<Feature ID="{ref}{i:03d}" FeatureTypeID="{feature_type_id(code)}">'
-        f'<FeatureVersion ID="{ref}{i:03d}" ReliabilityID="1"><Comment />'
-        f'<VersionDetail DetailTypeID="1432">{escape(address)}</VersionDetail></FeatureVersion>'
-        f'<IdentityReference IdentityID="{ref}" IdentityFeatureLinkTypeID="1" /></Feature>'
-        for i, (code, address) in enumerate(party.get("addresses", []))
-    )
+    features = "".join(feature(ref, i, code, address, ids) for i, (code, address) in enumerate(party.get("addresses", [])))
     return (
         f'<DistinctParty FixedRef="{ref}"><Comment /><Profile ID="{ref}" PartySubTypeID="{subtype}">'
         f'<Identity ID="{ref}" FixedRef="{ref}" Primary="true" False="false">'
+        f'<Alias FixedRef="{ref}" AliasTypeID="1400" Primary="false" LowQuality="false">'
+        f'<DocumentedName ID="{ref}9" FixedRef="{ref}" DocNameStatusID="2"><DocumentedNamePart>'
+        f'<NamePartValue NamePartGroupID="{ref}9" ScriptID="215" ScriptStatusID="1" Acronym="false">'
+        f'AKA OF {escape(party["name"])}</NamePartValue></DocumentedNamePart></DocumentedName></Alias>'
         f'<Alias FixedRef="{ref}" AliasTypeID="1403" Primary="true" LowQuality="false">'
         f'<DocumentedName ID="{ref}" FixedRef="{ref}" DocNameStatusID="1">{name_parts}</DocumentedName></Alias>'
-        f"<NamePartGroups>{groups}</NamePartGroups></Identity>{features}</Profile></DistinctParty>"
+        f'<NamePartGroups>{groups}<MasterNamePartGroup><NamePartGroup ID="{ref}9" NamePartTypeID="{ids.entity_name}" />'
+        f"</MasterNamePartGroup></NamePartGroups></Identity>{features}</Profile></DistinctParty>"
     )
 
 
-def sanctions_entry(party: dict) -> str:
+def sanctions_entry(party: dict, ids: ReferenceIds = TODAY_IDS) -> str:
     ref = party["fixed_ref"]
-    programs = "".join(f'<SanctionsMeasure ID="{ref}{i}" SanctionsTypeID="1"><Comment>{escape(p)}</Comment>'
+    programs = "".join(f'<SanctionsMeasure ID="{ref}{i}" SanctionsTypeID="{ids.program}"><Comment>{escape(p)}</Comment>'
                        '<DatePeriod CalendarTypeID="1" YearFixed="true" MonthFixed="true" DayFixed="true" />'
                        "</SanctionsMeasure>" for i, p in enumerate(party.get("programs", [])))
     return (f'<SanctionsEntry ID="{ref}" ProfileID="{ref}" ListID="1550">'
             f'<EntryEvent ID="{ref}" EntryEventTypeID="1" LegalBasisID="1"><Comment />'
             f'{_date("Date", party.get("listed_on", date(2020, 1, 1)))}</EntryEvent>'
-            f'<SanctionsMeasure ID="{ref}0000" SanctionsTypeID="1705"><Comment /></SanctionsMeasure>'
+            f'<SanctionsMeasure ID="{ref}0000" SanctionsTypeID="{ids.block}"><Comment>NOT A PROGRAM</Comment></SanctionsMeasure>'
             f"{programs}</SanctionsEntry>")
 
 
 def sdn_advanced_xml(parties: list[dict], issued: date = date(2026, 11, 20), namespace: str = NS_NEW,
-                     extra_codes=()) -> bytes:
+                     extra_codes=(), ids: ReferenceIds = TODAY_IDS) -> bytes:
     codes = CODES + [c for c in extra_codes if c not in CODES]
     issue_date = _date("DateOfIssue", issued)
     body = (
         f'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<Sanctions xmlns="{namespace}" Version="3">'
-        f"{issue_date}{reference_values(codes)}<DistinctParties>"
-        + "".join(distinct_party(p) for p in parties)
+        f"{issue_date}{reference_values(codes, ids)}<DistinctParties>"
+        + "".join(distinct_party(p, ids) for p in parties)
         + "</DistinctParties><ProfileRelationships /><SanctionsEntries>"
-        + "".join(sanctions_entry(p) for p in parties)
+        + "".join(sanctions_entry(p, ids) for p in parties)
         + "</SanctionsEntries></Sanctions>\n"
     )
     return body.encode("utf-8")

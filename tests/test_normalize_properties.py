@@ -58,6 +58,53 @@ def test_idempotent_on_arbitrary_text(raw, label):
             assert [_key(r) for r in again] == [_key(result)]
 
 
+# Look-alikes as published in the Israeli orders (Cyrillic for Latin), independent of the table
+# the implementation uses.
+CONFUSABLES = {"a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "A": "А", "B": "В",
+               "C": "С", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О", "P": "Р", "T": "Т", "X": "Х"}
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+SURROUNDING = ["", " ", "\t", "\n", "  \r\n", "\u00a0", "\u202f"]
+
+
+@st.composite
+def disturbed(draw):
+    """A real address with a label, written badly: padding, invisible characters, look-alikes."""
+    address, label = draw(st.sampled_from(CHECKSUMMED))
+    chars = list(address)
+    lookalike_positions = [i for i, c in enumerate(chars) if c in CONFUSABLES]
+    replaced = draw(st.lists(st.sampled_from(lookalike_positions), max_size=2, unique=True)) if lookalike_positions else []
+    for i in replaced:
+        chars[i] = CONFUSABLES[chars[i]]
+    invisible = draw(st.lists(st.tuples(st.integers(1, len(chars) - 1), st.sampled_from(INVISIBLE)), max_size=3))
+    for position, char in sorted(invisible, reverse=True):
+        chars.insert(position, char)
+    text = draw(st.sampled_from(SURROUNDING)) + "".join(chars) + draw(st.sampled_from(SURROUNDING))
+    return address, label, text, bool(replaced), bool(invisible)
+
+
+@settings(max_examples=400)
+@given(case=disturbed())
+def test_disturbed_real_addresses_read_as_the_clean_one(case):
+    address, label, text, replaced, invisible = case
+    (clean,) = normalize(address, label)
+    (result,) = normalize(text, label)
+    assert (result.id, result.validity, result.display) == (clean.id, "valid", clean.display), (text, result)
+    assert ("homoglyphs_replaced" in result.issues) == replaced
+    assert ("invisible_characters_stripped" in result.issues) == invisible or "\u00ad" in text
+    (again,) = normalize(result.address, label)
+    assert _key(again) == _key(clean)
+
+
+@settings(max_examples=200)
+@given(case=st.sampled_from(CHECKSUMMED), data=st.data())
+def test_an_address_broken_by_a_line_break_is_joined(case, data):
+    address, label = case
+    cut = data.draw(st.integers(min_value=4, max_value=len(address) - 4))
+    (clean,) = normalize(address, label)
+    results = normalize(address[:cut] + data.draw(st.sampled_from(["\n", " ", "\r\n"])) + address[cut:], label)
+    assert [r.id for r in results] == [clean.id] and "whitespace_stripped" in results[0].issues
+
+
 @given(case=st.sampled_from(CHECKSUMMED + NO_CHECKSUM))
 def test_idempotent_on_real_addresses(case):
     (first,) = normalize(*case)

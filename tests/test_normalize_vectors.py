@@ -6,10 +6,33 @@ import json
 
 import pytest
 
-from sanctions_feed.normalize import codecs, normalize
+from sanctions_feed.normalize import codecs, normalize, primitives
 from sanctions_feed.normalize.forms import eip55
 
 from .conftest import real_fixtures_dir
+
+
+@pytest.fixture(autouse=True, params=["portable", "fast"])
+def backend(request, monkeypatch):
+    """Every vector runs on both Keccak/base58 paths: the portable default and the compiled one."""
+    if request.param == "fast":
+        if not hasattr(primitives, "keccak256_fast"):
+            pytest.skip("the compiled fast path is not installed (pip install 'sanctions-feed[fast]')")
+        monkeypatch.setattr(primitives, "keccak256", primitives.keccak256_fast)
+        monkeypatch.setattr(primitives, "b58decode", primitives.b58decode_fast)
+    else:
+        monkeypatch.setattr(primitives, "keccak256", primitives.keccak256_portable)
+        monkeypatch.setattr(primitives, "b58decode", primitives.b58decode_portable)
+    return request.param
+
+
+def test_both_paths_agree_on_keccak_and_base58():
+    assert primitives.keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    assert primitives.b58decode("1111") == b"\0\0\0\0"
+    assert primitives.b58decode("rrrr", primitives.RIPPLE_ALPHABET) == b"\0\0\0\0"
+    for bad in ("0OIl", " 1abc", "1abc\n", "abcé"):
+        with pytest.raises(ValueError):
+            primitives.b58decode(bad)
 
 
 def _vectors(name: str) -> dict:
