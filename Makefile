@@ -2,26 +2,50 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOWEST ?= .venv-lowest
 FEEDS ?= feeds
+# The folders install under sanctions_feed.* through a package-dir mapping that type checkers
+# cannot follow: mypy reads a tree of links laid out as the installed package.
+TYPECHECK := .typecheck/sanctions_feed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-lowest lint ci bench clean
 
 $(BIN)/sanctions-feed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	# The compiled Keccak/base58 fast path where it installs; the portable default otherwise.
+	$(BIN)/pip install --quiet -e '.[test,lint,fast]' || $(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $@
 
 demo: $(BIN)/sanctions-feed  ## run a full update over the bundled sample sources
 	$(BIN)/sanctions-feed update --samples --feeds $(FEEDS)
 	@echo "Feed written to $(abspath $(FEEDS))/latest/"
 
-test: $(BIN)/sanctions-feed  ## run the test suite
-	$(BIN)/python -m pytest -q
+test: $(BIN)/sanctions-feed  ## the test suite, with coverage (the crawler child process included)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report --format=total | sed 's/^/coverage (lines, crawler child included): /; s/$$/%/'
+	$(BIN)/python -m coverage report --fail-under=90 > /dev/null
+
+test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dependency versions
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(LOWEST)
+	UV_NATIVE_TLS=1 $(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test,fast]'
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider
+
+lint: $(BIN)/sanctions-feed  ## ruff and mypy (default settings)
+	$(BIN)/ruff check .
+	rm -rf .typecheck && mkdir -p $(TYPECHECK)
+	for f in sanctions_feed/*.py; do ln -s ../../$$f $(TYPECHECK)/; done
+	for d in spiders normalize publish schemas; do ln -s ../../$$d $(TYPECHECK)/$$d; done
+	$(BIN)/mypy $(TYPECHECK)
+
+ci: test lint test-lowest  ## what .ci/run runs
 
 bench: $(BIN)/sanctions-feed  ## measure normalization and the OFAC update path
 	$(BIN)/python bench/bench_normalize.py
 	$(BIN)/python bench/bench_ofac.py --repeat 5
 
 clean:
-	rm -rf $(VENV) $(FEEDS) .pytest_cache
+	rm -rf $(VENV) $(LOWEST) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.*

@@ -13,7 +13,8 @@ from functools import reduce
 from operator import getitem, xor
 
 from . import primitives
-from .primitives import BITCOIN_ALPHABET, RIPPLE_ALPHABET
+from .primitives import BITCOIN_ALPHABET as BITCOIN_ALPHABET  # re-exported: the alphabets belong to the codecs
+from .primitives import RIPPLE_ALPHABET as RIPPLE_ALPHABET
 
 _BITCOIN_INDEX = {c: i for i, c in enumerate(BITCOIN_ALPHABET)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sanctions_feed.schemas.address import NormalizedAddress
+from sanctions_feed.schemas.address import Chain, Kind, NormalizedAddress
 
 from .forms import SOLANA, Reading, readings
 from .labels import Label, parse_label
@@ -119,14 +119,14 @@ def _classify(token: str, parsed: Label) -> NormalizedAddress:
     return _unknown(token, parsed, "not_an_address")
 
 
-def _address(reading: Reading, chain: str, parsed: Label, *extra: str) -> NormalizedAddress:
+def _address(reading: Reading, chain: Chain, parsed: Label, *extra: str) -> NormalizedAddress:
     issues = _issues(reading.issues, extra) if extra else reading.issues  # readings' are sorted
     return NormalizedAddress("address", chain, reading.address, reading.display, reading.validity,
                              issues, parsed.asset)
 
 
-def _labelled_invalid(token: str, chain: str, parsed: Label, issue: str) -> NormalizedAddress:
-    kind = "address" if token.isalnum() and len(token) >= 8 else "unknown"
+def _labelled_invalid(token: str, chain: Chain, parsed: Label, issue: str) -> NormalizedAddress:
+    kind: Kind = "address" if token.isalnum() and len(token) >= 8 else "unknown"
     return NormalizedAddress(kind=kind, chain=chain if kind == "address" else "unknown",
                              address=token, display=token, validity="invalid",
                              issues=(issue,), asset=parsed.asset)

@@ -7,24 +7,24 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from sanctions_feed.schemas.address import EVM_CHAINS
+from sanctions_feed.schemas.address import EVM_CHAINS, Chain, Validity
 
 from . import codecs
 
 
 class Reading(NamedTuple):
-    chains: tuple[str, ...]
+    chains: tuple[Chain, ...]
     """The chains this form is used on, the usual one first."""
     address: str
     display: str
-    validity: str
+    validity: Validity
     issues: tuple[str, ...] = ()
     exclusive: bool = True
     """The form alone names its chain (family): it may overrule the source's label."""
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")
-SOLANA = ("solana",)
+SOLANA: tuple[Chain, ...] = ("solana",)
 _B58_CHARS = frozenset(codecs.BITCOIN_ALPHABET)
 _RIPPLE_CHARS = frozenset(codecs.RIPPLE_ALPHABET)
 _CASHADDR_BARE = re.compile(r"[qp][02-9ac-hj-np-z]{41}")
@@ -32,7 +32,7 @@ _CASHADDR_PREFIXES = ("bitcoincash", "bchtest", "bchreg")
 
 # base58check version byte -> chains that use it, the usual one first.
 # "3..." (0x05) is shared with Litecoin's deprecated P2SH and with Bitcoin's forks.
-_VERSIONS: dict[int, tuple[str, ...]] = {
+_VERSIONS: dict[int, tuple[Chain, ...]] = {
     0x00: ("bitcoin", "bitcoin-cash", "bitcoin-sv"),
     0x05: ("bitcoin", "bitcoin-cash", "bitcoin-sv", "litecoin"),
     0x30: ("litecoin",),
@@ -47,7 +47,7 @@ _VERSIONS: dict[int, tuple[str, ...]] = {
     0x41: ("tron",),
 }
 _ZCASH_T = (b"\x1c\xb8", b"\x1c\xbd")  # t1 (P2PKH), t3 (P2SH)
-_SEGWIT_HRPS = {"bc": "bitcoin", "tb": "bitcoin", "bcrt": "bitcoin", "ltc": "litecoin", "tltc": "litecoin"}
+_SEGWIT_HRPS: dict[str, Chain] = {"bc": "bitcoin", "tb": "bitcoin", "bcrt": "bitcoin", "ltc": "litecoin", "tltc": "litecoin"}
 _TESTNET_HRPS = {"tb", "bcrt", "tltc"}
 # bech32 prefixes of chains outside our list: such an address is surely not the label's chain.
 _FOREIGN_HRPS = {"bnb", "tbnb", "cosmos", "terra", "osmo", "addr", "kava", "inj", "celestia"}
@@ -191,6 +191,7 @@ def read_base58check(token: str) -> Reading | None:
         return None
     if len(raw) == 32:  # no version, no checksum: only a label or nothing else can say Solana
         return Reading(SOLANA, token, token, "valid", ("no_checksum",), exclusive=False)
+    chains: tuple[Chain, ...]
     if len(raw) == 26 and raw[:2] in _ZCASH_T:
         chains = ("zcash",)
     elif len(raw) == 25 and raw[0] in _VERSIONS:

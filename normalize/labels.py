@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sanctions_feed.schemas.address import Chain
+
 # Label word -> chain. Tickers, chain names and token-standard names all appear in sources.
-_CHAIN_WORDS = {
+_CHAIN_WORDS: dict[str, Chain] = {
     "XBT": "bitcoin", "BTC": "bitcoin", "BITCOIN": "bitcoin", "OMNI": "bitcoin",
     "LTC": "litecoin", "LITECOIN": "litecoin",
     "BCH": "bitcoin-cash", "BCHA": "bitcoin-cash",
@@ -38,7 +40,7 @@ _WORD = re.compile(r"[^\W_]+(?:-\d+)?")
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    chain: str | None = None
+    chain: Chain | None = None
     """The chain the label names, if any."""
     asset: str | None = None
     """The label's asset code as given (upper-cased), e.g. XBT, USDT; None for an empty label."""

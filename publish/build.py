@@ -28,9 +28,9 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
     only ever holds values that were validated on the way in (tests validate the output)."""
     with engine.connect() as connection:  # plain rows: ORM objects cost more than they serve here
         rows = defaultdict(list)
-        for listing in connection.execute(ListingRow.__table__.select()):
+        for listing in connection.execute(ListingRow.__table__.select()):  # type: ignore[attr-defined]
             rows[listing.address_id].append(listing)
-        addresses = {a.id: a for a in connection.execute(AddressRow.__table__.select())}
+        addresses = {a.id: a for a in connection.execute(AddressRow.__table__.select())}  # type: ignore[attr-defined]
     out = []
     for address_id in sorted(rows):
         address = addresses[address_id]
@@ -39,8 +39,8 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
         listing_issues = [set(_json_list(row.issues)) for row in rows[address_id]]
         # Text the source cut off is never published as valid, unless a complete record names it too.
         cut_only = all("truncated" in found for found in listing_issues)
-        issues = set().union(*listing_issues) | set(json.loads(address.issues))
-        issues = sorted(issues if cut_only else issues - {"truncated"})
+        found = set().union(*listing_issues) | set(json.loads(address.issues))
+        issues = sorted(found if cut_only else found - {"truncated"})
         out.append(FeedAddress.model_construct(
             id=address.id, chain=address.chain, address=address.address, display=address.display,
             kind=address.kind, platform=address.platform,

@@ -11,14 +11,13 @@ def diff(old_version: str | None, old: list[FeedAddress], new_version: str,
     whose record differs."""
     before = {a.id: a for a in old}
     after = {a.id: a for a in new}
-    changes = ChangesFile(**{"from": old_version, "to": new_version})
+    changes = ChangesFile.model_validate({"from": old_version, "to": new_version})
     for address_id in sorted(set(before) | set(after)):
         was, now = before.get(address_id), after.get(address_id)
         was_active = was is not None and was.status == "active"
-        now_active = now is not None and now.status == "active"
-        if now_active and not was_active:
+        if now is not None and now.status == "active" and not was_active:
             changes.added.append(now)
-        elif was_active and not now_active:
+        elif was is not None and was_active and (now is None or now.status != "active"):
             changes.removed.append(now if now is not None else was.model_copy(update={"status": "delisted"}))
         elif was is not None and now is not None and was != now:
             fields = [name for name in FeedAddress.model_fields if getattr(was, name) != getattr(now, name)]

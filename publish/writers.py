@@ -117,7 +117,8 @@ CHANGES_CSV_HEADER = ["change", "id", "chain", "address", "status", "fields", "s
 
 
 def changes_csv_rows(changes: ChangesFile):
-    entries = [("added", a, []) for a in changes.added] + [("removed", a, []) for a in changes.removed]
+    none: list[str] = []
+    entries = [("added", a, none) for a in changes.added] + [("removed", a, none) for a in changes.removed]
     entries += [("changed", c.after, c.fields) for c in changes.changed]
     for change, a, fields in sorted(entries, key=lambda e: (e[1].id, e[0])):
         yield [change, a.id, a.chain, a.address, a.status, fields,

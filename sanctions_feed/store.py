@@ -31,8 +31,9 @@ def open_store(url: str):
     try:
         SQLModel.metadata.create_all(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(f"--db {_masked(url)}: cannot open the store: {exc.__class__.__name__}: "
-                         f"{str(exc.orig if getattr(exc, 'orig', None) else exc).splitlines()[0]}") from None
+        cause = getattr(exc, "orig", None) or exc
+        raise StoreError(f"--db {_masked(url)}: cannot open the store: {type(cause).__name__}: "
+                         f"{(str(cause).splitlines() or [''])[0]}") from None
     return engine
 
 
@@ -62,7 +63,8 @@ def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, Norma
         for item in found.values():
             if item.address.id not in known and item.address.id not in new_addresses:
                 new_addresses[item.address.id] = _address_values(item.address, today)
-        inserts, updates = [], []
+        inserts: list[dict] = []
+        updates: list[dict] = []
         for listing_id, item in found.items():
             values = _listing_values(current.get(listing_id), listing_id, item, today)
             (updates if listing_id in current else inserts).append(values)

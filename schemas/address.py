@@ -12,7 +12,7 @@ Chain = Literal[
     "tron", "xrp", "solana", "unknown",
 ]
 CHAINS: tuple[str, ...] = Chain.__args__  # type: ignore[attr-defined]
-EVM_CHAINS = ("ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon")
+EVM_CHAINS: tuple[Chain, ...] = ("ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon")
 Kind = Literal["address", "exchange_account", "unknown"]
 Validity = Literal["valid", "invalid", "unverifiable"]
 

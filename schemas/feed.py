@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from .address import Chain, Kind, Validity
 from .tables import SourceStatus
@@ -82,7 +82,7 @@ class FileEntry(BaseModel):
 class Manifest(BaseModel):
     version: str
     previous: str | None
-    created_at: datetime
+    created_at: AwareDatetime
     schema_version: str = SCHEMA_VERSION
     sources: list[SourceStatus]
     files: dict[str, FileEntry]
@@ -90,7 +90,7 @@ class Manifest(BaseModel):
 
 class IndexVersion(BaseModel):
     id: str
-    created_at: datetime
+    created_at: AwareDatetime
     previous: str | None = None
     addresses: int
     active: int
@@ -101,7 +101,7 @@ class IndexVersion(BaseModel):
 
 class IndexFile(BaseModel):
     latest: str | None
-    updated_at: datetime
+    updated_at: AwareDatetime
     schema_version: str = SCHEMA_VERSION
     versions: list[IndexVersion]
     sources: list[SourceStatus]

@@ -3,10 +3,10 @@ raw listings, and listings with their normalized address."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from .address import NormalizedAddress
 
@@ -43,7 +43,7 @@ class SourceSnapshot(BaseModel):
 
     source: str
     url: str
-    fetched_at: datetime
+    fetched_at: AwareDatetime
     as_of: date | None = None
     """The date the source says the list is current as of (e.g. OFAC's DateOfIssue)."""
     sha256: str

@@ -5,10 +5,29 @@ Lists and holders are stored as JSON text so the same tables work on every SQL b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and read back aware (UTC), on every backend: SQLite keeps no
+    zone, and what we publish (`...Z`) must not depend on the database or library versions."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive timestamp {value!r}: the store keeps aware UTC times only")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 class AddressRow(SQLModel, table=True):
@@ -66,7 +85,7 @@ class SourceStatus(SQLModel):
 
     name: str = Field(primary_key=True)
     url: str | None = None
-    fetched_at: datetime | None = None
+    fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     as_of: date | None = None
     sha256: str | None = None
     records: int | None = None
@@ -74,8 +93,8 @@ class SourceStatus(SQLModel):
     """The run's raw inputs by sha256 (url, sha256, bytes): what a rebuild needs."""
     status: str = "not_run"
     """ok, failed, refused (a guard tripped), or not_run."""
-    last_checked: datetime | None = None
-    last_success: datetime | None = None
+    last_checked: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = None
 
 

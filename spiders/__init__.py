@@ -18,32 +18,44 @@ import os  # noqa: E402
 import pkgutil  # noqa: E402
 import re  # noqa: E402
 from functools import cache  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from .framework.base import SanctionsSpider
 
-__path__ = __path__ + [p for p in os.environ.get("SANCTIONS_FEED_SOURCES_PATH", "").split(os.pathsep) if p]
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_OWN_PATH = list(__path__)
 
 
 class SourceDefinitionError(Exception):
     """A source module does not follow the rules above: a mistake in the code, not in the data."""
 
 
+def _search_path() -> list[str]:
+    """This folder, then the site-local source directories named in the environment."""
+    extra = [str(Path(p).resolve()) for p in os.environ.get("SANCTIONS_FEED_SOURCES_PATH", "").split(os.pathsep) if p]
+    __path__[:] = _OWN_PATH + [p for p in extra if p not in _OWN_PATH]
+    return __path__
+
+
 def source_names() -> list[str]:
     """Every source, sorted, from the module names alone: cheap, Scrapy is not imported."""
-    return sorted({m.name for m in pkgutil.iter_modules(__path__)
+    return sorted({m.name for m in pkgutil.iter_modules(_search_path())
                    if not m.ispkg and SOURCE_NAME.fullmatch(m.name)})
 
 
-@cache
 def load_sources() -> dict[str, type["SanctionsSpider"]]:
     """name -> spider class, for every source (imports the modules, and so Scrapy)."""
+    return _load(tuple(source_names()))
+
+
+@cache
+def _load(names: tuple[str, ...]) -> dict[str, type["SanctionsSpider"]]:
     from .framework.base import SanctionsSpider
 
     found = {}
-    for name in source_names():
+    for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         spiders = [obj for obj in vars(module).values()
                    if isinstance(obj, type) and issubclass(obj, SanctionsSpider) and obj.__module__ == module.__name__]

@@ -107,7 +107,7 @@ class Catalogue:
 
     def _forfeited_seizures(self) -> set[str]:
         """Seizure orders that a forfeiture order continues (they do not expire)."""
-        ids = set()
+        ids: set[str] = set()
         for order in self.orders:
             props = order.get("properties") or {}
             if is_forfeiture(props.get("orderType")):

@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from typing import IO
 
 from lxml import etree
 
@@ -66,7 +67,7 @@ def _date(elem) -> date | None:
         return None
 
 
-def open_xml(body: bytes) -> io.BufferedIOBase:
+def open_xml(body: bytes) -> IO[bytes]:
     """The XML stream of a raw download: the bare XML, or the one XML member of a ZIP."""
     if not body.strip():
         raise ValueError("the file is empty")
@@ -208,7 +209,7 @@ class _Reader:
         subtype, type_id = self.subtypes.get(subtype_id, (None, None))
         if subtype and subtype != "Unknown":
             return subtype.lower()
-        name = self.party_types.get(type_id)
+        name = self.party_types.get(type_id) if type_id else None
         return name.lower() if name else None
 
     def _sanctions_entry(self, elem):

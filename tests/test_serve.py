@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.publish.serve import IMMUTABLE, MUTABLE, make_server
 from sanctions_feed.cli import cli
+from sanctions_feed.publish.serve import IMMUTABLE, MUTABLE, make_server
 
 
 @pytest.fixture(scope="module")

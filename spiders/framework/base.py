@@ -77,7 +77,7 @@ class SanctionsSpider(scrapy.Spider):
         """The bundled sample, or None when the source declares none."""
         if cls.sample is None:
             return None
-        return Path(sys.modules[cls.__module__].__file__).resolve().parent / "samples" / cls.sample
+        return Path(str(sys.modules[cls.__module__].__file__)).resolve().parent / "samples" / cls.sample
 
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -146,6 +146,6 @@ class SanctionsSpider(scrapy.Spider):
 
     def audit(self, where: str, left: dict) -> None:
         """Warn about fields the parser did not consume: the source changed shape."""
-        left = sorted(k for k, v in left.items() if v not in (None, "", [], {}))
-        if left:
-            self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(left))
+        names = sorted(k for k, v in left.items() if v not in (None, "", [], {}))
+        if names:
+            self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(names))
