@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sanctions_feed.normalize import normalize  # noqa: E402
+from sanctions_feed.normalize import normalize, primitives  # noqa: E402
 
 
 def load_mix(fixtures: Path) -> list[tuple[str, str]]:
@@ -43,7 +43,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     default = os.environ.get("SANCTIONS_FEED_REAL_FIXTURES") or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
     parser.add_argument("--fixtures", type=Path, default=Path(default))
+    parser.add_argument("--portable", action="store_true",
+                        help="measure the portable Keccak/base58 path even where the compiled one is installed")
     args = parser.parse_args()
+    if args.portable:
+        primitives.keccak256, primitives.b58decode = primitives.keccak256_portable, primitives.b58decode_portable
+    backend = "portable" if args.portable or primitives.BACKEND == "portable" else "fast (compiled)"
     mix = load_mix(args.fixtures)
     batch = mix * 10  # ~6,500 calls a round: long enough that timer noise does not matter
     rounds = []
@@ -56,7 +61,7 @@ def main() -> None:
     reference = sorted(_reference_loop() for _ in range(5))
     print(f"machine check: a fixed pure-Python loop took {reference[0]:.3f}-{reference[-1]:.3f}s "
           "(a spread means the CPU's speed varied during the run; the best round is the capability)")
-    print(f"normalize: {len(mix)} distinct addresses, {args.rounds} rounds of {len(batch)}: "
+    print(f"normalize, {backend} Keccak/base58: {len(mix)} distinct addresses, {args.rounds} rounds of {len(batch)}: "
           f"median {rounds[len(rounds) // 2]:,.0f} addresses/s, best {rounds[-1]:,.0f}, "
           f"worst {rounds[0]:,.0f} (target >= 100,000/s on one core)")
 

@@ -1,0 +1,112 @@
+"""The update pipeline's steps, each alone: normalize -> guards -> store -> build; and the one
+boundary where errors become messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+from sanctions_feed.guards import GuardError, check_run
+from sanctions_feed.listings import normalize_listings
+from sanctions_feed.publish.build import build_addresses, load_sources
+from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta, SourceSnapshot
+from sanctions_feed.store import StoreError, current_listings, open_store, save_run
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+META = SourceMeta(authority="A", title="T", url="https://example.org", schedule="0 * * * *", expected_min=1, expected_max=5)
+
+
+def listing(record: str, address: str, label: str | None = None) -> RawListing:
+    return RawListing(source="test", source_record_id=record, raw_address=address, raw_label=label,
+                      holder=Holder(name=f"HOLDER {record}"))
+
+
+def test_normalize_step_one_listing_per_address_with_every_asset_code():
+    found = normalize_listings([
+        listing("1", "0x901bb9583b24d97e995513c6778dc6888ab6870e", "ETH"),
+        listing("1", "0x901bb9583b24d97e995513c6778dc6888ab6870e", "USDT"),
+        listing("2", "0xc8fe1c81e927540fcc99ebb3c880a840082293da, TR2nTb64cQMx6tqFwisoC6o7barFWHhPiw"),
+    ])
+    assert list(found) == ["test|1|ethereum:0x901bb9583b24d97e995513c6778dc6888ab6870e",
+                           "test|2|ethereum:0xc8fe1c81e927540fcc99ebb3c880a840082293da",
+                           "test|2|tron:TR2nTb64cQMx6tqFwisoC6o7barFWHhPiw"]
+    assert found["test|1|ethereum:0x901bb9583b24d97e995513c6778dc6888ab6870e"].assets == ("ETH", "USDT")
+
+
+def test_guards_bounds_and_removed_share():
+    assert check_run("test", META, {"a", "b", "c"}, {"a", "b", "c", "d"}, force=False) == {"d"}
+    with pytest.raises(GuardError, match="0 listings, fewer than the 1 expected"):
+        check_run("test", META, set(), set(), force=False)
+    with pytest.raises(GuardError, match="6 listings, more than the 5 expected"):
+        check_run("test", META, set("abcdef"), set(), force=False)
+    with pytest.raises(GuardError, match="would remove 3 of 4 active listings"):
+        check_run("test", META, {"a"}, set("abcd"), force=False)
+    assert check_run("test", META, {"a"}, set("abcd"), force=True) == set("bcd")
+
+
+def test_store_step_keeps_times_in_utc_and_build_reads_them_back(tmp_path):
+    url = f"sqlite:///{tmp_path}/store.db"
+    found = normalize_listings([listing("1", "TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre", "TRX")])
+    snapshot = SourceSnapshot(source="test", url="https://example.org", fetched_at=NOW, as_of=date(2026, 11, 20),
+                              sha256="0" * 64, records=1)
+    local = datetime(2026, 11, 24, 13, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))  # UTC+1
+    save_run(open_store(url), "test", snapshot, found, set(), [], {}, NOW.date(), local)
+    engine = open_store(url)  # a fresh engine: nothing cached from the write
+    (source,) = load_sources(engine)
+    assert source.last_checked == NOW and source.last_checked.tzinfo is not None
+    assert json.loads(source.model_dump_json())["last_checked"] == "2026-11-24T12:00:00Z"
+    assert list(current_listings(engine, "test")) == list(found)
+    (address,) = build_addresses(engine, NOW.date())
+    assert address.id == "tron:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre" and address.listings[0].holder == "HOLDER 1"
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("nosuchdb://x", "not a usable database URL"),
+    ("postgresql+nosuchdriver://localhost/x", "not a usable database URL"),
+])
+def test_a_store_url_we_cannot_use_is_a_store_error(url, problem):
+    with pytest.raises(StoreError, match=problem):
+        open_store(url)
+
+
+def test_a_file_that_is_no_database_is_one_clear_line(tmp_path):
+    junk = tmp_path / "feeds.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(tmp_path / "feeds"), "--db", f"sqlite:///{junk}"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: --db sqlite:///{junk}: cannot open the store: DatabaseError: ")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_corrupt_index_is_named_in_one_line(tmp_path):
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "index.json").write_text('{"latest": 3}')
+    result = CliRunner().invoke(cli, ["diff", "a", "latest", "--feeds", str(feeds)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {feeds / 'index.json'}: not a valid feed index (")
+
+
+def test_a_bug_is_reported_as_one_and_shows_its_traceback_with_debug(tmp_path, monkeypatch):
+    import sanctions_feed.update
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("an unexpected state")
+
+    monkeypatch.setattr(sanctions_feed.update, "run_update", broken)
+    result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(tmp_path / "f")])
+    assert result.exit_code == 70
+    assert "Internal error (a bug in sanctions-feed): ValueError: an unexpected state" in result.output
+    debug = CliRunner().invoke(cli, ["--debug", "update", "--samples", "--feeds", str(tmp_path / "f")])
+    assert isinstance(debug.exception, ValueError) and debug.exit_code == 1
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01"])
+def test_a_bad_now_is_a_usage_error_naming_the_option(tmp_path, value):
+    result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(tmp_path / "f"), "--now", value])
+    assert result.exit_code == 2 and "Invalid value for '--now'" in result.output
