@@ -96,7 +96,7 @@ class _Reader:
     Reference values (feature, party, name part and sanctions types) are resolved by their names
     in the file's own ReferenceValueSets, never by today's numeric IDs."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.feature_codes: dict[str, str] = {}
         self.name_part_types: dict[str, str] = {}
         self.party_types: dict[str, str] = {}

@@ -1,7 +1,9 @@
 """US OFAC SDN list, legacy CSV: `sdn.csv` joined with `sdn_comments.csv` on ent_num.
 
-`sdn.csv` cuts Remarks at 1000 characters and `sdn_comments.csv` holds the rest; without it, the
-address at the cut is marked truncated so it can never be published as valid.
+`sdn.csv` cuts Remarks at 1000 characters and `sdn_comments.csv` holds the rest. The raw cells are
+joined before anything is stripped (a cut can fall on a space). A 1000-character remark with no
+continuation row is cut: its last clause is marked truncated (never published as valid) unless a
+`;` closes it, and a mention cut before its address is a rejected record.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class OfacSdnLegacySpider(SanctionsSpider):
         count = 0
         for values in rows:
             row = dict(zip(SDN_COLUMNS, values, strict=True))
-            for item in self.parse_row(row, extra, complete=comments is not None):
+            for item in self.parse_row(row, extra):
                 count += 1
                 yield item
         self.record_raw(sdn.body, sdn.url)
@@ -95,12 +97,14 @@ class OfacSdnLegacySpider(SanctionsSpider):
             self.record_raw(comments.body, comments.url)
         yield self.snapshot(sdn.url, None, count)
 
-    def parse_row(self, row: dict, extra: dict, complete: bool):
+    def parse_row(self, row: dict, extra: dict):
         """The address mentions of one sdn.csv row (remarks joined with sdn_comments.csv)."""
         ent_num = row.pop("ent_num").strip()
-        remarks = row.pop("remarks")
-        cut = not complete and len(remarks) >= REMARKS_CUT
-        remarks = _cell(remarks) + extra.get(ent_num, "")
+        raw_remarks = row.pop("remarks")
+        continuation = extra.get(ent_num)
+        remarks = _cell(raw_remarks + (continuation or ""))
+        # Cut with nothing to continue it; a clause the cut left closed by ";" is still complete.
+        cut = continuation is None and len(raw_remarks) >= REMARKS_CUT and not remarks.endswith(";")
         if not _MENTION.search(remarks) and not cut:
             return
         holder = Holder(name=_cell(row.pop("name")), type=_cell(row.pop("type")).lower() or "entity")

@@ -54,3 +54,40 @@ def test_without_comments_the_cut_address_is_truncated_and_cut_mentions_rejected
     assert cut and all(x["source_record_id"] for x in cut)
     rejected = [i["rejected"] for i in items if "rejected" in i]
     assert all(r["reason"] in ("remark cut at 1000 characters", "unreadable digital currency remark") for r in rejected)
+
+
+def _run(sdn: str, comments: str | None):
+    folder = real_fixture("ofac/legacy")
+    files = {"sdn.csv": real_fixture(f"ofac/legacy/{sdn}").read_bytes(),
+             "sdn_comments.csv": real_fixture(f"ofac/legacy/{comments}").read_bytes() if comments else None}
+    items = crawl(folder, files)
+    return [i["listing"] for i in items if "listing" in i], [i["rejected"] for i in items if "rejected" in i]
+
+
+def test_a_clause_closed_by_a_semicolon_at_the_cut_is_complete():
+    """Entry 42496: the 1000-character remark ends `...XBT 18yWCu6agTxYqAerMxiz9sgHrK3ViezzGa;`."""
+    for sdn in ("sdn-2024-05-03.csv", "sdn-2023-12-02.csv"):
+        listings, _ = _run(sdn, None)
+        last = [x for x in listings if x["source_record_id"] == "42496"][-1]
+        assert (last["raw_address"], last["truncated"]) == ("18yWCu6agTxYqAerMxiz9sgHrK3ViezzGa", False)
+
+
+def test_a_cut_on_a_space_joins_the_raw_cells():
+    """Entry 39593: the remark ends `...XBT ` (the space is character 1000), the comment row goes on
+    `194xmrZA53UBsZau2PnJLdmVVW9m5feeS;`."""
+    listings, rejected = _run("sdn-2023-12-02.csv", "sdn_comments-2023-11-30.csv")
+    grimm = {x["raw_address"]: x for x in listings if x["source_record_id"] == "39593"}
+    assert grimm["194xmrZA53UBsZau2PnJLdmVVW9m5feeS"]["raw_label"] == "XBT"
+    assert not grimm["194xmrZA53UBsZau2PnJLdmVVW9m5feeS"]["truncated"]
+    assert not [r for r in rejected if r["source_record_id"] == "39593"]
+
+
+def test_truncation_is_decided_per_remark():
+    """A comments file of another date lacks some cut rows: those remarks are cut, the others joined."""
+    listings, rejected = _run("sdn-2024-05-03.csv", "sdn_comments-2023-12-22.csv")
+    truncated = {(x["source_record_id"], x["raw_address"]) for x in listings if x["truncated"]}
+    assert ("33151", "1B64QRxf") in truncated and ("37070", "3F6bbvS1krsc1qR8FsbTDfYQyvkMm") in truncated
+    assert ("39593", "remark cut at 1000 characters", "alt. Digital Currency Address - XBT") in {
+        (r["source_record_id"], r["reason"], r["raw"]) for r in rejected}
+    # A remark the comments file does continue is joined, never marked.
+    assert not any(x["truncated"] for x in listings if x["source_record_id"] == "42496")
