@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -56,13 +56,24 @@ def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
     return _read_model(path, AddressesFile, "release address file").addresses
 
 
+ID_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def version_time(version: str) -> datetime:
+    """The time a version id names (ids of older releases may carry a `-N` suffix)."""
+    return datetime.strptime(version.split("-", 1)[0], ID_FORMAT).replace(tzinfo=timezone.utc)
+
+
 def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:
-    base = now.strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = base, 1
-    while (feeds / "v" / candidate).exists() or (latest is not None and candidate <= latest):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    """The run's time as an id that sorts after every earlier one, as a string: a second later
+    than the latest release when the clock went back or several releases share a second (the
+    manifest's `created_at` keeps the real clock)."""
+    when = now.astimezone(timezone.utc).replace(microsecond=0)
+    if latest is not None and when <= version_time(latest):
+        when = version_time(latest) + timedelta(seconds=1)
+    while (feeds / "v" / when.strftime(ID_FORMAT)).exists():
+        when += timedelta(seconds=1)
+    return when.strftime(ID_FORMAT)
 
 
 def _atomic_write(path: Path, payload) -> None:

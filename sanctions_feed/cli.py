@@ -128,11 +128,24 @@ def update(sources, only, samples, force, archive, now, feeds, db):
 
     locations = _parse_sources(sources)
     only = [_known_source(name, "--only") for name in only]
+    if now is not None:
+        _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
     result = run_update(feeds, db, locations, only, force, clock, samples, archive)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())
+
+
+def _after_latest_release(feeds: Path, now: datetime) -> None:
+    """An explicit --now must not go back before what is published (history is append-only)."""
+    from .publish.release import read_index
+
+    index = read_index(feeds)
+    if index is not None and index.versions and now < index.versions[-1].created_at:
+        raise click.BadParameter(f"{now:%Y-%m-%dT%H:%M:%SZ} is before the latest release "
+                                 f"{index.versions[-1].id} (created {index.versions[-1].created_at:%Y-%m-%dT%H:%M:%SZ})",
+                                 param_hint="'--now'")
 
 
 @cli.command()

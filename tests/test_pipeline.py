@@ -110,3 +110,27 @@ def test_a_bug_is_reported_as_one_and_shows_its_traceback_with_debug(tmp_path, m
 def test_a_bad_now_is_a_usage_error_naming_the_option(tmp_path, value):
     result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(tmp_path / "f"), "--now", value])
     assert result.exit_code == 2 and "Invalid value for '--now'" in result.output
+
+
+def test_an_explicit_now_before_the_latest_release_is_a_usage_error(tmp_path):
+    feeds = tmp_path / "feeds"
+    assert CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(feeds), "--now", "2026-11-24T12:00:00Z"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["update", "--samples", "--only", "ofac_sdn", "--feeds", str(feeds),
+                                      "--now", "2026-11-20T12:00:00Z"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--now': 2026-11-20T12:00:00Z is before the latest release 20261124T120000Z" in result.output
+
+
+def test_version_ids_always_sort_after_the_latest(tmp_path):
+    from sanctions_feed.publish.release import _version_id
+
+    assert _version_id(NOW, tmp_path, None) == "20261124T120000Z"
+    assert _version_id(NOW, tmp_path, "20261124T120000Z") == "20261124T120001Z"  # same second
+    assert _version_id(NOW, tmp_path, "20261124T130000Z") == "20261124T130001Z"  # the clock went back
+    assert _version_id(NOW, tmp_path, "20261124T120000Z-9") == "20261124T120001Z"  # an id of the old form
+    ids = [None]
+    for _ in range(12):  # a dozen releases in one second still sort as strings
+        (tmp_path / "v").mkdir(exist_ok=True)
+        ids.append(_version_id(NOW, tmp_path, ids[-1]))
+        (tmp_path / "v" / ids[-1]).mkdir()
+    assert ids[1:] == sorted(ids[1:]) and len(set(ids[1:])) == 12
