@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+from sanctions_feed.schemas.address import EVM_CHAINS
 from sanctions_feed.schemas.feed import ChangesFile, FeedAddress
 
 from .html import ChangesHtml
@@ -145,16 +146,21 @@ class RejectedCsv:
 
 
 class ChainLists:
-    """chains/<chain>.txt: active addresses of one chain that are not invalid, sorted."""
+    """chains/<chain>.txt: active addresses of one chain that are not invalid, sorted, as the
+    authorities listed them; and chains/evm.txt: every such EVM address whatever EVM chain it was
+    listed under, since one key controls the same account on every EVM chain."""
 
     FILE_NAME = "chains"
     MIME_TYPE = "text/plain"
+    EVM = "evm"
 
     def write_all(self, directory: Path, addresses: list[FeedAddress]) -> dict[str, int]:
         per_chain: dict[str, set[str]] = {}
         for a in addresses:
             if a.kind == "address" and a.chain != "unknown" and a.status == "active" and a.validity != "invalid":
                 per_chain.setdefault(a.chain, set()).add(a.address)
+                if a.chain in EVM_CHAINS:
+                    per_chain.setdefault(self.EVM, set()).add(a.address)
         (directory / "chains").mkdir()
         counts = {}
         for chain, values in sorted(per_chain.items()):

@@ -225,3 +225,17 @@ def test_xml_entities_are_never_resolved(tmp_path):
         return  # refusing the document is fine too
     texts = [text for party in parsed.parties for _, text in party.addresses]
     assert all("TOP-SECRET" not in text for text in texts)
+
+
+def test_evm_list_holds_every_evm_address_whatever_chain_it_was_listed_under(tmp_path):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    chains = feeds / "latest" / "chains"
+    evm = (chains / "evm.txt").read_text().split()
+    per_chain = {p.stem: p.read_text().split() for p in chains.glob("*.txt") if p.stem != "evm"}
+    expected = sorted({a for chain in ("ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon")
+                       for a in per_chain.get(chain, [])})
+    assert evm == expected and "0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c" in evm
+    assert len(evm) < sum(len(per_chain.get(c, [])) for c in ("ethereum", "arbitrum", "bsc"))  # listed under several
+    manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
+    assert manifest["files"]["chains/evm.txt"]["rows"] == len(evm)
