@@ -24,7 +24,7 @@ from sanctions_feed.schemas.feed import (
 
 from .diff import diff, is_empty
 from .errors import FeedError
-from .writers import FILE_WRITERS, ChainLists, Records, write_json
+from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, write_json
 
 INDEX = "index.json"
 
@@ -87,6 +87,23 @@ def _file_entry(path: Path, rows: int) -> FileEntry:
     return FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
 
 
+def _same_rejected(feeds: Path, previous: str, rejected) -> bool:
+    """The rejected records are part of a release's content: a change to them alone is a release."""
+    path = feeds / "v" / previous / "manifest.json"
+    entry = _read_model(path, Manifest, "release manifest").files.get(RejectedCsv.FILE_NAME)
+    text, _ = RejectedCsv.render(rejected)
+    return entry is not None and entry.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def refresh_index(feeds: Path, sources: list[SourceStatus], now: datetime) -> None:
+    """Record in index.json how each source's last attempt went, with no new release."""
+    feeds.mkdir(parents=True, exist_ok=True)
+    index = read_index(feeds)
+    _atomic_write(feeds / INDEX, IndexFile(latest=index.latest if index else None, updated_at=now,
+                                           versions=list(index.versions) if index else [],
+                                           sources=sources).model_dump(mode="json"))
+
+
 def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
             now: datetime) -> tuple[str | None, ChangesFile | None]:
     """Publish a new release if the records changed; always refresh index.json's sources."""
@@ -97,9 +114,8 @@ def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     version = _version_id(now, feeds, previous)
     changes = diff(previous, old, version, addresses)
     versions = list(index.versions) if index else []
-    if previous is not None and is_empty(changes):
-        _atomic_write(feeds / INDEX, IndexFile(latest=previous, updated_at=now, versions=versions,
-                                               sources=sources).model_dump(mode="json"))
+    if previous is not None and is_empty(changes) and _same_rejected(feeds, previous, rejected):
+        refresh_index(feeds, sources, now)
         return None, None
     tmp = feeds / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -52,7 +52,8 @@ def write_json_records(path: Path, payload: dict) -> None:
         out.write("\n}\n")
 
 
-def write_csv(path: Path, header: list[str], rows) -> int:
+def render_csv(header: list[str], rows) -> tuple[str, int]:
+    """CSV text (formula-safe cells) and its row count."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -60,7 +61,12 @@ def write_csv(path: Path, header: list[str], rows) -> int:
     for row in rows:
         writer.writerow(csv_row(row))
         count += 1
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return buffer.getvalue(), count
+
+
+def write_csv(path: Path, header: list[str], rows) -> int:
+    text, count = render_csv(header, rows)
+    path.write_text(text, encoding="utf-8")
     return count
 
 
@@ -139,10 +145,16 @@ class ChangesCsv:
 class RejectedCsv:
     FILE_NAME = "rejected.csv"
     MIME_TYPE = "text/csv"
+    HEADER = ["source", "source_record_id", "reason", "raw"]
+
+    @classmethod
+    def render(cls, rejected) -> tuple[str, int]:
+        return render_csv(cls.HEADER, ([r.source, r.source_record_id, r.reason, r.raw] for r in rejected))
 
     def write(self, directory: Path, rejected, **_) -> int:
-        rows = ([r.source, r.source_record_id, r.reason, r.raw] for r in rejected)
-        return write_csv(directory / self.FILE_NAME, ["source", "source_record_id", "reason", "raw"], rows)
+        text, rows = self.render(rejected)
+        (directory / self.FILE_NAME).write_text(text, encoding="utf-8")
+        return rows
 
 
 class ChainLists:

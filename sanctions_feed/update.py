@@ -52,7 +52,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     with exclusive(feeds), Crawl(only, locations, samples, now, archive) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from .publish.build import build_addresses, load_rejected, load_sources
-        from .publish.release import publish
+        from .publish.release import publish, refresh_index
         from .store import open_store
 
         engine = open_store(db_url)
@@ -61,6 +61,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     for run in runs:
         _apply_run(engine, run, force, now, result)
     if len(result.failures) == len(runs):
+        refresh_index(feeds, load_sources(engine), now)  # the operator sees the failure there too
         raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
     addresses = build_addresses(engine, now.date())
     result.version, changes = publish(feeds, addresses, load_rejected(engine), load_sources(engine), now)

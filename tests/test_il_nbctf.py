@@ -230,3 +230,26 @@ def test_rate_limited_mirror_is_retried_after_retry_after(tmp_path):
     wallet_hits = [(s, t) for p, s, t in hits if p == "/cryptocurrencyWallet.json"]
     assert [s for s, _ in wallet_hits] == [429, 429, 200]
     assert all(b - a >= 0.9 for (_, a), (_, b) in zip(wallet_hits, wallet_hits[1:], strict=False))
+
+
+def test_a_change_to_the_rejected_records_alone_is_a_new_release(tmp_path):
+    """A new hidden order changes no listing, but the published rejected set: a new release."""
+    items = nbctf_sample()
+    replay, feeds = tmp_path / "nbctf", tmp_path / "feeds"
+    write_replay_dir(replay, items)
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}").exit_code == 0
+    first = json.loads((feeds / "index.json").read_text())["latest"]
+    covered = items["seizureAndForfeitureOrder"][0]["properties"]["assets"]
+    wallet = next(w for w in items["cryptocurrencyWallet"] if w["id"] == covered[0]["id"])
+    items["seizureAndForfeitureOrder"].append(
+        nbctf_order(nbctf_id("o", "hidden"), "ASO", "99/26", "2026-03-01", "2028-03-01", [wallet], hidden=True))
+    write_replay_dir(replay, items)
+    again = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-11-24T13:00:00Z")
+    assert again.exit_code == 0 and again.output.startswith("published"), again.output
+    latest = json.loads((feeds / "index.json").read_text())["latest"]
+    assert latest != first
+    rejected = list(csv.DictReader((feeds / "latest" / "rejected.csv").open(encoding="utf-8")))
+    assert [(r["source_record_id"], r["reason"]) for r in rejected] == [("ASO 99/26", "order is hidden on the source site")]
+    # The same inputs once more: nothing new.
+    third = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-11-24T14:00:00Z")
+    assert third.output.startswith("no change")

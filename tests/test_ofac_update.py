@@ -94,6 +94,8 @@ def test_large_removal_is_refused_unless_forced(tmp_path):
     source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[:1]))
     refused = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}")
     assert refused.exit_code == 1 and "refused" in refused.output
+    (status,) = json.loads((feeds / "index.json").read_text())["sources"]
+    assert status["status"] == "refused" and "would remove" in status["error"]
     forced = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force")
     assert forced.exit_code == 0 and "removed" in forced.output
 
@@ -120,7 +122,13 @@ def test_bad_input_is_a_clear_error_and_keeps_the_release(tmp_path, kind):
     assert len(lines) == 1 and "Traceback" not in result.output
     assert lines[0].startswith("Error: ofac_sdn: ") and str(bad) in lines[0] and BAD_INPUTS[kind][1] in lines[0]
     after = {p: p.read_bytes() for p in sorted(feeds.rglob("*")) if p.is_file()}
-    assert after == before
+    assert {p: b for p, b in after.items() if p.name != "index.json"} == {p: b for p, b in before.items() if p.name != "index.json"}
+    # index.json records the failed attempt beside the last success; the latest release is unchanged.
+    index, old = json.loads(after[feeds / "index.json"]), json.loads(before[feeds / "index.json"])
+    (source,) = index["sources"]
+    assert (index["latest"], index["versions"]) == (old["latest"], old["versions"])
+    assert source["status"] == "failed" and str(bad) in source["error"]
+    assert source["last_checked"] == "2026-11-25T00:00:00Z" and source["last_success"] == "2026-11-24T12:00:00Z"
 
 
 def test_legacy_csv_joined_with_comments(tmp_path):
