@@ -123,8 +123,12 @@ class Catalogue:
         if props.pop("isHidden", False):
             yield _rejected(source, record_id, "order is hidden on the source site", order)
             return
-        listed_on = parse_date(props.pop("orderDate", None))
-        valid_until = parse_date(props.pop("validityDate", None))
+        try:
+            listed_on = parse_date(props.pop("orderDate", None))
+            valid_until = parse_date(props.pop("validityDate", None))
+        except ValueError as exc:  # one bad record is rejected; the others still flow
+            yield _rejected(source, record_id, f"unreadable order date ({exc})", order)
+            return
         if is_forfeiture(order_type) or order.get("id") in forfeited:
             valid_until = None  # forfeiture is final: only seizure orders run out
         cancelled = bool(props.pop("isCanceled", False))
@@ -135,6 +139,9 @@ class Catalogue:
         self.audit(f"order {record_id}", {k: v for k, v in props.items() if k not in ORDER_IGNORED})
         programs = [order_type] if order_type else []
         for picked in assets:
+            if not isinstance(picked, dict):
+                yield _rejected(source, record_id, f"an asset of the order is not an item ({picked!r})", order)
+                continue
             if picked.get("contentType") != WALLET:  # bank accounts, property...: not crypto
                 self.other_assets[picked.get("contentType") or "unknown"] += 1
                 continue
@@ -152,6 +159,9 @@ class Catalogue:
                          cancelled, url, fallback_name):
         props = dict(wallet.get("properties") or {})
         raw = props.pop("walletAddress", None) or wallet.get("name") or fallback_name
+        if raw and not isinstance(raw, str):  # never publish a list or number as its repr
+            yield _rejected(source, record_id, f"walletAddress is not text ({type(raw).__name__})", wallet)
+            return
         label = " ".join(str(v) for v in (props.pop("coinType", None), props.pop("network", None)) if v)
         holders = self._holders(props)
         self.audit(f"wallet {wallet.get('id')}", {k: v for k, v in props.items() if k not in WALLET_IGNORED})
@@ -185,9 +195,13 @@ class Catalogue:
 
 
 def _absolute(url: str | None) -> str | None:
-    if not url:
+    """A link from the source as an absolute URL; only http(s) links are ever published."""
+    if not url or not isinstance(url, str):
         return None
-    return url if urlparse(url).scheme else SITE + quote(url)
+    scheme = urlparse(url).scheme.lower()
+    if not scheme:
+        return SITE + quote(url)
+    return url if scheme in ("http", "https") else None
 
 
 def _route_url(item: dict) -> str | None:

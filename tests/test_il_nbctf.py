@@ -253,3 +253,20 @@ def test_a_change_to_the_rejected_records_alone_is_a_new_release(tmp_path):
     # The same inputs once more: nothing new.
     third = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-11-24T14:00:00Z")
     assert third.output.startswith("no change")
+
+
+def test_one_malformed_record_is_rejected_and_the_others_flow():
+    items = nbctf_sample()
+    orders = items["seizureAndForfeitureOrder"]
+    orders[0]["properties"]["orderDate"] = "2026-02-30T00:00:00Z"  # no such day
+    orders[1]["properties"]["assets"].append(None)
+    items["cryptocurrencyWallet"][5]["properties"]["walletAddress"] = ["0xa", "0xb"]
+    orders[2]["properties"]["orderDocuments"] = [{"url": "javascript:alert(1)"}]
+    found = list(Catalogue(items).listings("il_nbctf"))
+    rejected = {(r["rejected"]["source_record_id"], r["rejected"]["reason"].split(" (")[0]) for r in found if "rejected" in r}
+    assert rejected == {("ASO 06/26", "unreadable order date"), ("FO 50/25", "an asset of the order is not an item"),
+                        ("FO 02/24", "walletAddress is not text")}
+    published = [i["listing"] for i in found if "listing" in i]
+    assert {x["source_record_id"] for x in published} >= {"FO 50/25", "FO 02/24", "FO 19/23", "ASO 18/24"}
+    assert all(not x["source_url"] or x["source_url"].startswith("https://") for x in published)
+    assert not any("javascript" in json.dumps(x) for x in published)
