@@ -106,11 +106,12 @@ class Catalogue:
                                              cancelled=False, url=_route_url(wallet), fallback_name=None)
 
     def _forfeited_seizures(self) -> set[str]:
-        """Seizure orders that a forfeiture order continues (they do not expire)."""
+        """Seizure orders that a live, published forfeiture order continues (they do not run out at
+        their own validity date). A hidden or cancelled forfeiture order continues nothing."""
         ids: set[str] = set()
         for order in self.orders:
             props = order.get("properties") or {}
-            if is_forfeiture(props.get("orderType")):
+            if is_forfeiture(props.get("orderType")) and not props.get("isHidden") and not props.get("isCanceled"):
                 ids.update(p.get("id") for p in props.get("previousSeizureOrders") or [] if p)
         return ids
 
@@ -129,8 +130,8 @@ class Catalogue:
         except ValueError as exc:  # one bad record is rejected; the others still flow
             yield _rejected(source, record_id, f"unreadable order date ({exc})", order)
             return
-        if is_forfeiture(order_type) or order.get("id") in forfeited:
-            valid_until = None  # forfeiture is final: only seizure orders run out
+        if not is_forfeiture(order_type) and order.get("id") in forfeited:
+            valid_until = None  # continued by a forfeiture order: the seizure's own date no longer ends it
         cancelled = bool(props.pop("isCanceled", False))
         documents = props.pop("orderDocuments", None) or []
         url = next((_absolute(d.get("url")) for d in documents if isinstance(d, dict) and d.get("url")), None)

@@ -121,8 +121,23 @@ def test_forfeiture_continues_a_seizure_and_designation_status():
     items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture], "cryptocurrencyWallet": [wallet],
                             "operative": [operative]}).listings("il_nbctf"))
     found = {listing["source_record_id"]: listing for listing in listings(items)}
-    assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] is None
+    # The seizure no longer ends at its own date; the forfeiture order's own validity date is published.
+    assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] == "2025-06-01"
     assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled"}
+    # A forfeiture order without a date (the 9999-09-09 placeholder) does not expire.
+    open_ended = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", None, [wallet], previous=[seizure])
+    items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, open_ended], "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
+    assert {x["source_record_id"]: x["valid_until"] for x in listings(items)} == {"ASO 10/22": None, "FO 05/23": None}
+
+
+@pytest.mark.parametrize("flag", ["hidden", "canceled"])
+def test_a_hidden_or_cancelled_forfeiture_continues_no_seizure(flag):
+    wallet = nbctf_wallet(nbctf_id("w"), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY")
+    seizure = nbctf_order(nbctf_id("o1"), "ASO", "10/22", "2022-01-01", "2024-01-01", [wallet])
+    forfeiture = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", "2025-06-01", [wallet], previous=[seizure],
+                             **{flag: True})
+    items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture], "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
+    assert next(x for x in listings(items) if x["source_record_id"] == "ASO 10/22")["valid_until"] == "2024-01-01"
 
 
 def test_real_wallet_sample_maps():
