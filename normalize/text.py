@@ -86,3 +86,9 @@ def lookalike_variants(token: str):
         options = [choice[0] for choice in options]
     for combination in itertools.product(*options):
         yield "".join(combination)
+
+
+def latin_letter(char: str) -> str | None:
+    """The Latin letter a look-alike imitates (the first letter it may stand for), or None."""
+    targets = _LOOKALIKES.get(char, "")
+    return next((t for t in targets if t.isalpha()), None)

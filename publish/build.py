@@ -55,7 +55,7 @@ def _listing(row: ListingRow, today: date) -> FeedListing:
     holder = json.loads(row.holder)
     return FeedListing.model_construct(
         source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
-        holder_type=holder.get("type"), holder_status=holder.get("status"),
+        holder_type=holder.get("type"), holder_status=holder.get("status"), holder_issues=holder.get("issues") or [],
         other_holders=[h["name"] for h in _json_list(row.other_holders) if h.get("name")],
         programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,

@@ -84,7 +84,7 @@ ADDRESS_CSV_HEADER = [
     "id", "chain", "address", "display", "kind", "platform", "validity", "issues", "assets",
     "address_status", "first_seen", "source", "source_record_id", "holder", "holder_type",
     "holder_status", "programs", "listing_assets", "listed_on", "valid_until", "listing_status",
-    "delisted_on", "source_url", "raw_address",
+    "delisted_on", "source_url", "raw_address", "holder_issues",
 ]
 
 
@@ -94,7 +94,8 @@ def address_csv_rows(addresses: list[FeedAddress]):
             yield [a.id, a.chain, a.address, a.display, a.kind, a.platform, a.validity, a.issues,
                    a.assets, a.status, a.first_seen, listing.source, listing.source_record_id, listing.holder,
                    listing.holder_type, listing.holder_status, listing.programs, listing.assets, listing.listed_on,
-                   listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address]
+                   listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address,
+                   listing.holder_issues]
 
 
 class AddressesCsv:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .normalize import normalize
-from .schemas.source import NormalizedListing, RawListing
+from .normalize.names import clean_name
+from .schemas.source import Holder, NormalizedListing, RawListing
 
 
 def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListing]:
@@ -12,6 +13,7 @@ def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListin
     then, with every code."""
     found: dict[str, NormalizedListing] = {}
     for listing in listings:
+        listing = _clean_holders(listing)
         for address in normalize(listing.raw_address, listing.raw_label):
             item = NormalizedListing(listing, address, (address.asset,) if address.asset else ())
             known = found.get(item.id)
@@ -20,3 +22,17 @@ def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListin
             elif address.asset and address.asset not in known.assets:
                 found[item.id] = known._replace(assets=tuple(sorted((*known.assets, address.asset))))
     return found
+
+
+def _clean_holders(listing: RawListing) -> RawListing:
+    """Holder names cleaned like addresses (look-alikes, invisible characters, wrapping quotes)."""
+    if not any(h.name and not h.name.isascii() or (h.name or "")[:1] in "\"'" for h in (listing.holder, *listing.holders)):
+        return listing  # the usual case: plain ASCII, nothing to clean
+    return listing.model_copy(update={"holder": _clean(listing.holder), "holders": [_clean(h) for h in listing.holders]})
+
+
+def _clean(holder: Holder) -> Holder:
+    name, issues = clean_name(holder.name)
+    if name == holder.name:
+        return holder
+    return holder.model_copy(update={"name": name, "issues": sorted(set(holder.issues) | set(issues))})

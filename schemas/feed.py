@@ -22,6 +22,8 @@ class FeedListing(BaseModel):
     holder: str | None = None
     holder_type: str | None = None
     holder_status: str | None = None
+    holder_issues: list[str] = Field(default_factory=list)
+    """What cleaning the holder's name took, e.g. homoglyphs_replaced, quotes_stripped."""
     other_holders: list[str] = Field(default_factory=list)
     programs: list[str] = Field(default_factory=list)
     assets: list[str] = Field(default_factory=list)

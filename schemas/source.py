@@ -60,6 +60,8 @@ class Holder(BaseModel):
     """individual, entity, vessel, aircraft, organization..."""
     status: str | None = None
     """Designation status where the source has one (active, cancelled)."""
+    issues: list[str] = Field(default_factory=list)
+    """What cleaning the name took (homoglyphs_replaced, quotes_stripped...): recorded, never silent."""
 
 
 class RawListing(BaseModel):

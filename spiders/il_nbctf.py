@@ -77,9 +77,19 @@ def merge_languages(primary: list[dict], fallback: list[dict]) -> list[dict]:
             for key, value in (twin.get("properties") or {}).items():
                 if props.get(key) in (None, "", []):
                     props[key] = value
+                elif isinstance(props[key], list) and isinstance(value, list):
+                    props[key] = _fill_names(props[key], value)
             item = {**item, "properties": props, "name": item.get("name") or twin.get("name")}
         merged.append(item)
     return merged + list(other.values())  # items that exist only in Hebrew
+
+
+def _fill_names(primary: list, fallback: list) -> list:
+    """Picked items (holders, assets) whose English name is empty get the Hebrew one, per item."""
+    names = {ref.get("id"): ref.get("name") for ref in fallback if isinstance(ref, dict)}
+    return [{**ref, "name": names.get(ref.get("id"))}
+            if isinstance(ref, dict) and not str(ref.get("name") or "").strip() and names.get(ref.get("id")) else ref
+            for ref in primary]
 
 
 class Catalogue:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.cli import cli
+from sanctions_feed.normalize.names import clean_name
 from sanctions_feed.spiders import il_nbctf
 from sanctions_feed.spiders.framework.base import SourceError
 from sanctions_feed.spiders.il_nbctf import Catalogue, IlNbctfSpider, merge_languages, write_replay_dir
@@ -123,7 +124,8 @@ def test_forfeiture_continues_a_seizure_and_designation_status():
     found = {listing["source_record_id"]: listing for listing in listings(items)}
     # The seizure no longer ends at its own date; the forfeiture order's own validity date is published.
     assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] == "2025-06-01"
-    assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled"}
+    assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled",
+                                           "issues": []}
     # A forfeiture order without a date (the 9999-09-09 placeholder) does not expire.
     open_ended = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", None, [wallet], previous=[seizure])
     items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, open_ended], "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
@@ -164,7 +166,8 @@ def test_seizure_table_end_to_end(tmp_path):
     result = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
     assert result.exit_code == 0, result.output
     records = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
-    by_raw = {}
+    by_raw: dict = {}
+    cleaned_names = 0
     for record in records:
         for listing in record["listings"]:
             by_raw.setdefault((listing["source_record_id"], listing["raw_address"]), []).append((record, listing))
@@ -176,12 +179,16 @@ def test_seizure_table_end_to_end(tmp_path):
         assert listing["listed_on"] == (row["start_date"] or None)
         assert listing["valid_until"] == (row["end_date"] or None)
         if row["schema"] in ("Person", "LegalEntity") and row["name"]:
-            assert listing["holder"] == row["name"]
+            name, issues = clean_name(row["name"])
+            assert (listing["holder"], listing["holder_issues"]) == (name, list(issues))
+            cleaned_names += name != row["name"]
         if row["account_id"]:
             assert record["kind"] == "exchange_account" and record["address"] == row["account_id"]
         elif not raw.isascii():
             assert record["address"].isascii() and record["validity"] == "valid"
             assert "homoglyphs_replaced" in record["issues"]
+    # Names published with look-alike letters or wrapping quotes (ΑМIRA BERRI, "Saleh M S Abutaha").
+    assert cleaned_names > 0
 
 
 def test_expired_seizure_order_is_in_changes(tmp_path):
@@ -285,3 +292,12 @@ def test_one_malformed_record_is_rejected_and_the_others_flow():
     assert {x["source_record_id"] for x in published} >= {"FO 50/25", "FO 02/24", "FO 19/23", "ASO 18/24"}
     assert all(not x["source_url"] or x["source_url"].startswith("https://") for x in published)
     assert not any("javascript" in json.dumps(x) for x in published)
+
+
+def test_an_empty_english_holder_name_is_filled_from_hebrew_per_name():
+    first, second = nbctf_id("p1"), nbctf_id("p2")
+    en = nbctf_wallet(nbctf_id("w"), "962788680555", "חשבון Binance", operatives=[(first, ""), (second, "KNOWN NAME")])
+    he = nbctf_wallet(nbctf_id("w"), "962788680555", "חשבון Binance", operatives=[(first, "תאופיק באיארי"), (second, "שם")])
+    items = list(Catalogue({"cryptocurrencyWallet": merge_languages([en], [he])}).listings("il_nbctf"))
+    (listing,) = listings(items)
+    assert [listing["holder"]["name"]] + [h["name"] for h in listing["holders"]] == ["תאופיק באיארי", "KNOWN NAME"]
