@@ -17,6 +17,7 @@ from .errors import SanctionsFeedError, default_db_url
 # Commands import their machinery when they run: `--help` and `normalize` stay fast, and
 # `update` loads the store while its crawler child is already at work.
 EX_SOFTWARE = 70  # sysexits.h: an internal error
+MAX_ECHOED_WARNINGS = 20
 
 
 def feed_options(command):
@@ -109,12 +110,14 @@ def _parse_sources(values) -> dict[str, str]:
 @click.option("--only", multiple=True, metavar="NAME", help="Run only these sources (repeatable).")
 @click.option("--samples", is_flag=True, help="Use the bundled sample of every source.")
 @click.option("--force", is_flag=True, help="Accept a run that removes a large share of a source.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a source whose data has fields the parser does not read (default: warn, and publish).")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="SANCTIONS_FEED_ARCHIVE",
               default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
 @click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_parse_now,
               help="The run's clock, for replaying history (no zone means UTC); default: now.")
 @feed_options
-def update(sources, only, samples, force, archive, now, feeds, db):
+def update(sources, only, samples, force, strict, archive, now, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     A source that is not run or fails keeps its last good data. Exits 1 when every requested
@@ -131,7 +134,12 @@ def update(sources, only, samples, force, archive, now, feeds, db):
     if now is not None:
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
-    result = run_update(feeds, db, locations, only, force, clock, samples, archive)
+    result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict)
+    for name, messages in sorted(result.warnings.items()):
+        for message in messages[:MAX_ECHOED_WARNINGS]:
+            click.echo(f"warning: {name}: {message}", err=True)
+        if len(messages) > MAX_ECHOED_WARNINGS:
+            click.echo(f"warning: {name}: ... and {len(messages) - MAX_ECHOED_WARNINGS} more (all in index.json)", err=True)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())

@@ -32,6 +32,10 @@ class SourceRun:
     listings: list[RawListing] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the spider warned about: relayed to the operator, counted, kept in index.json."""
+    unconsumed: list[str] = field(default_factory=list)
+    """Source fields the parser did not read (the warnings `--strict` refuses a run for)."""
 
 
 class Crawl:
@@ -79,7 +83,8 @@ def read_run(out_dir: Path, name: str, outcome: dict) -> SourceRun:
     """A spider's JSON-lines output as a SourceRun."""
     from .schemas.source import RawListing, Rejected, SourceSnapshot
 
-    run = SourceRun(name=name, meta=outcome["meta"], error=outcome["error"])
+    run = SourceRun(name=name, meta=outcome["meta"], error=outcome["error"],
+                    warnings=outcome.get("warnings", []), unconsumed=outcome.get("unconsumed", []))
     path = out_dir / f"{name}.jsonl"
     if path.exists():
         with path.open(encoding="utf-8") as handle:

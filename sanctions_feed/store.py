@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from .errors import StoreError
 from .schemas.address import NormalizedAddress
 from .schemas.source import NormalizedListing, Rejected, SourceSnapshot
-from .schemas.tables import AddressRow, ListingRow, RejectedRow, SourceRow
+from .schemas.tables import MAX_WARNINGS, AddressRow, ListingRow, RejectedRow, SourceRow
 
 
 def open_store(url: str):
@@ -30,11 +30,28 @@ def open_store(url: str):
             connection.execute("PRAGMA foreign_keys=ON")
     try:
         SQLModel.metadata.create_all(engine)
+        _add_missing_columns(engine)
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise StoreError(f"--db {_masked(url)}: cannot open the store: {type(cause).__name__}: "
                          f"{(str(cause).splitlines() or [''])[0]}") from None
     return engine
+
+
+def _add_missing_columns(engine) -> None:
+    """A store made by an earlier release gets the columns added since (each has a default).
+    Until Alembic migrations take over, this is the only schema change we make."""
+    from sqlalchemy import inspect
+    from sqlalchemy.schema import CreateColumn
+
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
 
 
 def _masked(url: str) -> str:
@@ -55,7 +72,7 @@ def current_listings(engine, source: str) -> dict[str, ListingRow]:
 
 def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, NormalizedListing],
              removed: set[str], rejected: list[Rejected], current: dict[str, ListingRow],
-             today: date, now: datetime) -> None:
+             today: date, now: datetime, warnings: list[str] | None = None) -> None:
     """Replace the source's current listings with this run's, in one transaction."""
     with Session(engine) as session:
         known = set(session.exec(select(AddressRow.id)))
@@ -85,19 +102,27 @@ def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, Norma
             "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
             "sha256": snapshot.sha256, "records": snapshot.records, "status": "ok",
             "raw_parts": [part.model_dump() for part in snapshot.parts],
-            "last_checked": now, "last_success": now, "error": None,
+            "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
         })
         session.add(source)
         session.commit()
 
 
-def record_failure(engine, name: str, status: str, error: str, now: datetime) -> None:
+def record_failure(engine, name: str, status: str, error: str, now: datetime,
+                   warnings: list[str] | None = None) -> None:
     """A failed or refused run changes no listing; the source row says what happened."""
     with Session(engine) as session:
         source = session.get(SourceRow, name) or SourceRow(name=name)
         source.status, source.error, source.last_checked = status, error, now
+        source.warnings = _capped(warnings or [])
         session.add(source)
         session.commit()
+
+
+def _capped(warnings: list[str]) -> list[str]:
+    if len(warnings) <= MAX_WARNINGS:
+        return list(warnings)
+    return warnings[:MAX_WARNINGS - 1] + [f"... and {len(warnings) - MAX_WARNINGS + 1} more"]
 
 
 def _address_values(result: NormalizedAddress, today: date) -> dict:

@@ -21,6 +21,8 @@ class UpdateResult:
     added: int = 0
     removed: int = 0
     changed: int = 0
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    """What each source's spider warned about in this run."""
 
     def summary(self) -> str:
         if self.version:
@@ -48,7 +50,7 @@ def exclusive(feeds: Path):
 
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
-               archive: Path | None = None) -> UpdateResult:
+               archive: Path | None = None, strict: bool = False) -> UpdateResult:
     with exclusive(feeds), Crawl(only, locations, samples, now, archive) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from .publish.build import build_addresses, load_rejected, load_sources
@@ -59,7 +61,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         runs = crawl.results()
     result = UpdateResult(version=None)
     for run in runs:
-        _apply_run(engine, run, force, now, result)
+        _apply_run(engine, run, force, strict, now, result)
     if len(result.failures) == len(runs):
         refresh_index(feeds, load_sources(engine), now)  # the operator sees the failure there too
         raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
@@ -70,7 +72,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     return result
 
 
-def _apply_run(engine, run: SourceRun, force: bool, now: datetime, result: UpdateResult) -> None:
+def _apply_run(engine, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
     from .guards import GuardError, check_run
     from .listings import normalize_listings
@@ -78,7 +80,13 @@ def _apply_run(engine, run: SourceRun, force: bool, now: datetime, result: Updat
     from .store import current_listings, record_failure, save_run
 
     status, error = "failed", run.error
-    if error is None and run.snapshot is not None:
+    if run.warnings:
+        result.warnings[run.name] = run.warnings
+    noted = f", {len(run.warnings)} warnings" if run.warnings else ""
+    if error is None and strict and run.unconsumed:
+        status, error = "refused", (f"{run.name}: --strict: the source sent fields the parser does not read "
+                                    f"({len(run.unconsumed)} records; first: {run.unconsumed[0]})")
+    elif error is None and run.snapshot is not None:
         found = normalize_listings(run.listings)
         current = current_listings(engine, run.name)
         active = {lid for lid, row in current.items() if row.status == "active"}
@@ -87,9 +95,10 @@ def _apply_run(engine, run: SourceRun, force: bool, now: datetime, result: Updat
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
-            save_run(engine, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now)
-            result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected"
+            save_run(engine, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now,
+                     run.warnings)
+            result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
             return
-    record_failure(engine, run.name, status, error or "unknown failure", now)
+    record_failure(engine, run.name, status, error or "unknown failure", now, run.warnings)
     result.failures[run.name] = error or "unknown failure"
-    result.outcomes[run.name] = f"{status}, kept last good data"
+    result.outcomes[run.name] = f"{status}, kept last good data{noted}"

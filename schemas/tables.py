@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -89,13 +89,21 @@ class SourceStatus(SQLModel):
     as_of: date | None = None
     sha256: str | None = None
     records: int | None = None
-    raw_parts: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    raw_parts: list[dict] = Field(default_factory=list,
+                                  sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
     """The run's raw inputs by sha256 (url, sha256, bytes): what a rebuild needs."""
     status: str = "not_run"
     """ok, failed, refused (a guard tripped), or not_run."""
     last_checked: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = None
+    warnings: list[str] = Field(default_factory=list,
+                                sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
+    """What the source's spider warned about in its last attempt (unconsumed fields, a missing
+    optional page...), at most `MAX_WARNINGS` of them."""
+
+
+MAX_WARNINGS = 100
 
 
 class SourceRow(SourceStatus, table=True):

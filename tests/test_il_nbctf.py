@@ -301,3 +301,21 @@ def test_an_empty_english_holder_name_is_filled_from_hebrew_per_name():
     items = list(Catalogue({"cryptocurrencyWallet": merge_languages([en], [he])}).listings("il_nbctf"))
     (listing,) = listings(items)
     assert [listing["holder"]["name"]] + [h["name"] for h in listing["holders"]] == ["תאופיק באיארי", "KNOWN NAME"]
+
+
+def test_what_the_spider_warns_about_reaches_the_operator(tmp_path):
+    items = nbctf_sample()
+    items["cryptocurrencyWallet"][0]["properties"]["newRiskScore"] = 7  # a field the parser does not read
+    replay, feeds = tmp_path / "nbctf", tmp_path / "feeds"
+    write_replay_dir(replay, items)
+    result = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
+    assert result.exit_code == 0, result.output
+    summary = result.output.strip().splitlines()[-1]
+    assert summary.startswith("published ") and "il_nbctf: 12 listings, 0 rejected, 1 warnings" in summary
+    assert f"warning: il_nbctf: unconsumed fields in wallet {items['cryptocurrencyWallet'][0]['id']}: newRiskScore" in result.output
+    (source,) = json.loads((feeds / "index.json").read_text())["sources"]
+    assert source["warnings"] == [f"unconsumed fields in wallet {items['cryptocurrencyWallet'][0]['id']}: newRiskScore"]
+    strict = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", "--strict", now="2026-11-24T13:00:00Z")
+    assert strict.exit_code == 1 and "il_nbctf: --strict: the source sent fields the parser does not read" in strict.output
+    (source,) = json.loads((feeds / "index.json").read_text())["sources"]
+    assert source["status"] == "refused" and source["last_success"] == "2026-11-24T12:00:00Z"

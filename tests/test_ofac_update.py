@@ -159,6 +159,8 @@ def test_legacy_csv_without_comments_never_publishes_a_fragment(tmp_path):
     feeds = tmp_path / "feeds"
     result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={folder}")
     assert result.exit_code == 0, result.output
+    assert "warning: ofac_sdn_legacy: sdn_comments.csv unavailable" in result.output
+    assert "1 warnings" in result.output.strip().splitlines()[-1]
     records = latest(feeds)["addresses"]
     truncated = [r for r in records if "truncated" in r["issues"]]
     assert truncated, "the cut remarks of this file must show up as truncated"

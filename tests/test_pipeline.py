@@ -134,3 +134,17 @@ def test_version_ids_always_sort_after_the_latest(tmp_path):
         ids.append(_version_id(NOW, tmp_path, ids[-1]))
         (tmp_path / "v" / ids[-1]).mkdir()
     assert ids[1:] == sorted(ids[1:]) and len(set(ids[1:])) == 12
+
+
+def test_a_store_made_before_a_column_was_added_is_upgraded(tmp_path):
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    open_store(url).dispose()
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as an earlier release left it
+        db.execute("ALTER TABLE sources DROP COLUMN warnings")
+        db.execute("ALTER TABLE sources DROP COLUMN raw_parts")
+        db.execute("INSERT INTO sources (name, status) VALUES ('ofac_sdn', 'ok')")
+    engine = open_store(url)
+    (source,) = load_sources(engine)
+    assert (source.name, source.warnings, source.raw_parts) == ("ofac_sdn", [], [])

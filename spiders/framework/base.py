@@ -82,6 +82,8 @@ class SanctionsSpider(scrapy.Spider):
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
+        self.unconsumed: list[str] = []
+        """Where the source sent fields the parser did not read (`update --strict` refuses the run)."""
         self._raw_parts: list[RawPart] = []
         # The run's one clock read, passed down by the update command.
         clock = os.environ.get("SANCTIONS_FEED_NOW")
@@ -148,4 +150,5 @@ class SanctionsSpider(scrapy.Spider):
         """Warn about fields the parser did not consume: the source changed shape."""
         names = sorted(k for k, v in left.items() if v not in (None, "", [], {}))
         if names:
+            self.unconsumed.append(f"{where}: {', '.join(names)}")
             self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(names))

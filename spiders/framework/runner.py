@@ -15,8 +15,10 @@ serve (an unknown source, `--samples` for a source without a sample) writes
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
@@ -31,6 +33,23 @@ class RequestError(Exception):
     """The update asked for something no source can do (a sample a source does not have)."""
 
 
+class WarningCollector(logging.Handler):
+    """Every warning a spider (or Scrapy about a spider) logs, kept per source for the report:
+    what a spider warns about must reach the operator, not die with this process's stderr."""
+
+    def __init__(self, names):
+        super().__init__(logging.WARNING)
+        self.by_source: dict[str, list[str]] = {name: [] for name in names}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno != logging.WARNING:  # errors reach the report through spider_error
+            return
+        spider = getattr(record, "spider", None)
+        name = getattr(spider, "name", None) or record.name
+        if name in self.by_source:
+            self.by_source[name].append(record.getMessage())
+
+
 def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     settings = Settings()
     settings.setmodule(spider_settings)
@@ -40,8 +59,14 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     process = CrawlerProcess(settings)
     sources = load_sources()
     # The source's declared metadata travels with its outcome: the update process never imports Scrapy.
-    report = {name: {"ok": True, "error": None, "meta": sources[name].meta.model_dump(mode="json")}
+    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "meta": sources[name].meta.model_dump(mode="json")}
               for name in requested}
+
+    collector = WarningCollector(requested)
+    logging.getLogger().addHandler(collector)
+
+    def on_closed(spider, reason=None):
+        report[spider.name]["unconsumed"] = list(getattr(spider, "unconsumed", []))
 
     def on_error(failure, response, spider):
         error = failure.value
@@ -52,8 +77,11 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     for name, location in requested.items():
         crawler = process.create_crawler(load_sources()[name])
         crawler.signals.connect(on_error, signal=signals.spider_error)
+        crawler.signals.connect(on_closed, signal=signals.spider_closed)
         process.crawl(crawler, location=location)
     process.start()
+    for name, messages in collector.by_source.items():
+        report[name]["warnings"] = messages
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     return report
 
