@@ -33,6 +33,11 @@ def b58decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
     return primitives.b58decode(text, alphabet)
 
 
+def b58check_encode(payload: bytes, alphabet: str = BITCOIN_ALPHABET) -> str:
+    """base58check of a payload (rare: only X-addresses are built, never on the hot path)."""
+    return primitives.b58encode(payload + double_sha256(payload)[:4], alphabet)
+
+
 def b58check_decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
     """Payload of a base58check string (version bytes included, checksum removed)."""
     raw = b58decode(text, alphabet)

@@ -6,9 +6,9 @@ import re
 
 from sanctions_feed.schemas.address import Chain, Kind, NormalizedAddress
 
-from .forms import SOLANA, Reading, readings
+from .forms import SOLANA, Reading, readings, x_address
 from .labels import Label, parse_label
-from .text import drop_memos, lookalike_variants, split_cell, strip_invisible
+from .text import lookalike_variants, split_cell, strip_invisible, take_memos
 
 _PLAIN_TOKEN = re.compile(r"[0-9A-Za-z:]+")
 
@@ -24,21 +24,34 @@ def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddre
         result = _classify(raw, parsed)
         return [result if result.kind != "unknown" else _unknown(raw, parsed, "not_an_address")]
     text, invisible = strip_invisible(raw or "")
-    text, memo = drop_memos(text)
-    cell_issues = (("invisible_characters_stripped",) if invisible else ()) + (
-        ("memo_dropped",) if memo else ()
-    )
+    text, tags = take_memos(text)
+    cell_issues = ("invisible_characters_stripped",) if invisible else ()
     tokens = split_cell(text)
     results = _join_split_addresses(tokens, [_token(t, parsed) for t in tokens], parsed)
     if all(r.kind == "unknown" for r in results):
         whole = " ".join(tokens)
         results = [_unknown(whole, parsed, "empty" if not whole else "not_an_address")]
+    if tags:
+        results = _tagged(results, tags)
     unique: dict[str, NormalizedAddress] = {}
     for result in results:
         if cell_issues:
             result = result._replace(issues=_issues(result.issues, cell_issues))
         unique.setdefault(result.id, result)
     return list(unique.values())
+
+
+def _tagged(results: list[NormalizedAddress], tags: list[str]) -> list[NormalizedAddress]:
+    """An address written with a destination tag or memo is an exchange's shared deposit address:
+    only the pair names the holder. One address, one tag: a `tagged_deposit`; anything else is kept
+    as found and flagged, never guessed."""
+    (tag, *more), (first, *others) = tags, results
+    if more or others or not tag.isalnum():
+        return [r._replace(issues=_issues(r.issues, ("tag_unassigned",))) for r in results]
+    display = first.display
+    if first.chain == "xrp" and first.validity == "valid" and tag.isdigit() and int(tag) < 2**32:
+        display = x_address(first.address, int(tag))  # the X-address encodes both
+    return [first._replace(kind="tagged_deposit", tag=tag, display=display)]
 
 
 def _join_split_addresses(tokens, results, parsed: Label) -> list[NormalizedAddress]:

@@ -163,6 +163,13 @@ def read_xrp(token: str) -> Reading | None:
     return None
 
 
+def x_address(classic: str, tag: int) -> str:
+    """The mainnet X-address of a valid classic XRP address with a destination tag (XLS-5d)."""
+    account = codecs.b58check_decode(classic, codecs.RIPPLE_ALPHABET)[1:]
+    payload = b"\x05\x44" + account + b"\x01" + tag.to_bytes(4, "little") + b"\0\0\0\0"
+    return codecs.b58check_encode(payload, codecs.RIPPLE_ALPHABET)
+
+
 def read_monero(token: str) -> Reading | None:
     if len(token) not in (95, 106) or token[0] not in "4589AB" or not _B58_CHARS.issuperset(token):
         return None

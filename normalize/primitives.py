@@ -30,6 +30,11 @@ def b58decode_portable(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
     return _base58.b58decode(text.encode("ascii"), alphabet=alphabet.encode("ascii"))
 
 
+def b58encode(data: bytes, alphabet: str = BITCOIN_ALPHABET) -> str:
+    """Bytes to base58, leading zero bytes as leading zero digits (not on the hot path)."""
+    return _base58.b58encode(data, alphabet=alphabet.encode("ascii")).decode("ascii")
+
+
 keccak256: Callable[[bytes], bytes] = keccak256_portable
 b58decode: Callable[..., bytes] = b58decode_portable
 BACKEND = "portable"

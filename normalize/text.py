@@ -41,7 +41,7 @@ _LOOKALIKES = {
 }
 MAX_COMBINATIONS = 4096
 
-_MEMO = re.compile(r"\(\s*(?:address\s+)?(?:tag|memo|destination\s+tag)[^)]*\)\s*\**", re.I)
+_MEMO = re.compile(r"\(\s*(?:address\s+|destination\s+)?(?:tag|memo)\b\s*[:#]?\s*([^)]*?)\s*\)\s*\**", re.I)
 _SEPARATORS = re.compile(r"[\s,;/|]+")
 
 
@@ -53,10 +53,10 @@ def strip_invisible(text: str) -> tuple[str, bool]:
     return cleaned, cleaned != text
 
 
-def drop_memos(text: str) -> tuple[str, bool]:
-    """Exchange deposit notes such as `(Address tag 12345)*` are not part of the address."""
-    cleaned = _MEMO.sub(" ", text)
-    return cleaned, cleaned != text
+def take_memos(text: str) -> tuple[str, list[str]]:
+    """Exchange deposit notes such as `(Address tag 12345)*`: the text without them, and their tags."""
+    tags = [match.group(1) for match in _MEMO.finditer(text)]
+    return (_MEMO.sub(" ", text), tags) if tags else (text, [])
 
 
 def split_cell(text: str) -> list[str]:

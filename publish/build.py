@@ -43,7 +43,7 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
         issues = sorted(found if cut_only else found - {"truncated"})
         out.append(FeedAddress.model_construct(
             id=address.id, chain=address.chain, address=address.address, display=address.display,
-            kind=address.kind, platform=address.platform,
+            kind=address.kind, platform=address.platform, tag=address.tag,
             validity="invalid" if cut_only else address.validity, issues=issues,
             assets=sorted({asset for item in listings for asset in item.assets}),
             status=address_status(listings), first_seen=address.first_seen, listings=listings,

@@ -84,7 +84,7 @@ ADDRESS_CSV_HEADER = [
     "id", "chain", "address", "display", "kind", "platform", "validity", "issues", "assets",
     "address_status", "first_seen", "source", "source_record_id", "holder", "holder_type",
     "holder_status", "programs", "listing_assets", "listed_on", "valid_until", "listing_status",
-    "delisted_on", "source_url", "raw_address", "holder_issues",
+    "delisted_on", "source_url", "raw_address", "holder_issues", "tag",
 ]
 
 
@@ -95,7 +95,7 @@ def address_csv_rows(addresses: list[FeedAddress]):
                    a.assets, a.status, a.first_seen, listing.source, listing.source_record_id, listing.holder,
                    listing.holder_type, listing.holder_status, listing.programs, listing.assets, listing.listed_on,
                    listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address,
-                   listing.holder_issues]
+                   listing.holder_issues, a.tag]
 
 
 class AddressesCsv:
@@ -161,7 +161,9 @@ class RejectedCsv:
 class ChainLists:
     """chains/<chain>.txt: active addresses of one chain that are not invalid, sorted, as the
     authorities listed them; and chains/evm.txt: every such EVM address whatever EVM chain it was
-    listed under, since one key controls the same account on every EVM chain."""
+    listed under, since one key controls the same account on every EVM chain. A tagged deposit
+    address is never in these lists (the address alone is an exchange's): chains/tagged/<chain>.txt
+    lists `<address> <tag>` pairs instead."""
 
     FILE_NAME = "chains"
     MIME_TYPE = "text/plain"
@@ -174,7 +176,9 @@ class ChainLists:
                 per_chain.setdefault(a.chain, set()).add(a.address)
                 if a.chain in EVM_CHAINS:
                     per_chain.setdefault(self.EVM, set()).add(a.address)
-        (directory / "chains").mkdir()
+            elif a.kind == "tagged_deposit" and a.status == "active" and a.validity != "invalid":
+                per_chain.setdefault(f"tagged/{a.chain}", set()).add(f"{a.address} {a.tag}")
+        (directory / "chains" / "tagged").mkdir(parents=True)
         counts = {}
         for chain, values in sorted(per_chain.items()):
             name = f"chains/{chain}.txt"

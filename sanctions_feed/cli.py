@@ -224,7 +224,7 @@ def normalize(addresses, asset, file, feeds, db):
         for r in normalize_cell(raw, label):
             click.echo(json.dumps({"input": raw, "asset": r.asset, "kind": r.kind, "chain": r.chain,
                                    "address": r.address, "display": r.display, "validity": r.validity,
-                                   "issues": list(r.issues), "platform": r.platform, "id": r.id},
+                                   "issues": list(r.issues), "platform": r.platform, "tag": r.tag, "id": r.id},
                                   ensure_ascii=False))
 
 

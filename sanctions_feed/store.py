@@ -127,7 +127,7 @@ def _capped(warnings: list[str]) -> list[str]:
 
 def _address_values(result: NormalizedAddress, today: date) -> dict:
     return {"id": result.id, "kind": result.kind, "chain": result.chain, "address": result.address,
-            "display": result.display, "platform": result.platform, "validity": result.validity,
+            "display": result.display, "platform": result.platform, "tag": result.tag, "validity": result.validity,
             "issues": json.dumps(list(result.issues)), "first_seen": today}
 
 

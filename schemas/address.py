@@ -13,7 +13,7 @@ Chain = Literal[
 ]
 CHAINS: tuple[str, ...] = Chain.__args__  # type: ignore[attr-defined]
 EVM_CHAINS: tuple[Chain, ...] = ("ethereum", "ethereum-classic", "arbitrum", "bsc", "polygon")
-Kind = Literal["address", "exchange_account", "unknown"]
+Kind = Literal["address", "tagged_deposit", "exchange_account", "unknown"]
 Validity = Literal["valid", "invalid", "unverifiable"]
 
 
@@ -25,7 +25,8 @@ class NormalizedAddress(NamedTuple):
     """
 
     kind: Kind
-    """`address`, `exchange_account` or `unknown` (nothing address-like was found)."""
+    """`address`; `tagged_deposit` (an exchange's shared deposit address: only address + tag
+    names the holder); `exchange_account`; or `unknown` (nothing address-like was found)."""
     chain: Chain
     """Chain slug; tokens such as USDT are assets, never chains."""
     address: str
@@ -39,12 +40,16 @@ class NormalizedAddress(NamedTuple):
     """The source's asset/currency code as given (e.g. `USDT`), upper-cased."""
     platform: str | None = None
     """Exchange slug for `exchange_account` (binance, okx, nobitex...)."""
+    tag: str | None = None
+    """The destination tag or memo of a `tagged_deposit`."""
 
     @property
     def id(self) -> str:
         """Stable address id: `<chain>:<canonical>` or `account:<platform>:<number>`."""
         if self.kind == "exchange_account":
             return f"account:{self.platform or 'unknown'}:{self.address}"
+        if self.kind == "tagged_deposit":
+            return f"tagged:{self.chain}:{self.address}:{self.tag}"
         return f"{self.chain}:{self.address}"
 
 

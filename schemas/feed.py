@@ -45,6 +45,8 @@ class FeedAddress(BaseModel):
     display: str
     kind: Kind
     platform: str | None = None
+    tag: str | None = None
+    """The destination tag or memo of a `tagged_deposit` (the address alone is an exchange's)."""
     validity: Validity
     issues: list[str]
     assets: list[str]

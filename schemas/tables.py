@@ -39,6 +39,7 @@ class AddressRow(SQLModel, table=True):
     address: str = Field(index=True)
     display: str
     platform: str | None = None
+    tag: str | None = None
     validity: str
     issues: str = "[]"
     first_seen: date

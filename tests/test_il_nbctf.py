@@ -319,3 +319,22 @@ def test_what_the_spider_warns_about_reaches_the_operator(tmp_path):
     assert strict.exit_code == 1 and "il_nbctf: --strict: the source sent fields the parser does not read" in strict.output
     (source,) = json.loads((feeds / "index.json").read_text())["sources"]
     assert source["status"] == "refused" and source["last_success"] == "2026-11-24T12:00:00Z"
+
+
+def test_tagged_exchange_deposits_are_their_own_kind_and_never_in_plain_lists(tmp_path):
+    """ASO 44/21 names exchange deposit addresses with the customer's tag (XRP, BNB, IOST)."""
+    path = real_fixture("nbctf/opensanctions-seizures-2026.csv")
+    with path.open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["order_id"] == "ASO 44/21"]
+    replay, feeds = tmp_path / "nbctf", tmp_path / "feeds"
+    write_replay_dir(replay, nbctf_from_seizure_table(rows))
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}").exit_code == 0
+    records = {r["id"]: r for r in json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]}
+    xrp = records["tagged:xrp:rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh:102334770"]
+    assert (xrp["kind"], xrp["tag"], xrp["validity"]) == ("tagged_deposit", "102334770", "valid")
+    assert xrp["display"].startswith("X") and "xrp:rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh" not in records
+    assert {r["tag"] for r in records.values() if r["kind"] == "tagged_deposit"} == {"102334770", "100343788", "104728783"}
+    chains = feeds / "latest" / "chains"
+    plain = "".join(p.read_text() for p in chains.glob("*.txt"))
+    assert "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh" not in plain
+    assert (chains / "tagged" / "xrp.txt").read_text() == "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh 102334770\n"

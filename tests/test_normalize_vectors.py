@@ -194,6 +194,13 @@ def test_xrp_classic_and_x_addresses(case):
     assert "testnet" in one(case["x_test"], "XRP").issues
 
 
+@pytest.mark.parametrize("case", _params("xrp", lambda d: [c for c in d["x_address_cases"] if c["tag"] is not None]))
+def test_xrp_tagged_deposit_displays_as_its_x_address(case):
+    result = one(f"{case['classic']} (Address tag {case['tag']})*", "XRP")
+    assert (result.kind, result.tag, result.display, result.validity) == ("tagged_deposit", str(case["tag"]), case["x_main"], "valid")
+    assert result.id == f"tagged:xrp:{case['classic']}:{case['tag']}"
+
+
 @pytest.mark.parametrize("case", _params("xrp", lambda d: d["valid_classic"]))
 def test_xrp_valid_classic(case):
     assert one(case["address"], "XRP").validity == "valid"
