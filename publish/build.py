@@ -24,7 +24,8 @@ def address_status(listings: list[FeedListing]) -> str:
 
 
 def build_addresses(engine, today: date) -> list[FeedAddress]:
-    """Every address with its listings, sorted by id. Built with `model_construct`: the store
+    """Every address with its listings, sorted by id; the address's verdict (validity, issues) is
+    the one the verdict step derived from its listings. Built with `model_construct`: the store
     only ever holds values that were validated on the way in (tests validate the output)."""
     with engine.connect() as connection:  # plain rows: ORM objects cost more than they serve here
         rows = defaultdict(list)
@@ -36,11 +37,9 @@ def build_addresses(engine, today: date) -> list[FeedAddress]:
         address = addresses[address_id]
         listings = sorted((_listing(row, today) for row in rows[address_id]),
                           key=lambda item: (item.source, item.source_record_id, item.raw_address))
-        listing_issues = [set(_json_list(row.issues)) for row in rows[address_id]]
         # Text the source cut off is never published as valid, unless a complete record names it too.
-        cut_only = all("truncated" in found for found in listing_issues)
-        found = set().union(*listing_issues) | set(json.loads(address.issues))
-        issues = sorted(found if cut_only else found - {"truncated"})
+        cut_only = all("truncated" in listing.issues for listing in listings)
+        issues = sorted(set(json.loads(address.issues)) | ({"truncated"} if cut_only else set()))
         out.append(FeedAddress.model_construct(
             id=address.id, chain=address.chain, address=address.address, display=address.display,
             kind=address.kind, platform=address.platform, tag=address.tag,
@@ -60,6 +59,7 @@ def _listing(row: ListingRow, today: date) -> FeedListing:
         programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
+        issues=_json_list(row.issues),
     )
 
 

@@ -108,6 +108,40 @@ def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, Norma
         session.commit()
 
 
+def refresh_verdicts(engine, today: date) -> int:
+    """Re-derive every address's verdict from its current listings (the verdict step); returns how
+    many addresses changed."""
+    from .verdicts import verdicts
+
+    with Session(engine) as session:
+        listings = list(session.exec(select(ListingRow)))
+        found, readings = verdicts(listings)
+        listing_updates = []
+        for listing in listings:
+            reading = readings.get(listing.id)
+            if reading is None:
+                continue
+            # A cut is a fact of the source's text, not of the address: it stays.
+            issues = json.dumps(sorted(set(reading.issues) | ({"truncated"} & set(json.loads(listing.issues)))))
+            if issues != listing.issues:
+                listing_updates.append({"id": listing.id, "issues": issues})
+        if listing_updates:
+            session.execute(update(ListingRow), listing_updates)
+        updates = []
+        for row in session.exec(select(AddressRow)):
+            verdict = found.get(row.id)
+            if verdict is None:
+                continue
+            values = {key: value for key, value in _address_values(verdict, today).items()
+                      if key not in ("id", "first_seen", "address")}
+            if any(getattr(row, key) != value for key, value in values.items()):
+                updates.append({"id": row.id, **values})
+        if updates:
+            session.execute(update(AddressRow), updates)
+        session.commit()
+        return len(updates)
+
+
 def record_failure(engine, name: str, status: str, error: str, now: datetime,
                    warnings: list[str] | None = None) -> None:
     """A failed or refused run changes no listing; the source row says what happened."""
@@ -138,7 +172,8 @@ def _listing_values(row: ListingRow | None, listing_id: str, item: NormalizedLis
         delisted_on = row.delisted_on
     return {
         "id": listing_id, "source": listing.source, "source_record_id": listing.source_record_id,
-        "address_id": item.address.id, "raw_address": listing.raw_address, "assets": json.dumps(list(item.assets)),
+        "address_id": item.address.id, "raw_address": listing.raw_address, "raw_label": listing.raw_label,
+        "assets": json.dumps(list(item.assets)),
         "holder": json.dumps(listing.holder.model_dump(), sort_keys=True, ensure_ascii=False),
         "other_holders": json.dumps([h.model_dump() for h in listing.holders], sort_keys=True, ensure_ascii=False),
         "programs": json.dumps(listing.programs, ensure_ascii=False),

@@ -1,5 +1,5 @@
 """The main job, as the design draws it: crawl (child process) -> normalize -> guards -> store ->
-build -> publish. Each step is a function of its own module, testable alone."""
+verdicts -> build -> publish. Each step is a function of its own module, testable alone."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from .publish.build import build_addresses, load_rejected, load_sources
         from .publish.release import publish, refresh_index
-        from .store import open_store
+        from .store import open_store, refresh_verdicts
 
         engine = open_store(db_url)
         runs = crawl.results()
@@ -65,6 +65,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     if len(result.failures) == len(runs):
         refresh_index(feeds, load_sources(engine), now)  # the operator sees the failure there too
         raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+    refresh_verdicts(engine, now.date())  # every address's verdict from its current listings, by today's code
     addresses = build_addresses(engine, now.date())
     result.version, changes = publish(feeds, addresses, load_rejected(engine), load_sources(engine), now)
     if changes is not None:

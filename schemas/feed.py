@@ -34,6 +34,8 @@ class FeedListing(BaseModel):
     delisted_on: date | None = None
     source_url: str | None = None
     raw_address: str
+    issues: list[str] = Field(default_factory=list)
+    """What reading this listing's raw text found (e.g. homoglyphs_replaced, truncated)."""
 
 
 class FeedAddress(BaseModel):

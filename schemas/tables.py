@@ -54,6 +54,8 @@ class ListingRow(SQLModel, table=True):
     source_record_id: str
     address_id: str = Field(index=True, foreign_key="addresses.id")
     raw_address: str
+    raw_label: str | None = None
+    """The source's currency/asset label as given: with raw_address, what the verdict is re-read from."""
     assets: str = "[]"
     """Asset codes the source gave for this address in this record (JSON list)."""
     holder: str = "{}"
@@ -63,7 +65,7 @@ class ListingRow(SQLModel, table=True):
     valid_until: date | None = None
     source_url: str | None = None
     issues: str = "[]"
-    """Issues found for this listing's raw text (the address row keeps the first verdict)."""
+    """Issues found for this listing's raw text (the address row keeps the verdict of all its listings)."""
     status: str = "active"
     """active or delisted; `expired` is derived from valid_until at publish time."""
     first_seen: date

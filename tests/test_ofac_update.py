@@ -249,3 +249,46 @@ def test_evm_list_holds_every_evm_address_whatever_chain_it_was_listed_under(tmp
     assert len(evm) < sum(len(per_chain.get(c, [])) for c in ("ethereum", "arbitrum", "bsc"))  # listed under several
     manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
     assert manifest["files"]["chains/evm.txt"]["rows"] == len(evm)
+
+
+def _flip_one_letter_case(address: str) -> str:
+    index = next(i for i, c in enumerate(address) if i > 1 and c.isalpha())
+    return address[:index] + address[index].swapcase() + address[index + 1:]
+
+
+def test_a_verdict_follows_the_current_listings(tmp_path):
+    """First published with one wrong letter case (checksum fails), later correctly: valid again,
+    and the change shows in changes.json with what changed."""
+    from sanctions_feed.normalize.forms import eip55
+
+    good = eip55("901bb9583b24d97e995513c6778dc6888ab6870e")
+    party = {**SAMPLE_PARTIES[0], "addresses": [("ETH", _flip_one_letter_case(good))]}
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml([party, *SAMPLE_PARTIES[1:]]))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    record = next(r for r in latest(feeds)["addresses"] if r["address"] == good.lower())
+    assert (record["validity"], record["issues"]) == ("invalid", ["checksum_failed"])
+    source.write_bytes(sdn_advanced_xml([{**party, "addresses": [("ETH", good)]}, *SAMPLE_PARTIES[1:]]))
+    fixed = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
+    assert fixed.exit_code == 0 and fixed.output.startswith("published"), fixed.output
+    record = next(r for r in latest(feeds)["addresses"] if r["address"] == good.lower())
+    assert (record["validity"], record["issues"], record["display"]) == ("valid", [], good)
+    (change,) = json.loads((feeds / "latest" / "changes.json").read_text())["changed"]
+    assert change["id"] == f"ethereum:{good.lower()}" and {"validity", "issues"} <= set(change["fields"])
+    assert (change["before"]["validity"], change["after"]["validity"]) == ("invalid", "valid")
+
+
+def test_a_stale_stored_verdict_is_re_derived_on_a_run_of_another_source(tmp_path):
+    """A fix to normalize/ reaches addresses whose source did not run: here a verdict made stale by
+    hand, as older code would have left it."""
+    import sqlite3
+
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    with sqlite3.connect(f"{feeds}.db") as db:
+        db.execute("UPDATE addresses SET validity = 'invalid', issues = '[\"checksum_failed\"]' "
+                   "WHERE id = 'bitcoin:bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z'")
+    again = run(feeds, "--samples", "--only", "il_nbctf", now="2026-11-24T13:00:00Z")
+    assert again.exit_code == 0, again.output
+    record = next(r for r in latest(feeds)["addresses"] if r["id"] == "bitcoin:bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")
+    assert (record["validity"], record["issues"]) == ("valid", [])
