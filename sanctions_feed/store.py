@@ -108,14 +108,18 @@ def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, Norma
         session.commit()
 
 
-def refresh_verdicts(engine, today: date) -> int:
+def refresh_verdicts(engine, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
     """Re-derive every address's verdict from its current listings (the verdict step); returns how
-    many addresses changed."""
+    many addresses changed. `known`: the readings of the listings this run normalized already."""
     from .verdicts import verdicts
 
+    listing_table, address_table = ListingRow.__table__, AddressRow.__table__  # type: ignore[attr-defined]
     with Session(engine) as session:
-        listings = list(session.exec(select(ListingRow)))
-        found, readings = verdicts(listings)
+        # Plain rows, not ORM objects: this reads every listing on every run.
+        listings = list(session.execute(listing_table.select().with_only_columns(
+            listing_table.c.id, listing_table.c.address_id, listing_table.c.raw_address, listing_table.c.raw_label,
+            listing_table.c.assets, listing_table.c.status, listing_table.c.issues)))
+        found, readings = verdicts(listings, known)
         listing_updates = []
         for listing in listings:
             reading = readings.get(listing.id)
@@ -128,7 +132,7 @@ def refresh_verdicts(engine, today: date) -> int:
         if listing_updates:
             session.execute(update(ListingRow), listing_updates)
         updates = []
-        for row in session.exec(select(AddressRow)):
+        for row in session.execute(address_table.select()):
             verdict = found.get(row.id)
             if verdict is None:
                 continue

@@ -23,6 +23,8 @@ class UpdateResult:
     changed: int = 0
     warnings: dict[str, list[str]] = field(default_factory=dict)
     """What each source's spider warned about in this run."""
+    readings: dict = field(default_factory=dict)
+    """Listing id -> the address normalization read in it, for the sources stored in this run."""
 
     def summary(self) -> str:
         if self.version:
@@ -65,7 +67,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     if len(result.failures) == len(runs):
         refresh_index(feeds, load_sources(engine), now)  # the operator sees the failure there too
         raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
-    refresh_verdicts(engine, now.date())  # every address's verdict from its current listings, by today's code
+    refresh_verdicts(engine, now.date(), result.readings)  # every verdict from its current listings, by today's code
     addresses = build_addresses(engine, now.date())
     result.version, changes = publish(feeds, addresses, load_rejected(engine), load_sources(engine), now)
     if changes is not None:
@@ -98,6 +100,7 @@ def _apply_run(engine, run: SourceRun, force: bool, strict: bool, now: datetime,
         else:
             save_run(engine, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now,
                      run.warnings)
+            result.readings.update((listing_id, item.address) for listing_id, item in found.items())
             result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
             return
     record_failure(engine, run.name, status, error or "unknown failure", now, run.warnings)

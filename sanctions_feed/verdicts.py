@@ -18,16 +18,20 @@ def best_reading(readings: list[NormalizedAddress]) -> NormalizedAddress:
     return min(readings, key=lambda r: (_RANK[r.validity], len(r.issues), r.issues, r.display))
 
 
-def verdicts(listings) -> tuple[dict[str, NormalizedAddress], dict[str, NormalizedAddress]]:
+def verdicts(listings, known: dict[str, NormalizedAddress] | None = None
+             ) -> tuple[dict[str, NormalizedAddress], dict[str, NormalizedAddress]]:
     """(address id -> its verdict, listing id -> its own reading), from stored listing rows (raw
     text, label, status). Active listings decide; an address no longer listed anywhere keeps the
-    verdict of all its listings."""
+    verdict of all its listings. `known`: readings this run already made, by listing id."""
+    known = known or {}
     readings: dict[str, list[NormalizedAddress]] = {}
     active: dict[str, list[NormalizedAddress]] = {}
     by_listing: dict[str, NormalizedAddress] = {}
     for row in listings:
-        label = row.raw_label if row.raw_label is not None else next(iter(json.loads(row.assets or "[]")), None)
-        reading = next((r for r in normalize(row.raw_address, label) if r.id == row.address_id), None)
+        reading = known.get(row.id)
+        if reading is None:
+            label = row.raw_label if row.raw_label is not None else next(iter(json.loads(row.assets or "[]")), None)
+            reading = next((r for r in normalize(row.raw_address, label) if r.id == row.address_id), None)
         if reading is None:  # this text no longer reads as this address: its source's next run re-keys it
             continue
         by_listing[row.id] = reading
