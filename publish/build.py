@@ -23,15 +23,16 @@ def address_status(listings: list[FeedListing]) -> str:
     return "active" if "active" in statuses else "expired" if "expired" in statuses else "delisted"
 
 
-def build_addresses(engine, today: date) -> list[FeedAddress]:
+def build_addresses(session: Session, today: date) -> list[FeedAddress]:
     """Every address with its listings, sorted by id; the address's verdict (validity, issues) is
     the one the verdict step derived from its listings. Built with `model_construct`: the store
     only ever holds values that were validated on the way in (tests validate the output)."""
-    with engine.connect() as connection:  # plain rows: ORM objects cost more than they serve here
-        rows = defaultdict(list)
-        for listing in connection.execute(ListingRow.__table__.select()):  # type: ignore[attr-defined]
-            rows[listing.address_id].append(listing)
-        addresses = {a.id: a for a in connection.execute(AddressRow.__table__.select())}  # type: ignore[attr-defined]
+    # Plain rows: ORM objects cost more than they serve here. The session's own transaction: the
+    # release shows what this update stored, before it is committed.
+    rows = defaultdict(list)
+    for listing in session.execute(ListingRow.__table__.select()):  # type: ignore[attr-defined]
+        rows[listing.address_id].append(listing)
+    addresses = {a.id: a for a in session.execute(AddressRow.__table__.select())}  # type: ignore[attr-defined]
     out = []
     for address_id in sorted(rows):
         address = addresses[address_id]
@@ -67,13 +68,11 @@ def _json_list(text: str) -> list:
     return [] if text == "[]" else json.loads(text)  # most lists here are empty
 
 
-def load_rejected(engine) -> list[RejectedRow]:
-    with Session(engine) as session:
-        return sorted(session.exec(select(RejectedRow)), key=lambda r: (r.source, r.source_record_id or "", r.id))
+def load_rejected(session: Session) -> list[RejectedRow]:
+    return sorted(session.exec(select(RejectedRow)), key=lambda r: (r.source, r.source_record_id or "", r.id))
 
 
-def load_sources(engine) -> list[SourceStatus]:
+def load_sources(session: Session) -> list[SourceStatus]:
     """Every source's last run, as manifests and index.json publish it, sorted by name."""
-    with Session(engine) as session:
-        rows = sorted(session.exec(select(SourceRow)), key=lambda r: r.name)
-        return [SourceStatus.model_validate(row, from_attributes=True) for row in rows]
+    rows = sorted(session.exec(select(SourceRow)), key=lambda r: r.name)
+    return [SourceStatus.model_validate(row, from_attributes=True) for row in rows]

@@ -64,97 +64,90 @@ def _masked(url: str) -> str:
         return url
 
 
-def current_listings(engine, source: str) -> dict[str, ListingRow]:
+def current_listings(session: Session, source: str) -> dict[str, ListingRow]:
     """The source's listings as stored, by listing id."""
-    with Session(engine) as session:
-        return {row.id: row for row in session.exec(select(ListingRow).where(ListingRow.source == source))}
+    return {row.id: row for row in session.exec(select(ListingRow).where(ListingRow.source == source))}
 
 
-def save_run(engine, name: str, snapshot: SourceSnapshot, found: dict[str, NormalizedListing],
+def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[str, NormalizedListing],
              removed: set[str], rejected: list[Rejected], current: dict[str, ListingRow],
              today: date, now: datetime, warnings: list[str] | None = None) -> None:
-    """Replace the source's current listings with this run's, in one transaction."""
-    with Session(engine) as session:
-        known = set(session.exec(select(AddressRow.id)))
-        new_addresses = {}
-        for item in found.values():
-            if item.address.id not in known and item.address.id not in new_addresses:
-                new_addresses[item.address.id] = _address_values(item.address, today)
-        inserts: list[dict] = []
-        updates: list[dict] = []
-        for listing_id, item in found.items():
-            values = _listing_values(current.get(listing_id), listing_id, item, today)
-            (updates if listing_id in current else inserts).append(values)
-        updates += [{"id": lid, "status": "delisted", "delisted_on": today} for lid in removed]
-        # Bulk statements: one source run can carry tens of thousands of rows.
-        if new_addresses:  # Core executemany: the ORM's bulk path costs several times more
-            session.execute(AddressRow.__table__.insert(), list(new_addresses.values()))  # type: ignore[attr-defined]
-        if inserts:
-            session.execute(ListingRow.__table__.insert(), inserts)  # type: ignore[attr-defined]
-        if updates:
-            session.execute(update(ListingRow), updates)
-        for old in session.exec(select(RejectedRow).where(RejectedRow.source == name)):
-            session.delete(old)
-        for rejected_id, record in {_rejected_id(r): r for r in rejected}.items():
-            session.add(RejectedRow(id=rejected_id, **record.model_dump()))
-        source = session.get(SourceRow, name) or SourceRow(name=name)
-        source.sqlmodel_update({
-            "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
-            "sha256": snapshot.sha256, "records": snapshot.records, "status": "ok",
-            "raw_parts": [part.model_dump() for part in snapshot.parts],
-            "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
-        })
-        session.add(source)
-        session.commit()
+    """Replace the source's current listings with this run's (in the update's transaction)."""
+    known = set(session.exec(select(AddressRow.id)))
+    new_addresses = {}
+    for item in found.values():
+        if item.address.id not in known and item.address.id not in new_addresses:
+            new_addresses[item.address.id] = _address_values(item.address, today)
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    for listing_id, item in found.items():
+        values = _listing_values(current.get(listing_id), listing_id, item, today)
+        (updates if listing_id in current else inserts).append(values)
+    updates += [{"id": lid, "status": "delisted", "delisted_on": today} for lid in removed]
+    # Bulk statements: one source run can carry tens of thousands of rows.
+    if new_addresses:  # Core executemany: the ORM's bulk path costs several times more
+        session.execute(AddressRow.__table__.insert(), list(new_addresses.values()))  # type: ignore[attr-defined]
+    if inserts:
+        session.execute(ListingRow.__table__.insert(), inserts)  # type: ignore[attr-defined]
+    if updates:
+        session.execute(update(ListingRow), updates)
+    for old in session.exec(select(RejectedRow).where(RejectedRow.source == name)):
+        session.delete(old)
+    for rejected_id, record in {_rejected_id(r): r for r in rejected}.items():
+        session.add(RejectedRow(id=rejected_id, **record.model_dump()))
+    source = session.get(SourceRow, name) or SourceRow(name=name)
+    source.sqlmodel_update({
+        "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
+        "sha256": snapshot.sha256, "records": snapshot.records, "status": "ok",
+        "raw_parts": [part.model_dump() for part in snapshot.parts],
+        "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
+    })
+    session.add(source)
 
 
-def refresh_verdicts(engine, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
+def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
     """Re-derive every address's verdict from its current listings (the verdict step); returns how
     many addresses changed. `known`: the readings of the listings this run normalized already."""
     from .verdicts import verdicts
 
     listing_table, address_table = ListingRow.__table__, AddressRow.__table__  # type: ignore[attr-defined]
-    with Session(engine) as session:
-        # Plain rows, not ORM objects: this reads every listing on every run.
-        listings = list(session.execute(listing_table.select().with_only_columns(
-            listing_table.c.id, listing_table.c.address_id, listing_table.c.raw_address, listing_table.c.raw_label,
-            listing_table.c.assets, listing_table.c.status, listing_table.c.issues)))
-        found, readings = verdicts(listings, known)
-        listing_updates = []
-        for listing in listings:
-            reading = readings.get(listing.id)
-            if reading is None:
-                continue
-            # A cut is a fact of the source's text, not of the address: it stays.
-            issues = json.dumps(sorted(set(reading.issues) | ({"truncated"} & set(json.loads(listing.issues)))))
-            if issues != listing.issues:
-                listing_updates.append({"id": listing.id, "issues": issues})
-        if listing_updates:
-            session.execute(update(ListingRow), listing_updates)
-        updates = []
-        for row in session.execute(address_table.select()):
-            verdict = found.get(row.id)
-            if verdict is None:
-                continue
-            values = {key: value for key, value in _address_values(verdict, today).items()
-                      if key not in ("id", "first_seen", "address")}
-            if any(getattr(row, key) != value for key, value in values.items()):
-                updates.append({"id": row.id, **values})
-        if updates:
-            session.execute(update(AddressRow), updates)
-        session.commit()
-        return len(updates)
+    # Plain rows, not ORM objects: this reads every listing on every run.
+    listings = list(session.execute(listing_table.select().with_only_columns(
+        listing_table.c.id, listing_table.c.address_id, listing_table.c.raw_address, listing_table.c.raw_label,
+        listing_table.c.assets, listing_table.c.status, listing_table.c.issues)))
+    found, readings = verdicts(listings, known)
+    listing_updates = []
+    for listing in listings:
+        reading = readings.get(listing.id)
+        if reading is None:
+            continue
+        # A cut is a fact of the source's text, not of the address: it stays.
+        issues = json.dumps(sorted(set(reading.issues) | ({"truncated"} & set(json.loads(listing.issues)))))
+        if issues != listing.issues:
+            listing_updates.append({"id": listing.id, "issues": issues})
+    if listing_updates:
+        session.execute(update(ListingRow), listing_updates)
+    updates = []
+    for row in session.execute(address_table.select()):
+        verdict = found.get(row.id)
+        if verdict is None:
+            continue
+        values = {key: value for key, value in _address_values(verdict, today).items()
+                  if key not in ("id", "first_seen", "address")}
+        if any(getattr(row, key) != value for key, value in values.items()):
+            updates.append({"id": row.id, **values})
+    if updates:
+        session.execute(update(AddressRow), updates)
+    return len(updates)
 
 
-def record_failure(engine, name: str, status: str, error: str, now: datetime,
+def record_failure(session: Session, name: str, status: str, error: str, now: datetime,
                    warnings: list[str] | None = None) -> None:
     """A failed or refused run changes no listing; the source row says what happened."""
-    with Session(engine) as session:
-        source = session.get(SourceRow, name) or SourceRow(name=name)
-        source.status, source.error, source.last_checked = status, error, now
-        source.warnings = _capped(warnings or [])
-        session.add(source)
-        session.commit()
+    source = session.get(SourceRow, name) or SourceRow(name=name)
+    source.status, source.error, source.last_checked = status, error, now
+    source.warnings = _capped(warnings or [])
+    session.add(source)
 
 
 def _capped(warnings: list[str]) -> list[str]:

@@ -57,25 +57,32 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from .publish.build import build_addresses, load_rejected, load_sources
         from .publish.release import publish, refresh_index
+        from sqlmodel import Session
+
         from .store import open_store, refresh_verdicts
 
         engine = open_store(db_url)
         runs = crawl.results()
     result = UpdateResult(version=None)
-    for run in runs:
-        _apply_run(engine, run, force, strict, now, result)
-    if len(result.failures) == len(runs):
-        refresh_index(feeds, load_sources(engine), now)  # the operator sees the failure there too
-        raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
-    refresh_verdicts(engine, now.date(), result.readings)  # every verdict from its current listings, by today's code
-    addresses = build_addresses(engine, now.date())
-    result.version, changes = publish(feeds, addresses, load_rejected(engine), load_sources(engine), now)
+    # One transaction: the store commits only together with the release that shows it (a failed
+    # publish rolls back what this update stored).
+    with Session(engine) as session:
+        for run in runs:
+            _apply_run(session, run, force, strict, now, result)
+        if len(result.failures) == len(runs):
+            refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
+            session.commit()
+            raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+        refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
+        addresses = build_addresses(session, now.date())
+        result.version, changes = publish(feeds, addresses, load_rejected(session), load_sources(session), now)
+        session.commit()
     if changes is not None:
         result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
     return result
 
 
-def _apply_run(engine, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:
+def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
     from .guards import GuardError, check_run
     from .listings import normalize_listings
@@ -91,18 +98,18 @@ def _apply_run(engine, run: SourceRun, force: bool, strict: bool, now: datetime,
                                     f"({len(run.unconsumed)} records; first: {run.unconsumed[0]})")
     elif error is None and run.snapshot is not None:
         found = normalize_listings(run.listings)
-        current = current_listings(engine, run.name)
+        current = current_listings(session, run.name)
         active = {lid for lid, row in current.items() if row.status == "active"}
         try:
             removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force)
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
-            save_run(engine, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now,
+            save_run(session, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now,
                      run.warnings)
             result.readings.update((listing_id, item.address) for listing_id, item in found.items())
             result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
             return
-    record_failure(engine, run.name, status, error or "unknown failure", now, run.warnings)
+    record_failure(session, run.name, status, error or "unknown failure", now, run.warnings)
     result.failures[run.name] = error or "unknown failure"
     result.outcomes[run.name] = f"{status}, kept last good data{noted}"

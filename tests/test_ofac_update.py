@@ -292,3 +292,29 @@ def test_a_stale_stored_verdict_is_re_derived_on_a_run_of_another_source(tmp_pat
     assert again.exit_code == 0, again.output
     record = next(r for r in latest(feeds)["addresses"] if r["id"] == "bitcoin:bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")
     assert (record["validity"], record["issues"]) == ("valid", [])
+
+
+def test_a_failed_publish_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """The store commits only together with the release that shows it."""
+    import sqlite3
+
+    import sanctions_feed.publish.release as release
+
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[:2] + SAMPLE_PARTIES[3:]))  # KHOROSHEV gone
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(release, "publish", disk_full)
+    failed = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
+    assert failed.exit_code != 0
+    with sqlite3.connect(f"{feeds}.db") as db:
+        statuses = dict(db.execute("SELECT source_record_id, status FROM listings WHERE source_record_id = '48603'"))
+        last_checked = db.execute("SELECT last_checked FROM sources WHERE name = 'ofac_sdn'").fetchone()[0]
+    assert statuses == {"48603": "active"} and last_checked.startswith("2026-11-24 12:00:00")
+    monkeypatch.undo()
+    again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T13:00:00Z")
+    assert again.exit_code == 0 and "-1 removed" in again.output

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import Session
 
 from sanctions_feed.cli import cli
 from sanctions_feed.guards import GuardError, check_run
@@ -54,13 +55,15 @@ def test_store_step_keeps_times_in_utc_and_build_reads_them_back(tmp_path):
     snapshot = SourceSnapshot(source="test", url="https://example.org", fetched_at=NOW, as_of=date(2026, 11, 20),
                               sha256="0" * 64, records=1)
     local = datetime(2026, 11, 24, 13, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))  # UTC+1
-    save_run(open_store(url), "test", snapshot, found, set(), [], {}, NOW.date(), local)
-    engine = open_store(url)  # a fresh engine: nothing cached from the write
-    (source,) = load_sources(engine)
-    assert source.last_checked == NOW and source.last_checked.tzinfo is not None
-    assert json.loads(source.model_dump_json())["last_checked"] == "2026-11-24T12:00:00Z"
-    assert list(current_listings(engine, "test")) == list(found)
-    (address,) = build_addresses(engine, NOW.date())
+    with Session(open_store(url)) as session:
+        save_run(session, "test", snapshot, found, set(), [], {}, NOW.date(), local)
+        session.commit()
+    with Session(open_store(url)) as session:  # a fresh engine: nothing cached from the write
+        (source,) = load_sources(session)
+        assert source.last_checked == NOW and source.last_checked.tzinfo is not None
+        assert json.loads(source.model_dump_json())["last_checked"] == "2026-11-24T12:00:00Z"
+        assert list(current_listings(session, "test")) == list(found)
+        (address,) = build_addresses(session, NOW.date())
     assert address.id == "tron:TBHTJqAy4DhHhmT3dNceJYNRz4SdLofLre" and address.listings[0].holder == "HOLDER 1"
 
 
@@ -145,6 +148,6 @@ def test_a_store_made_before_a_column_was_added_is_upgraded(tmp_path):
         db.execute("ALTER TABLE sources DROP COLUMN warnings")
         db.execute("ALTER TABLE sources DROP COLUMN raw_parts")
         db.execute("INSERT INTO sources (name, status) VALUES ('ofac_sdn', 'ok')")
-    engine = open_store(url)
-    (source,) = load_sources(engine)
+    with Session(open_store(url)) as session:
+        (source,) = load_sources(session)
     assert (source.name, source.warnings, source.raw_parts) == ("ofac_sdn", [], [])
