@@ -55,10 +55,10 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                archive: Path | None = None, strict: bool = False) -> UpdateResult:
     with exclusive(feeds), Crawl(only, locations, samples, now, archive) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
-        from .publish.build import build_addresses, load_rejected, load_sources
-        from .publish.release import publish, refresh_index
         from sqlmodel import Session
 
+        from .publish.build import build_addresses, load_rejected, load_sources
+        from .publish.release import publish, refresh_index
         from .store import open_store, refresh_verdicts
 
         engine = open_store(db_url)
