@@ -51,7 +51,8 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
     return out
 
 
-def _listing(row: ListingRow, today: date) -> FeedListing:
+def _listing(row, today: date) -> FeedListing:
+    """A listing as published, from a plain row of the listings table."""
     holder = json.loads(row.holder)
     return FeedListing.model_construct(
         source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
