@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from sanctions_feed.schemas.feed import FeedAddress, FeedListing
-from sanctions_feed.schemas.tables import AddressRow, ListingRow, RejectedRow, SourceRow, SourceStatus
+from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent
+from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow, SourceStatus
 
 
 def listing_status(row: ListingRow, today: date) -> str:
@@ -33,10 +33,14 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
     for listing in session.execute(ListingRow.__table__.select()):  # type: ignore[attr-defined]
         rows[listing.address_id].append(listing)
     addresses = {a.id: a for a in session.execute(AddressRow.__table__.select())}  # type: ignore[attr-defined]
+    events = defaultdict(list)
+    for event in session.execute(ListingEventRow.__table__.select().order_by(  # type: ignore[attr-defined]
+            ListingEventRow.on, ListingEventRow.id)):
+        events[event.listing_id].append(ListingEvent.model_construct(event=event.event, date=event.on))
     out = []
     for address_id in sorted(rows):
         address = addresses[address_id]
-        listings = sorted((_listing(row, today) for row in rows[address_id]),
+        listings = sorted((_listing(row, today, events.get(row.id, [])) for row in rows[address_id]),
                           key=lambda item: (item.source, item.source_record_id, item.raw_address))
         # Text the source cut off is never published as valid, unless a complete record names it too.
         cut_only = all("truncated" in listing.issues for listing in listings)
@@ -51,7 +55,7 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
     return out
 
 
-def _listing(row, today: date) -> FeedListing:
+def _listing(row, today: date, events: list) -> FeedListing:
     """A listing as published, from a plain row of the listings table."""
     holder = json.loads(row.holder)
     return FeedListing.model_construct(
@@ -61,7 +65,7 @@ def _listing(row, today: date) -> FeedListing:
         programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
-        issues=_json_list(row.issues),
+        issues=_json_list(row.issues), events=events,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import event, update
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from .errors import StoreError
 from .schemas.address import NormalizedAddress
 from .schemas.source import NormalizedListing, Rejected, SourceSnapshot
-from .schemas.tables import MAX_WARNINGS, AddressRow, ListingRow, RejectedRow, SourceRow
+from .schemas.tables import MAX_WARNINGS, AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
 
 
 def open_store(url: str):
@@ -84,6 +84,12 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
     updates += [{"id": lid, "status": "delisted", "delisted_on": today} for lid in removed]
+    events = [(lid, "delisted") for lid in removed]
+    for values in inserts:
+        events += [(values["id"], "listed")] + ([(values["id"], "delisted")] if values["status"] == "delisted" else [])
+    for values in updates[:len(updates) - len(removed)]:
+        events += [(values["id"], event) for event in _events(current[values["id"]], values)]
+    add_events(session, events, today)
     # Bulk statements: one source run can carry tens of thousands of rows.
     if new_addresses:  # Core executemany: the ORM's bulk path costs several times more
         session.execute(AddressRow.__table__.insert(), list(new_addresses.values()))  # type: ignore[attr-defined]
@@ -103,6 +109,56 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
         "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
     })
     session.add(source)
+
+
+# What a source says of a listing: a change to any of these is a correction.
+_CONTENT = ("raw_address", "raw_label", "holder", "other_holders", "programs", "listed_on", "valid_until",
+            "source_url", "assets")
+
+
+def _events(row: ListingRow, values: dict) -> list[str]:
+    """The events a stored listing goes through when this run's values replace it."""
+    events = []
+    if row.status == "delisted" and values["status"] == "active":
+        events.append("relisted")
+    elif row.status == "active" and values["status"] == "delisted":
+        events.append("delisted")
+    # A label a store made before labels were kept (None) lacks is no correction by the source.
+    if any(getattr(row, key) != values[key] for key in _CONTENT if key != "raw_label" or row.raw_label is not None):
+        events.append("corrected")
+    return events
+
+
+def add_events(session: Session, events: list[tuple[str, str]], on: date) -> None:
+    """Record listing events (listing id, event) dated `on`; one a day of each kind per listing."""
+    rows = {f"{lid}|{event}|{on.isoformat()}": {"listing_id": lid, "event": event, "on": on} for lid, event in events}
+    if not rows:
+        return
+    table = ListingEventRow.__table__  # type: ignore[attr-defined]
+    known = set()
+    ids = list(rows)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        known |= set(session.execute(select(ListingEventRow.id).where(ListingEventRow.id.in_(ids[start:start + 500]))).scalars())
+    new = [{"id": key, **value} for key, value in rows.items() if key not in known]
+    if new:
+        session.execute(table.insert(), new)
+
+
+def record_expiries(session: Session, today: date) -> None:
+    """An active listing past its valid_until has expired, on the day after that date."""
+    table = ListingRow.__table__  # type: ignore[attr-defined]
+    expired = session.execute(select(table.c.id, table.c.valid_until).where(
+        table.c.status == "active", table.c.valid_until.is_not(None), table.c.valid_until < today))
+    by_day: dict[date, list[tuple[str, str]]] = {}
+    for listing_id, valid_until in expired:
+        by_day.setdefault(valid_until + timedelta(days=1), []).append((listing_id, "expired"))
+    for day, events in by_day.items():
+        add_events(session, events, day)
+
+
+def stamp_events(session: Session, version: str) -> None:
+    """The events this update recorded were first shown by this release."""
+    session.execute(update(ListingEventRow).where(ListingEventRow.version.is_(None)).values(version=version))
 
 
 def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:

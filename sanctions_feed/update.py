@@ -59,7 +59,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
 
         from .publish.build import build_addresses, load_rejected, load_sources
         from .publish.release import publish, refresh_index
-        from .store import open_store, refresh_verdicts
+        from .store import open_store, record_expiries, refresh_verdicts, stamp_events
 
         engine = open_store(db_url)
         runs = crawl.results()
@@ -74,8 +74,11 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             session.commit()
             raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
         refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
+        record_expiries(session, now.date())
         addresses = build_addresses(session, now.date())
         result.version, changes = publish(feeds, addresses, load_rejected(session), load_sources(session), now)
+        if result.version:
+            stamp_events(session, result.version)
         session.commit()
     if changes is not None:
         result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)

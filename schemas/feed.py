@@ -12,6 +12,15 @@ from .tables import SourceStatus
 
 SCHEMA_VERSION = "1.0"
 Status = Literal["active", "delisted", "expired"]
+Event = Literal["listed", "delisted", "relisted", "expired", "corrected"]
+
+
+class ListingEvent(BaseModel):
+    """One dated event of a listing: listed, delisted, relisted, expired (the day after its
+    valid_until), or corrected (the source changed what it says of the listing)."""
+
+    event: Event
+    date: date
 
 
 class FeedListing(BaseModel):
@@ -36,6 +45,8 @@ class FeedListing(BaseModel):
     raw_address: str
     issues: list[str] = Field(default_factory=list)
     """What reading this listing's raw text found (e.g. homoglyphs_replaced, truncated)."""
+    events: list[ListingEvent] = Field(default_factory=list)
+    """The listing's history, oldest first: a relisting never erases the delisting before it."""
 
 
 class FeedAddress(BaseModel):

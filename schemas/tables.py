@@ -73,6 +73,21 @@ class ListingRow(SQLModel, table=True):
     delisted_on: date | None = None
 
 
+class ListingEventRow(SQLModel, table=True):
+    """What happened to a listing, and when: history answers "was it listed on date D?"."""
+
+    __tablename__ = "listing_events"
+
+    id: str = Field(primary_key=True)
+    """listing id | event | date: the same event on the same day is recorded once."""
+    listing_id: str = Field(index=True)
+    event: str
+    """listed, delisted, relisted, expired, corrected"""
+    on: date
+    version: str | None = None
+    """The release that first showed it (set when that release is published)."""
+
+
 class RejectedRow(SQLModel, table=True):
     __tablename__ = "rejected"
 

@@ -318,3 +318,39 @@ def test_a_failed_publish_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     monkeypatch.undo()
     again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T13:00:00Z")
     assert again.exit_code == 0 and "-1 removed" in again.output
+
+
+def test_relisting_keeps_the_delisting_in_the_listing_history(tmp_path):
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    without = SAMPLE_PARTIES[:2] + SAMPLE_PARTIES[3:]  # KHOROSHEV (48603) gone
+    renamed = [{**p, "name": "KHOROSHEV, Dmitry"} if p["fixed_ref"] == "48603" else p for p in SAMPLE_PARTIES]
+    for parties, day in ((SAMPLE_PARTIES, "24"), (without, "25"), (SAMPLE_PARTIES, "26"), (renamed, "27")):
+        source.write_bytes(sdn_advanced_xml(parties))
+        result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now=f"2026-11-{day}T12:00:00Z")
+        assert result.exit_code == 0 and result.output.startswith("published"), result.output
+    record = next(r for r in latest(feeds)["addresses"] if r["address"] == "bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")
+    (listing,) = record["listings"]
+    assert listing["status"] == "active" and listing["holder"] == "KHOROSHEV, Dmitry"
+    assert [(e["event"], e["date"]) for e in listing["events"]] == [
+        ("listed", "2026-11-24"), ("delisted", "2026-11-25"), ("relisted", "2026-11-26"), ("corrected", "2026-11-27")]
+    # The release of each event is kept in the store for history.
+    import sqlite3
+
+    with sqlite3.connect(f"{feeds}.db") as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM listing_events WHERE listing_id LIKE 'ofac_sdn|48603|%' ORDER BY \"on\"")]
+    assert versions == ["20261124T120000Z", "20261125T120000Z", "20261126T120000Z", "20261127T120000Z"]
+
+
+def test_an_expired_listing_records_the_day_after_its_validity(tmp_path):
+    from sanctions_feed.spiders.il_nbctf import write_replay_dir
+
+    from .builders import nbctf_sample
+
+    replay, feeds = tmp_path / "nbctf", tmp_path / "feeds"
+    write_replay_dir(replay, nbctf_sample())
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-11-24T12:00:00Z").exit_code == 0
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-12-02T12:00:00Z").exit_code == 0
+    record = next(r for r in latest(feeds)["addresses"] if r["address"] == "TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ")
+    (listing,) = record["listings"]
+    assert listing["valid_until"] == "2026-11-30" and listing["status"] == "expired"
+    assert [(e["event"], e["date"]) for e in listing["events"]] == [("listed", "2026-11-24"), ("expired", "2026-12-01")]
