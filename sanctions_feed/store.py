@@ -138,7 +138,7 @@ def add_events(session: Session, events: list[tuple[str, str]], on: date) -> Non
     known = set()
     ids = list(rows)
     for start in range(0, len(ids), 500):  # bounded IN lists
-        known |= set(session.execute(select(ListingEventRow.id).where(ListingEventRow.id.in_(ids[start:start + 500]))).scalars())
+        known |= set(session.execute(select(table.c.id).where(table.c.id.in_(ids[start:start + 500]))).scalars())
     new = [{"id": key, **value} for key, value in rows.items() if key not in known]
     if new:
         session.execute(table.insert(), new)
@@ -158,7 +158,8 @@ def record_expiries(session: Session, today: date) -> None:
 
 def stamp_events(session: Session, version: str) -> None:
     """The events this update recorded were first shown by this release."""
-    session.execute(update(ListingEventRow).where(ListingEventRow.version.is_(None)).values(version=version))
+    table = ListingEventRow.__table__  # type: ignore[attr-defined]
+    session.execute(table.update().where(table.c.version.is_(None)).values(version=version))
 
 
 def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
