@@ -36,6 +36,8 @@ class SourceRun:
     """What the spider warned about: relayed to the operator, counted, kept in index.json."""
     unconsumed: list[str] = field(default_factory=list)
     """Source fields the parser did not read (the warnings `--strict` refuses a run for)."""
+    input: str = "live"
+    """live (the source's URL), sample (the bundled sample) or replay (`--source`): which bounds apply."""
 
 
 class Crawl:
@@ -84,7 +86,8 @@ def read_run(out_dir: Path, name: str, outcome: dict) -> SourceRun:
     from .schemas.source import RawListing, Rejected, SourceSnapshot
 
     run = SourceRun(name=name, meta=outcome["meta"], error=outcome["error"],
-                    warnings=outcome.get("warnings", []), unconsumed=outcome.get("unconsumed", []))
+                    warnings=outcome.get("warnings", []), unconsumed=outcome.get("unconsumed", []),
+                    input=outcome.get("input", "live"))
     path = out_dir / f"{name}.jsonl"
     if path.exists():
         with path.open(encoding="utf-8") as handle:

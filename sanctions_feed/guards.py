@@ -3,6 +3,8 @@ before the store, against what the store holds for that source."""
 
 from __future__ import annotations
 
+import os
+
 from .errors import SanctionsFeedError
 from .schemas.source import SourceMeta
 
@@ -15,14 +17,40 @@ class GuardError(SanctionsFeedError):
     """A source run looks broken (too few or too many records, or too many removals)."""
 
 
-def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: set[str], force: bool) -> set[str]:
-    """Refuse a run outside the source's declared bounds, or one that would remove a large share
-    of its active listings (unless forced). Returns the ids of the listings the run removes."""
+def bounds(name: str, meta: SourceMeta, input: str = "live") -> tuple[int, int]:
+    """The listing counts a run of the source must fall within, by what it read:
+    - live (its URL): the declared bounds, which catch a broken or partial source;
+    - sample (`--samples`): the bundled sample's bounds;
+    - replay (`--source`): an input the operator chose, e.g. an archived list of 2021 with a
+      sixth of today's addresses: never empty, and never above the live maximum.
+    `SANCTIONS_FEED_BOUNDS` (`NAME=MIN:MAX,...`) sets them for this deployment, e.g. a partial mirror."""
+    for item in filter(None, os.environ.get("SANCTIONS_FEED_BOUNDS", "").split(",")):
+        key, _, value = item.strip().partition("=")
+        low, _, high = value.partition(":")
+        if not (key and low.isdigit() and high.isdigit()):
+            raise GuardError(f"SANCTIONS_FEED_BOUNDS: {item!r} is not NAME=MIN:MAX")
+        if key == name:
+            return int(low), int(high)
+    if input == "sample":
+        return meta.sample_min, meta.sample_max
+    if input == "replay":
+        return min(1, meta.expected_min), meta.expected_max
+    return meta.expected_min, meta.expected_max
+
+
+def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: set[str], force: bool,
+              input: str = "live") -> set[str]:
+    """Refuse a run outside the source's bounds, or one that would remove a large share of its
+    active listings (unless forced). Returns the ids of the listings the run removes."""
     count = len(listing_ids)
-    if count < meta.expected_min:
-        raise GuardError(f"{name}: {count} listings, fewer than the {meta.expected_min} expected: refused")
-    if count > meta.expected_max:
-        raise GuardError(f"{name}: {count} listings, more than the {meta.expected_max} expected: refused")
+    low, high = bounds(name, meta, input)
+    of = {"sample": " of its bundled sample", "replay": " of a replay"}.get(input, "")
+    if not force and count < low:
+        raise GuardError(f"{name}: {count} listings, fewer than the {low} expected{of}: refused "
+                         "(use --force if the source really shrank)")
+    if not force and count > high:
+        raise GuardError(f"{name}: {count} listings, more than the {high} expected{of}: refused "
+                         "(use --force if the source really grew)")
     removed = active_ids - listing_ids
     if not force and len(removed) >= MIN_REMOVED_TO_GUARD and len(removed) > MAX_REMOVED_SHARE * len(active_ids):
         raise GuardError(f"{name}: would remove {len(removed)} of {len(active_ids)} active listings "

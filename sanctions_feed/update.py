@@ -104,7 +104,7 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         current = current_listings(session, run.name)
         active = {lid for lid, row in current.items() if row.status == "active"}
         try:
-            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force)
+            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input)
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:

@@ -20,13 +20,16 @@ class SourceMeta(BaseModel):
     schedule: str
     """Cron expression (UTC) for the scheduler."""
     expected_min: int = 0
-    """Fewer listings than this and the run is refused as broken."""
+    """Fewer listings than this from the live source (or a replay of it) and the run is refused."""
     expected_max: int = 1_000_000
+    sample_min: int = 1
+    """The same bounds for the bundled sample (`update --samples`)."""
+    sample_max: int = 1_000
 
     @model_validator(mode="after")
     def _range(self):
-        if self.expected_min > self.expected_max:
-            raise ValueError("expected_min is above expected_max")
+        if self.expected_min > self.expected_max or self.sample_min > self.sample_max:
+            raise ValueError("a minimum is above its maximum")
         return self
 
 

@@ -230,7 +230,9 @@ class IlNbctfSpider(SanctionsSpider):
     sample = "il_nbctf"
     meta = SourceMeta(authority="Israel NBCTF (Ministry of Defense)",
                       title="Administrative seizure and forfeiture orders against crypto wallets",
-                      url=API, schedule="30 5 * * *", expected_min=1, expected_max=50_000)
+                      url=API, schedule="30 5 * * *",
+                      # The API reported 1,732 wallets in Aug 2026 (one listing per wallet and order).
+                      expected_min=1_000, expected_max=20_000, sample_min=5, sample_max=100)
 
     def __init__(self, location: str | None = None, **kwargs):
         super().__init__(location=location, **kwargs)

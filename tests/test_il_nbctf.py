@@ -100,7 +100,7 @@ def test_empty_lists_are_read_but_the_run_is_refused(tmp_path):
     replay = tmp_path / "empty"
     write_replay_dir(replay, {})
     result = run(tmp_path / "feeds", "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
-    assert result.exit_code == 1 and "0 listings, fewer than the 1 expected: refused" in result.output
+    assert result.exit_code == 1 and "0 listings, fewer than the 1 expected of a replay: refused" in result.output
     assert not (tmp_path / "feeds" / "latest").exists()
 
 

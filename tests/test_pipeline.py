@@ -151,3 +151,47 @@ def test_a_store_made_before_a_column_was_added_is_upgraded(tmp_path):
     with Session(open_store(url)) as session:
         (source,) = load_sources(session)
     assert (source.name, source.warnings, source.raw_parts) == ("ofac_sdn", [], [])
+
+
+def test_every_bundled_sample_falls_inside_its_sample_bounds(tmp_path):
+    feeds = tmp_path / "feeds"
+    for only in ([], ["--only", "ofac_sdn_legacy"]):
+        result = CliRunner().invoke(cli, ["update", "--samples", *only, "--feeds", str(feeds), "--now", "2026-11-24T12:00:00Z"])
+        assert result.exit_code == 0 and "refused" not in result.output, result.output
+
+
+def test_bounds_depend_on_what_a_run_read(monkeypatch):
+    from sanctions_feed.guards import bounds
+    from sanctions_feed.spiders import load_sources
+
+    meta = load_sources()["ofac_sdn"].meta
+    assert bounds("ofac_sdn", meta, "live") == (400, 5_000)  # 644 listings on 2024-09-27
+    assert bounds("ofac_sdn", meta, "sample") == (10, 100)
+    assert bounds("ofac_sdn", meta, "replay") == (1, 5_000)
+    assert bounds("il_nbctf", load_sources()["il_nbctf"].meta, "live") == (1_000, 20_000)  # 1,732 wallets
+    monkeypatch.setenv("SANCTIONS_FEED_BOUNDS", "il_nbctf=2:3, ofac_sdn=50:60")
+    assert bounds("ofac_sdn", meta, "live") == bounds("ofac_sdn", meta, "replay") == (50, 60)
+    monkeypatch.setenv("SANCTIONS_FEED_BOUNDS", "ofac_sdn=nonsense")
+    with pytest.raises(GuardError, match="SANCTIONS_FEED_BOUNDS: 'ofac_sdn=nonsense' is not NAME=MIN:MAX"):
+        bounds("ofac_sdn", meta, "live")
+
+
+def test_a_live_run_far_below_the_source_bounds_is_refused_unless_forced(tmp_path, monkeypatch):
+    """Through a site-local source whose live URL is a local file: bounds 5..10, the list has 2."""
+    from .test_sources import ROWS, add_source
+
+    directory = tmp_path / "sources"
+    (directory / "samples").mkdir(parents=True)
+    monkeypatch.setenv("SANCTIONS_FEED_SOURCES_PATH", str(directory))
+    live = tmp_path / "live.json"
+    live.write_text(json.dumps(ROWS))
+    add_source(directory, "zz_bounded", url=live.as_uri())
+    module = directory / "zz_bounded.py"
+    module.write_text(module.read_text().replace("expected_min=1, expected_max=10", "expected_min=5, expected_max=10"))
+    args = ["update", "--only", "zz_bounded", "--feeds", str(tmp_path / "feeds")]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert "zz_bounded: 2 listings, fewer than the 5 expected: refused (use --force" in refused.output
+    assert CliRunner().invoke(cli, [*args, "--force"]).exit_code == 0
+    replayed = CliRunner().invoke(cli, [*args, "--source", f"zz_bounded={live}", "--now", "2099-01-01T00:00:00Z"])
+    assert replayed.exit_code == 0, replayed.output  # a replay of the same small list is the operator's choice

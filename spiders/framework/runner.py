@@ -59,8 +59,10 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     process = CrawlerProcess(settings)
     sources = load_sources()
     # The source's declared metadata travels with its outcome: the update process never imports Scrapy.
-    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "meta": sources[name].meta.model_dump(mode="json")}
-              for name in requested}
+    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None,
+                                                "input": "sample" if name in SAMPLES else "replay" if location else "live",
+                                                "meta": sources[name].meta.model_dump(mode="json")}
+                                         for name, location in requested.items()}
 
     collector = WarningCollector(requested)
     logging.getLogger().addHandler(collector)
@@ -86,6 +88,10 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     return report
 
 
+SAMPLES: set[str] = set()
+"""The sources this process reads from their bundled sample (their guards use the sample bounds)."""
+
+
 def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, str | None]:
     """Which sources run, and from where: a location given, else the bundled sample (--samples),
     else the live URL (None)."""
@@ -104,6 +110,7 @@ def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[s
                 raise RequestError(f"{name}: no bundled sample (the spider declares no `sample`): "
                                    f"give --source {name}=LOCATION or leave out --samples")
             location = str(sample)
+            SAMPLES.add(name)
         chosen[name] = location
     return chosen
 
