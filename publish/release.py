@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -49,7 +50,12 @@ def read_index(feeds: Path) -> IndexFile | None:
     return _read_model(path, IndexFile, "feed index")
 
 
+VERSION_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
+
+
 def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
+    if not VERSION_ID.fullmatch(version):  # never a path: nothing outside v/ is read
+        raise FeedError(f"{version!r} is not a release id (like 20261124T120000Z, or latest)")
     path = feeds / "v" / version / "addresses.json"
     if not path.is_file():
         raise FeedError(f"release {version!r} not found in {feeds}")

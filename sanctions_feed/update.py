@@ -35,6 +35,26 @@ class UpdateResult:
 
 
 @contextmanager
+def _faults_as_errors(feeds: Path, db_url: str):
+    """A store that cannot be written (read-only, full, locked) or a feed directory that cannot
+    be (full disk, no permission) is one line naming which, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .errors import StoreError
+    from .publish.errors import FeedError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise StoreError(f"the store ({db_url.split('://', 1)[0]}) failed: {type(cause).__name__}: "
+                         f"{(str(cause).splitlines() or [''])[0]}; nothing was published") from None
+    except OSError as exc:
+        raise FeedError(f"{feeds}: cannot write the release ({exc.strerror or exc}"
+                        f"{': ' + str(exc.filename) if exc.filename else ''}); the previous release is intact") from None
+
+
+@contextmanager
 def exclusive(feeds: Path):
     """One update of a feed at a time: a second one fails at once instead of racing the first."""
     lock_path = Path(f"{Path(feeds).resolve()}.lock")
@@ -66,7 +86,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     result = UpdateResult(version=None)
     # One transaction: the store commits only together with the release that shows it (a failed
     # publish rolls back what this update stored).
-    with Session(engine) as session:
+    with _faults_as_errors(feeds, db_url), Session(engine) as session:
         for run in runs:
             _apply_run(session, run, force, strict, now, result)
         if len(result.failures) == len(runs):

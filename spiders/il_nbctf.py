@@ -98,13 +98,18 @@ class Catalogue:
     def __init__(self, items: dict[str, list[dict]], audit=None):
         self.audit = audit or (lambda where, left: None)
         self.orders = items.get(ORDER, [])
-        self.wallets = {w["id"]: w for w in items.get(WALLET, [])}
+        self.wallets, self.clashing = _wallets_by_id(items.get(WALLET, []))
+        """`clashing`: wallet ids the API gives with different addresses: both rejected, neither guessed."""
         self.designations = {i["id"]: i for t in (OPERATIVE, ORGANIZATION) for i in items.get(t, [])}
         self.other_assets: Counter[str] = Counter()
         """Non-crypto assets the orders cover, by content type: counted, not published."""
 
     def listings(self, source: str):
         """Yield {"listing": ...} and {"rejected": ...} items for every order and wallet."""
+        for wallet_id, twins in sorted(self.clashing.items()):
+            for twin in twins:
+                yield _rejected(source, f"wallet {wallet_id}", "the wallet id appears more than once with "
+                                "different addresses", twin)
         covered: set[str] = set()
         turned_into_forfeiture = self._forfeited_seizures()
         for order in sorted(self.orders, key=lambda o: (o.get("name") or "", o.get("id") or "")):
@@ -205,6 +210,22 @@ class Catalogue:
         return {"active": "designated", "cancelled": "cancelled", "canceled": "cancelled"}.get(status, status or "designated")
 
 
+def _wallets_by_id(wallets: list[dict]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    """Wallets by id; an id given twice with different addresses is a clash, kept apart."""
+    by_id: dict[str, dict] = {}
+    clashing: dict[str, list[dict]] = {}
+    for wallet in wallets:
+        known = by_id.get(wallet["id"])
+        address = (wallet.get("properties") or {}).get("walletAddress")
+        if known is not None and (known.get("properties") or {}).get("walletAddress") != address:
+            clashing.setdefault(wallet["id"], [known]).append(wallet)
+        elif known is None and wallet["id"] not in clashing:
+            by_id[wallet["id"]] = wallet
+    for wallet_id in clashing:
+        by_id.pop(wallet_id, None)
+    return by_id, clashing
+
+
 def _absolute(url: str | None) -> str | None:
     """A link from the source as an absolute URL; only http(s) links are ever published."""
     if not url or not isinstance(url, str):
@@ -286,6 +307,8 @@ class IlNbctfSpider(SanctionsSpider):
             raise self.fail(response.url, f"expected {{\"total\", \"items\"}} (HTTP {response.status})")
         self.record_raw(response.body, response.url)
         items, total = data["items"], data["total"]
+        if total < 0 or skip + len(items) > total:
+            raise self.fail(response.url, f"{content_type}: the API says total {total} but sent {skip + len(items)} items")
         unexpected = {i.get("contentType") for i in items} - {content_type}
         if unexpected:
             raise self.fail(response.url, f"items of type {sorted(unexpected)} in the {content_type} list")

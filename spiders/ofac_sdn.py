@@ -67,7 +67,7 @@ def _date(elem) -> date | None:
         return None
 
 
-def open_xml(body: bytes) -> IO[bytes]:
+def open_xml(body: bytes) -> IO[bytes] | io.RawIOBase:
     """The XML stream of a raw download: the bare XML, or the one XML member of a ZIP."""
     if not body.strip():
         raise ValueError("the file is empty")
@@ -81,9 +81,28 @@ def open_xml(body: bytes) -> IO[bytes]:
     if len(members) != 1:
         raise ValueError(f"the ZIP holds {len(members)} .xml files, expected exactly one")
     member = members[0]
-    if member.file_size > MAX_XML_BYTES or member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+    limit = min(MAX_XML_BYTES, MAX_ZIP_RATIO * max(member.compress_size, 1))
+    if member.file_size > limit:
         raise ValueError(f"{member.filename} would unpack to {member.file_size} bytes: refused")
-    return archive.open(member)
+    return _Inflated(archive.open(member), member.filename, limit)
+
+
+class _Inflated(io.RawIOBase):
+    """A ZIP member read with its inflated bytes counted: the header's size may lie."""
+
+    def __init__(self, member, name: str, limit: int):
+        self.member, self.name, self.limit, self.count = member, name, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.member.read(len(buffer))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise ValueError(f"{self.name} unpacks to more than {self.limit} bytes: refused")
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _ignore(_elem) -> None:
@@ -141,6 +160,8 @@ class _Reader:
         name = _local(root.tag) if root is not None else "nothing"
         if name != "Sanctions":
             raise ValueError(f"expected an OFAC advanced XML (<Sanctions>), found <{name}>")
+        if root.getroottree().docinfo.doctype:  # OFAC's file has none: entities could smuggle text in
+            raise ValueError(f"the document declares a DTD ({root.getroottree().docinfo.doctype}): refused")
         self.root_seen = True
 
     def _date_of_issue(self, elem):
@@ -233,6 +254,8 @@ def parse_sdn_advanced(stream) -> ParsedList:
         return _Reader().read(stream)
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"malformed or truncated XML ({exc})") from None
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"the ZIP is damaged ({exc})") from None
 
 
 SDN_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.ZIP"

@@ -32,8 +32,9 @@ def _cell(value: str | None) -> str:
 
 
 def read_rows(body: bytes, columns: int) -> list[list[str]]:
-    """Rows of a legacy OFAC CSV (no header, cp1252, a trailing ^Z on old files)."""
-    text = body.decode("cp1252", errors="replace").rstrip("\x1a\r\n ")
+    """Rows of a legacy OFAC CSV (no header, cp1252, a trailing ^Z on old files; a UTF-8 byte order
+    mark, which a re-saved file may carry, is not part of the first record id)."""
+    text = body.removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace").rstrip("\x1a\r\n ")
     rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
     for row in rows:
         if len(row) != columns:

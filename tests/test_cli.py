@@ -56,8 +56,10 @@ def test_diff_command_between_two_releases(tmp_path):
                         "--now", "2026-11-02T00:00:00Z", "--force"])
     text = runner.invoke(cli, ["diff", "20261101T000000Z", "latest", "--feeds", str(feeds)])
     assert text.exit_code == 0 and text.output.startswith("20261101T000000Z -> 20261102T000000Z: +0 added, -6 removed")
-    missing = runner.invoke(cli, ["diff", "nope", "latest", "--feeds", str(feeds)])
-    assert missing.exit_code == 1 and "release 'nope' not found" in missing.output
+    missing = runner.invoke(cli, ["diff", "20200101T000000Z", "latest", "--feeds", str(feeds)])
+    assert missing.exit_code == 1 and "release '20200101T000000Z' not found" in missing.output
+    bad = runner.invoke(cli, ["diff", "nope", "latest", "--feeds", str(feeds)])
+    assert bad.exit_code == 1 and "'nope' is not a release id" in bad.output
 
 
 def test_source_names_match_the_spiders():

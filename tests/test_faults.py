@@ -1,0 +1,116 @@
+"""Never publish a worse truth: bad inputs and faults found by the adversarial pass (issue 13),
+each reproduced first."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+from sanctions_feed.spiders.framework.base import SourceError
+from sanctions_feed.spiders.il_nbctf import Catalogue, IlNbctfSpider
+from sanctions_feed.spiders.ofac_sdn import _Inflated, parse_sdn_advanced
+from sanctions_feed.spiders.ofac_sdn_legacy import read_rows
+
+from .builders import SAMPLE_PARTIES, nbctf_id, nbctf_wallet, sdn_advanced_xml, zipped
+from .spider_driver import drive
+
+
+def run(feeds, *args, now="2026-11-24T12:00:00Z"):
+    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, *args])
+
+
+def test_a_utf8_bom_never_reaches_a_record_id():
+    rows = read_rows(b"\xef\xbb\xbf36216,\"NAME\",-0-,x\r\n", 4)
+    assert rows[0][0] == "36216"
+
+
+def test_a_wallet_id_given_twice_with_different_addresses_rejects_both():
+    first = nbctf_wallet(nbctf_id("w"), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY")
+    twin = nbctf_wallet(nbctf_id("w"), "TGtpnHgW8gcfzRj1NEkLXR9AbN8WWLdJ2p")
+    same = nbctf_wallet(nbctf_id("w2"), "TP834zaucGKtAVjJPc9QQQkz5ses87KEf8")
+    items = list(Catalogue({"cryptocurrencyWallet": [first, twin, same, dict(same)]}).listings("il_nbctf"))
+    rejected = [i["rejected"] for i in items if "rejected" in i]
+    assert [r["reason"] for r in rejected] == ["the wallet id appears more than once with different addresses"] * 2
+    assert {json.loads(r["raw"])["name"] for r in rejected} == {first["name"], twin["name"]}
+    assert [i["listing"]["raw_address"] for i in items if "listing" in i] == [same["name"]]
+
+
+@pytest.mark.parametrize("total", [-1, 1])
+def test_an_api_total_below_what_it_sent_fails_the_source(total):
+    wallets = [nbctf_wallet(nbctf_id("w", n), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY") for n in range(2)]
+
+    def answer(request):
+        items = wallets if "cryptocurrencyWallet" in request.url else []
+        return 200, json.dumps({"total": total if items else 0, "items": items}).encode()
+
+    with pytest.raises(SourceError, match=f"the API says total {total} but sent 2 items"):
+        drive(IlNbctfSpider(), answer)
+
+
+def test_a_document_with_a_dtd_is_refused(tmp_path):
+    xml = sdn_advanced_xml(SAMPLE_PARTIES[2:3]).decode().replace(
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
+        '<?xml version="1.0"?><!DOCTYPE Sanctions [<!ENTITY name "INJECTED">]>')
+    with pytest.raises(ValueError, match="declares a DTD"):
+        parse_sdn_advanced(io.BytesIO(xml.encode()))
+    source = tmp_path / "dtd.xml"
+    source.write_text(xml)
+    result = run(tmp_path / "feeds", "--only", "ofac_sdn", "--source", f"ofac_sdn={source}")
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1 and "declares a DTD" in result.output
+
+
+def test_the_zip_guard_counts_the_bytes_it_inflates():
+    member = zipfile.ZipFile(io.BytesIO(zipped("SDN_ADVANCED.XML", b"<Sanctions>" + b" " * 5000 + b"</Sanctions>")))
+    reader = _Inflated(member.open("SDN_ADVANCED.XML"), "SDN_ADVANCED.XML", limit=1000)
+    with pytest.raises(ValueError, match="unpacks to more than 1000 bytes: refused"):
+        reader.read()
+
+
+def test_a_damaged_zip_is_one_clear_error(tmp_path):
+    body = bytearray(zipped("SDN_ADVANCED.XML", sdn_advanced_xml(SAMPLE_PARTIES)))
+    body[len(body) // 2] ^= 0xFF  # one flipped byte inside the compressed data
+    source = tmp_path / "SDN_ADVANCED.ZIP"
+    source.write_bytes(bytes(body))
+    result = run(tmp_path / "feeds", "--only", "ofac_sdn", "--source", f"ofac_sdn={source}")
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith(f"Error: ofac_sdn: {source}: ")
+
+
+@pytest.mark.parametrize("version", ["../../etc", "/etc/passwd", "v/../x", "20261124T120000Z/../../x"])
+def test_diff_takes_release_ids_never_paths(tmp_path, version):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    result = CliRunner().invoke(cli, ["diff", version, "latest", "--feeds", str(feeds)])
+    assert result.exit_code == 1 and "is not a release id" in result.output
+
+
+def test_a_read_only_store_is_one_line(tmp_path):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    read_only = f"sqlite:///file:{feeds}.db?mode=ro&uri=true"  # works as root too, unlike chmod
+    result = run(feeds, "--samples", "--force", "--db", read_only, now="2026-12-25T12:00:00Z")
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1 and "the store" in result.output
+
+
+def test_a_feed_directory_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
+    import sanctions_feed.publish.release as release
+
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    before = json.loads((feeds / "index.json").read_text())
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device", str(feeds / "v"))
+
+    monkeypatch.setattr(release, "publish", full)
+    result = run(feeds, "--samples", "--force", now="2026-12-25T12:00:00Z")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line == (f"Error: {feeds}: cannot write the release (No space left on device: {feeds / 'v'}); "
+                    "the previous release is intact")
+    assert json.loads((feeds / "index.json").read_text()) == before
