@@ -277,7 +277,9 @@ class IlNbctfSpider(SanctionsSpider):
 
     def page_request(self, step: int, skip: int):
         content_type, language = self.fetches[step]
-        optional = language != "en"
+        # Live, Hebrew is a part of the list (items only it has would vanish without it); a replay
+        # may lack it.
+        optional = language != "en" and self.location is not None
         return self.request(
             self.page_url(content_type, language, skip), headers={"Accept-Language": language},
             callback=self.parse, errback=self.optional_missing if optional else self.download_failed,
@@ -292,7 +294,7 @@ class IlNbctfSpider(SanctionsSpider):
 
     def parse(self, response, step: int, skip: int):
         content_type, language = self.fetches[step]
-        if response.status == 404 and language != "en":  # no Hebrew rendering: English alone
+        if response.status == 404 and language != "en" and self.location:  # a replay without Hebrew
             self.logger.warning("optional page not found: %s", response.url)
             yield from self.next_step(step)
             return

@@ -1,5 +1,9 @@
 """US OFAC SDN list, legacy CSV: `sdn.csv` joined with `sdn_comments.csv` on ent_num.
 
+The two files are one list: a run that cannot read `sdn_comments.csv` fails (and keeps the last
+good data) instead of publishing the removal of what the comments hold. An archived `sdn.csv`
+without its comments replays only when named as the file itself (`--source NAME=PATH/sdn.csv`).
+
 `sdn.csv` cuts Remarks at 1000 characters and `sdn_comments.csv` holds the rest. The raw cells are
 joined before anything is stripped (a cut can fall on a space). A 1000-character remark with no
 continuation row is cut: its last clause is marked truncated (never published as valid) unless a
@@ -56,23 +60,28 @@ class OfacSdnLegacySpider(SanctionsSpider):
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)
 
     @property
+    def sdn_only(self) -> bool:
+        """The location names a CSV file itself: `sdn.csv` alone, by the operator's choice."""
+        return self.location is not None and self.source_url.lower().endswith(".csv")
+
+    @property
     def base_url(self) -> str:
         url = self.source_url
         return url if url.endswith("/") else url + "/"
 
     async def start(self):
-        yield self.request(self.base_url + "sdn.csv", callback=self.parse)
+        url = self.source_url if self.sdn_only else self.base_url + "sdn.csv"
+        yield self.request(url, callback=self.parse)
 
     def parse(self, response):
-        comments_url = self.base_url + "sdn_comments.csv"
-        yield self.request(comments_url, callback=self.parse_with_comments,
-                           errback=self.parse_without_comments, cb_kwargs={"sdn": response})
-
-    def parse_without_comments(self, failure):
-        sdn = failure.request.cb_kwargs["sdn"]
-        self.logger.warning("sdn_comments.csv unavailable (%s): remarks cut at %d characters "
-                            "are marked truncated", failure.value, REMARKS_CUT)
-        yield from self.batched(self.parse_files(sdn, None))
+        if self.sdn_only:
+            self.logger.warning("sdn.csv given alone, without sdn_comments.csv: remarks cut at %d "
+                                "characters are marked truncated", REMARKS_CUT)
+            yield from self.batched(self.parse_files(response, None))
+            return
+        # No errback of our own: a missing or failed part fails the run like the first one.
+        yield self.request(self.base_url + "sdn_comments.csv", callback=self.parse_with_comments,
+                           cb_kwargs={"sdn": response})
 
     def parse_with_comments(self, response, sdn):
         yield from self.batched(self.parse_files(sdn, response))

@@ -114,3 +114,41 @@ def test_a_feed_directory_that_cannot_be_written_is_one_line(tmp_path, monkeypat
     assert line == (f"Error: {feeds}: cannot write the release (No space left on device: {feeds / 'v'}); "
                     "the previous release is intact")
     assert json.loads((feeds / "index.json").read_text()) == before
+
+
+def test_a_missing_part_fails_the_run_and_keeps_the_last_good_data(tmp_path):
+    """The real July 2021 pair, then the same sdn.csv with its comments file gone (a failed
+    download): before, 16 of 97 addresses were published as removed."""
+    from .conftest import real_fixture
+
+    pair = real_fixture("ofac/legacy/2021-07-paired")
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={pair}").exit_code == 0
+    before = {p: p.read_bytes() for p in sorted((feeds / "v").rglob("*")) if p.is_file()}
+    latest = json.loads((feeds / "index.json").read_text())["latest"]
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "sdn.csv").symlink_to(pair / "sdn.csv")
+    result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={partial}", now="2026-11-25T12:00:00Z")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: ofac_sdn_legacy: {partial / 'sdn_comments.csv'}: download failed")
+    after = {p: p.read_bytes() for p in sorted((feeds / "v").rglob("*")) if p.is_file()}
+    index = json.loads((feeds / "index.json").read_text())
+    assert after == before and index["latest"] == latest
+    (source,) = index["sources"]
+    assert source["status"] == "failed" and "sdn_comments.csv" in source["error"]
+
+
+def test_live_nbctf_without_its_hebrew_pages_fails():
+    """Live, Hebrew is part of the list: items only it has would otherwise vanish."""
+    wallet = nbctf_wallet(nbctf_id("w"), "TB5UPBTtXYwwmSviWBkQcFM64o6R1CDXUY")
+
+    def answer(request):
+        if request.headers.get("Accept-Language") == b"he":
+            return None  # the download fails
+        items = [wallet] if "cryptocurrencyWallet" in request.url else []
+        return 200, json.dumps({"total": len(items), "items": items}).encode()
+
+    with pytest.raises(SourceError, match="download failed"):
+        drive(IlNbctfSpider(), answer)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import re
 
+import pytest
+
+from sanctions_feed.spiders.framework.base import SourceError
 from sanctions_feed.spiders.ofac_sdn_legacy import OfacSdnLegacySpider
 
 from .conftest import real_fixture
@@ -46,9 +49,9 @@ def test_trimmed_real_set_every_mention_with_its_holder():
     assert [p["url"].rsplit("/", 1)[-1] for p in snapshot["parts"]] == ["sdn.csv", "sdn_comments.csv"]
 
 
-def test_without_comments_the_cut_address_is_truncated_and_cut_mentions_rejected():
-    folder = real_fixture("ofac/legacy/2021-07-paired")
-    items = crawl(folder, {"sdn.csv": (folder / "sdn.csv").read_bytes(), "sdn_comments.csv": None})
+def test_sdn_csv_named_alone_marks_the_cut_address_truncated_and_rejects_cut_mentions():
+    sdn = real_fixture("ofac/legacy/2021-07-paired/sdn.csv")
+    items = crawl(sdn, {"sdn.csv": sdn.read_bytes()})
     listings = [i["listing"] for i in items if "listing" in i]
     cut = [x for x in listings if x["truncated"]]
     assert cut and all(x["source_record_id"] for x in cut)
@@ -57,10 +60,12 @@ def test_without_comments_the_cut_address_is_truncated_and_cut_mentions_rejected
 
 
 def _run(sdn: str, comments: str | None):
-    folder = real_fixture("ofac/legacy")
-    files = {"sdn.csv": real_fixture(f"ofac/legacy/{sdn}").read_bytes(),
-             "sdn_comments.csv": real_fixture(f"ofac/legacy/{comments}").read_bytes() if comments else None}
-    items = crawl(folder, files)
+    """The pair as a directory, or sdn.csv named alone (comments None)."""
+    path = real_fixture(f"ofac/legacy/{sdn}")
+    files = {"sdn.csv": path.read_bytes(), sdn: path.read_bytes()}
+    if comments:
+        files["sdn_comments.csv"] = real_fixture(f"ofac/legacy/{comments}").read_bytes()
+    items = crawl(path.parent if comments else path, files)
     return [i["listing"] for i in items if "listing" in i], [i["rejected"] for i in items if "rejected" in i]
 
 
@@ -91,3 +96,9 @@ def test_truncation_is_decided_per_remark():
         (r["source_record_id"], r["reason"], r["raw"]) for r in rejected}
     # A remark the comments file does continue is joined, never marked.
     assert not any(x["truncated"] for x in listings if x["source_record_id"] == "42496")
+
+
+def test_a_missing_comments_file_fails_the_source():
+    folder = real_fixture("ofac/legacy/2021-07-paired")
+    with pytest.raises(SourceError, match="sdn_comments.csv: download failed"):
+        crawl(folder, {"sdn.csv": (folder / "sdn.csv").read_bytes(), "sdn_comments.csv": None})

@@ -152,14 +152,12 @@ def test_legacy_csv_joined_with_comments(tmp_path):
     assert all(r["validity"] == "valid" for r in published)
 
 
-def test_legacy_csv_without_comments_never_publishes_a_fragment(tmp_path):
-    folder = tmp_path / "sdn-only"
-    folder.mkdir()
-    (folder / "sdn.csv").symlink_to(real_fixture("ofac/legacy/sdn-2024-05-03.csv"))
+def test_legacy_sdn_csv_named_alone_never_publishes_a_fragment(tmp_path):
+    sdn = real_fixture("ofac/legacy/sdn-2024-05-03.csv")  # archived without its comments file
     feeds = tmp_path / "feeds"
-    result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={folder}")
+    result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={sdn}")
     assert result.exit_code == 0, result.output
-    assert "warning: ofac_sdn_legacy: sdn_comments.csv unavailable" in result.output
+    assert "warning: ofac_sdn_legacy: sdn.csv given alone, without sdn_comments.csv" in result.output
     assert "1 warnings" in result.output.strip().splitlines()[-1]
     records = latest(feeds)["addresses"]
     truncated = [r for r in records if "truncated" in r["issues"]]
