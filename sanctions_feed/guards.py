@@ -4,6 +4,7 @@ before the store, against what the store holds for that source."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 from .errors import SanctionsFeedError
 from .schemas.source import SourceMeta
@@ -56,3 +57,11 @@ def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: se
         raise GuardError(f"{name}: would remove {len(removed)} of {len(active_ids)} active listings "
                          f"({len(removed) / len(active_ids):.0%}): refused (use --force if the source really changed)")
     return removed
+
+
+def check_fresh(name: str, as_of: date | None, published_as_of: date | None, force: bool) -> None:
+    """A source's own publication date (OFAC's DateOfIssue...) never goes back: an older list is
+    not the newest truth, whatever its content (unless forced, to roll back on purpose)."""
+    if not force and as_of is not None and published_as_of is not None and as_of < published_as_of:
+        raise GuardError(f"{name}: the input is dated {as_of}, older than the {published_as_of} list already "
+                         "published: refused (use --force to go back to it)")

@@ -107,9 +107,10 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
 
 def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
-    from .guards import GuardError, check_run
+    from .guards import GuardError, check_fresh, check_run
     from .listings import normalize_listings
     from .schemas.source import SourceMeta
+    from .schemas.tables import SourceRow
     from .store import current_listings, record_failure, save_run
 
     status, error = "failed", run.error
@@ -124,6 +125,8 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         current = current_listings(session, run.name)
         active = {lid for lid, row in current.items() if row.status == "active"}
         try:
+            last = session.get(SourceRow, run.name)
+            check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
             removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input)
         except GuardError as exc:
             status, error = "refused", str(exc)

@@ -152,3 +152,35 @@ def test_live_nbctf_without_its_hebrew_pages_fails():
 
     with pytest.raises(SourceError, match="download failed"):
         drive(IlNbctfSpider(), answer)
+
+
+def test_an_older_list_is_refused_unless_forced(tmp_path):
+    from datetime import date
+
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES, issued=date(2024, 9, 27)))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    published = {p: p.read_bytes() for p in sorted((feeds / "v").rglob("*")) if p.is_file()}
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[:-1], issued=date(2023, 12, 4)))
+    older = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
+    assert older.exit_code == 1
+    (line,) = older.output.strip().splitlines()
+    assert "ofac_sdn: the input is dated 2023-12-04, older than the 2024-09-27 list already published: refused" in line
+    assert {p: p.read_bytes() for p in sorted((feeds / "v").rglob("*")) if p.is_file()} == published
+    (status,) = json.loads((feeds / "index.json").read_text())["sources"]
+    assert (status["status"], status["as_of"]) == ("refused", "2024-09-27")
+    forced = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force", now="2026-11-25T13:00:00Z")
+    assert forced.exit_code == 0 and "-5 removed" in forced.output  # the last party held 5 addresses
+
+
+def test_a_sample_with_only_its_date_moved_back_is_refused(tmp_path):
+    from sanctions_feed.spiders import load_sources
+
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples", "--only", "ofac_sdn").exit_code == 0
+    sample = load_sources()["ofac_sdn"].sample_path().read_text(encoding="utf-8")
+    year = sample.split("<DateOfIssue><Year>", 1)[1][:4]
+    old = tmp_path / "old.xml"
+    old.write_text(sample.replace(f"<DateOfIssue><Year>{year}", "<DateOfIssue><Year>2019", 1), encoding="utf-8")
+    result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={old}", now="2026-11-25T12:00:00Z")
+    assert result.exit_code == 1 and "older than the" in result.output

@@ -73,7 +73,7 @@ def test_same_file_twice_gives_no_new_version_and_removal_is_delisted(tmp_path):
     for p in parties:
         p["listed_on"] = date.fromisoformat(p["listed_on"])
     gone = parties[2]["addresses"].pop()[1]  # KHOROSHEV's only address
-    source.write_bytes(sdn_advanced_xml(parties))
+    source.write_bytes(sdn_advanced_xml(parties, issued=date(2026, 11, 22)))
     third = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
     assert third.exit_code == 0, third.output
     changes = json.loads((feeds / "latest" / "changes.json").read_text())
