@@ -23,6 +23,11 @@ def csv_row(values) -> list[str]:
     return ["'" + c if c[:1] in _FORMULA_START and c else c for c in cells]
 
 
+def csv_value(cell: str) -> str:
+    """What a cell written by `csv_row` stood for: the formula guard's `'` removed."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_START else cell
+
+
 class Records:
     """Each address's JSON form, built once per release and shared by the writers."""
 

@@ -290,6 +290,28 @@ def schedule(only, list_only, feeds, db):
         scheduler.shutdown(wait=True)
 
 
+@cli.command("rebuild-store")
+@click.option("--version", "version", default=None, metavar="ID", help="The release to rebuild from (default: the latest).")
+@feed_options
+def rebuild_store(version, feeds, db):
+    """Rebuild a lost store from the feed: every address, listing, event, source and rejected
+    record of a release, into an empty store, checked to build that release again.
+
+    `update` refuses a store that did not publish the feed's latest release (a lost, emptied or
+    mistyped one would drop every source the run does not touch): this is the way back. The raw
+    inputs can also be replayed (`update --source NAME=ARCHIVE/<sha256>`).
+
+    \b
+    Example:
+        sanctions-feed rebuild-store --feeds /srv/feeds --db sqlite:////srv/feeds.db
+    """
+    from .restore import rebuild_store as rebuild
+    from .store import open_store
+
+    counts = rebuild(open_store(db), feeds, version)
+    click.echo("rebuilt the store: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)

@@ -65,3 +65,23 @@ def check_fresh(name: str, as_of: date | None, published_as_of: date | None, for
     if not force and as_of is not None and published_as_of is not None and as_of < published_as_of:
         raise GuardError(f"{name}: the input is dated {as_of}, older than the {published_as_of} list already "
                          "published: refused (use --force to go back to it)")
+
+
+def check_store_matches_feed(published: str | None, store_sources: set[str], latest: str | None,
+                             feed_sources: set[str], where: str) -> None:
+    """The published release is the reference. A store that did not publish the feed's latest
+    release (empty, lost, another feed's, or missing sources) would silently drop every source the
+    run does not touch: refused, with the way out."""
+    if latest is None or published == latest:
+        return
+    fix = ("rebuild it from the feed with `sanctions-feed rebuild-store`, or pass the store that "
+           "published this feed with --db")
+    if published is not None:
+        raise GuardError(f"{where}: the store last published {published}, but the feed's latest release is "
+                         f"{latest}: not this feed's store; refused ({fix})")
+    if not store_sources:
+        raise GuardError(f"{where}: the store is empty but the feed has releases (latest {latest}): a lost or "
+                         f"mistyped store would drop every source from the feed; refused ({fix})")
+    missing = sorted(feed_sources - store_sources)
+    if missing:
+        raise GuardError(f"{where}: the store lacks sources the feed publishes ({', '.join(missing)}); refused ({fix})")

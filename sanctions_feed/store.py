@@ -13,7 +13,15 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from .errors import StoreError
 from .schemas.address import NormalizedAddress
 from .schemas.source import NormalizedListing, Rejected, SourceSnapshot
-from .schemas.tables import MAX_WARNINGS, AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
+from .schemas.tables import (
+    MAX_WARNINGS,
+    AddressRow,
+    ListingEventRow,
+    ListingRow,
+    RejectedRow,
+    SourceRow,
+    StoreStateRow,
+)
 
 
 def open_store(url: str):
@@ -154,6 +162,23 @@ def record_expiries(session: Session, today: date) -> None:
         by_day.setdefault(valid_until + timedelta(days=1), []).append((listing_id, "expired"))
     for day, events in by_day.items():
         add_events(session, events, day)
+
+
+def published_release(session: Session) -> str | None:
+    """The feed release this store last published (None: a new store, or one older than the marker)."""
+    row = session.get(StoreStateRow, "published")
+    return row.value if row is not None else None
+
+
+def set_published(session: Session, version: str) -> None:
+    row = session.get(StoreStateRow, "published") or StoreStateRow(key="published", value=version)
+    row.value = version
+    session.add(row)
+
+
+def store_source_names(session: Session) -> set[str]:
+    """The sources this store has ever stored a good run of."""
+    return set(session.exec(select(SourceRow.name).where(SourceRow.last_success.is_not(None))))  # type: ignore[union-attr]
 
 
 def stamp_events(session: Session, version: str) -> None:

@@ -79,7 +79,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
 
         from .publish.build import build_addresses, load_rejected, load_sources
         from .publish.release import publish, refresh_index
-        from .store import open_store, record_expiries, refresh_verdicts, stamp_events
+        from .store import open_store, record_expiries, refresh_verdicts, set_published, stamp_events
 
         engine = open_store(db_url)
         runs = crawl.results()
@@ -87,6 +87,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     # One transaction: the store commits only together with the release that shows it (a failed
     # publish rolls back what this update stored).
     with _faults_as_errors(feeds, db_url), Session(engine) as session:
+        _store_matches_feed(session, feeds, db_url, runs, now)
         for run in runs:
             _apply_run(session, run, force, strict, now, result)
         if len(result.failures) == len(runs):
@@ -99,10 +100,35 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         result.version, changes = publish(feeds, addresses, load_rejected(session), load_sources(session), now)
         if result.version:
             stamp_events(session, result.version)
+            set_published(session, result.version)
         session.commit()
     if changes is not None:
         result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
     return result
+
+
+def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun], now: datetime) -> None:
+    """Refuse a store that is not the one that published this feed; index.json says so."""
+    from .guards import GuardError, check_store_matches_feed
+    from .publish.release import read_index, refresh_index
+    from .schemas.tables import SourceStatus
+    from .store import _masked, published_release, set_published, store_source_names
+
+    index = read_index(feeds)
+    latest = index.latest if index else None
+    feed_sources = {s.name for s in index.sources if s.last_success} if index else set()
+    try:
+        check_store_matches_feed(published_release(session), store_source_names(session), latest, feed_sources,
+                                 f"--db {_masked(db_url)}")
+    except GuardError as exc:
+        statuses = {s.name: s for s in (index.sources if index else [])}
+        for run in runs:
+            status = statuses.get(run.name) or SourceStatus(name=run.name)
+            statuses[run.name] = status.model_copy(update={"status": "refused", "error": str(exc), "last_checked": now})
+        refresh_index(feeds, [statuses[name] for name in sorted(statuses)], now)
+        raise UpdateError(f"{exc}; nothing was published") from None
+    if latest is not None:
+        set_published(session, latest)  # a store from before the marker, found to match: adopted
 
 
 def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:

@@ -73,6 +73,16 @@ class ListingRow(SQLModel, table=True):
     delisted_on: date | None = None
 
 
+class StoreStateRow(SQLModel, table=True):
+    """Facts about the store itself, e.g. `published`: the feed release it last published, which
+    ties the store to its feed (a lost, emptied or mistyped store is then refused, not trusted)."""
+
+    __tablename__ = "store_state"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
 class ListingEventRow(SQLModel, table=True):
     """What happened to a listing, and when: history answers "was it listed on date D?"."""
 

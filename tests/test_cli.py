@@ -101,3 +101,10 @@ def test_every_command_takes_feeds_and_db(name):
 def test_diff_without_releases_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["diff", "a", "latest", "--feeds", str(tmp_path / "none")])
     assert result.exit_code == 1 and "no releases yet" in result.output
+
+
+def test_csv_value_undoes_the_formula_guard():
+    from sanctions_feed.publish.writers import csv_row, csv_value
+
+    cells = ["=HYPERLINK(\"x\")", "-0-", "+1", "@SUM(A1)", "\tx", "0xabc", "'quoted", "", "plain"]
+    assert [csv_value(c) for c in csv_row(cells)] == cells

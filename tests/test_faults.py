@@ -184,3 +184,52 @@ def test_a_sample_with_only_its_date_moved_back_is_refused(tmp_path):
     old.write_text(sample.replace(f"<DateOfIssue><Year>{year}", "<DateOfIssue><Year>2019", 1), encoding="utf-8")
     result = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={old}", now="2026-11-25T12:00:00Z")
     assert result.exit_code == 1 and "older than the" in result.output
+
+
+def _feed_files(feeds):
+    return {p: p.read_bytes() for p in sorted((feeds / "v").rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("fault", ["deleted", "emptied", "mistyped", "another feed's"])
+def test_a_store_that_did_not_publish_the_feed_is_refused(tmp_path, fault):
+    """Before: `update --only ofac_sdn` with a lost store dropped every NBCTF address (-12 removed)."""
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    published, latest = _feed_files(feeds), json.loads((feeds / "index.json").read_text())["latest"]
+    store = tmp_path / "feeds.db"
+    args = ["--samples", "--only", "ofac_sdn"]
+    if fault == "deleted":
+        store.unlink()
+    elif fault == "emptied":
+        store.write_bytes(b"")
+    elif fault == "mistyped":
+        args += ["--db", f"sqlite:///{tmp_path}/feed.db"]
+    else:
+        other = tmp_path / "other"
+        assert run(other, "--samples", now="2026-11-23T12:00:00Z").exit_code == 0
+        args += ["--db", f"sqlite:///{tmp_path}/other.db"]
+    result = run(feeds, *args, now="2026-11-25T12:00:00Z")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "refused (rebuild it from the feed with `sanctions-feed rebuild-store`" in line
+    assert ("not this feed's store" if fault == "another feed's" else "the store is empty") in line
+    assert _feed_files(feeds) == published
+    index = json.loads((feeds / "index.json").read_text())
+    assert index["latest"] == latest
+    status = {s["name"]: s for s in index["sources"]}
+    assert status["ofac_sdn"]["status"] == "refused" and status["il_nbctf"]["status"] == "ok"
+
+
+def test_a_lost_store_is_rebuilt_from_the_feed(tmp_path):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, "--samples").exit_code == 0
+    addresses = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
+    (tmp_path / "feeds.db").unlink()
+    rebuilt = CliRunner().invoke(cli, ["rebuild-store", "--feeds", str(feeds)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.output.startswith(f"rebuilt the store: {len(addresses)} addresses, ")
+    again = run(feeds, "--samples", "--only", "ofac_sdn", now="2026-11-25T12:00:00Z")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("no change"), again.output  # nothing of NBCTF was dropped
+    refused = CliRunner().invoke(cli, ["rebuild-store", "--feeds", str(feeds)])
+    assert refused.exit_code == 1 and "the store already holds data" in refused.output

@@ -1,0 +1,85 @@
+"""Rebuild a lost store from the feed: the published release is the reference. Every address,
+listing, event, source and rejected record of a release goes back into an empty store, which is
+then checked to build that very release again."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from .errors import StoreError
+from .publish.build import build_addresses
+from .publish.release import read_addresses, read_index
+from .publish.writers import csv_value
+from .schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
+from .store import _rejected_id, set_published
+
+
+def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, int]:
+    """Fill an empty store from release `version` (default: the latest); returns counts."""
+    from .publish.errors import FeedError
+
+    index = read_index(feeds)
+    if index is None or index.latest is None:
+        raise FeedError(f"{feeds}: no releases to rebuild a store from")
+    version = version or index.latest
+    release = next((v for v in index.versions if v.id == version), None)
+    if release is None:
+        raise FeedError(f"release {version!r} not found in {feeds}")
+    addresses = read_addresses(feeds, version)
+    today = release.created_at.date()
+    with Session(engine) as session:
+        if session.exec(select(SourceRow)).first() or session.exec(select(AddressRow)).first():
+            raise StoreError("the store already holds data: rebuild into an empty store (a new --db)")
+        listings = events = 0
+        for address in addresses:
+            session.add(AddressRow(id=address.id, kind=address.kind, chain=address.chain, address=address.address,
+                                   display=address.display, platform=address.platform, tag=address.tag,
+                                   validity=address.validity, issues=json.dumps(address.issues),
+                                   first_seen=address.first_seen))
+            for listing in address.listings:
+                listing_id = f"{listing.source}|{listing.source_record_id}|{address.id}"
+                holder = {"name": listing.holder, "type": listing.holder_type, "status": listing.holder_status,
+                          "issues": listing.holder_issues}
+                session.add(ListingRow(
+                    id=listing_id, source=listing.source, source_record_id=listing.source_record_id,
+                    address_id=address.id, raw_address=listing.raw_address, assets=json.dumps(listing.assets),
+                    holder=json.dumps(holder, sort_keys=True, ensure_ascii=False),
+                    other_holders=json.dumps([{"issues": [], "name": n, "status": None, "type": None}
+                                              for n in listing.other_holders], sort_keys=True, ensure_ascii=False),
+                    programs=json.dumps(listing.programs, ensure_ascii=False), listed_on=listing.listed_on,
+                    valid_until=listing.valid_until, source_url=listing.source_url, issues=json.dumps(listing.issues),
+                    status="delisted" if listing.status == "delisted" else "active", first_seen=listing.first_seen,
+                    last_seen=today, delisted_on=listing.delisted_on))
+                listings += 1
+                for event in listing.events:
+                    session.add(ListingEventRow(id=f"{listing_id}|{event.event}|{event.date.isoformat()}",
+                                                listing_id=listing_id, event=event.event, on=event.date))
+                    events += 1
+        for status in index.sources:
+            session.add(SourceRow.model_validate(status.model_dump()))
+        rejected = _read_rejected(feeds / "v" / version / "rejected.csv")
+        for record in rejected:
+            session.add(RejectedRow(id=_rejected_id(record), **record.model_dump()))
+        set_published(session, version)
+        session.flush()
+        rebuilt = build_addresses(session, today)
+        if [a.model_dump() for a in rebuilt] != [a.model_dump() for a in addresses]:
+            raise StoreError(f"the store rebuilt from {version} does not build that release again: not saved")
+        session.commit()
+    return {"addresses": len(addresses), "listings": listings, "events": events, "rejected": len(rejected),
+            "sources": len(index.sources)}
+
+
+def _read_rejected(path: Path):
+    from .schemas.source import Rejected
+
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [Rejected(source=csv_value(r["source"]), source_record_id=csv_value(r["source_record_id"]) or None,
+                     reason=csv_value(r["reason"]), raw=csv_value(r["raw"])) for r in rows]
