@@ -4,9 +4,12 @@ object storage and a CDN (pullers then never touch this process)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
+import os
 import threading
+import time
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,40 +20,58 @@ from urllib.parse import unquote, urlsplit
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "public, max-age=60, must-revalidate"
 TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+MAX_SEGMENT = 255  # bytes: longer than any file name, and the OS would refuse it
+IDLE_TIMEOUT = 30.0  # seconds a connection may sit silent
+BACKLOG = 128
 
 
 class FeedFiles:
-    """Maps URL paths to files inside one directory, with content ETags (cached by mtime/size)."""
+    """Maps URL paths to files inside one directory, with content ETags.
+
+    A file is opened once per request, and its length, ETag and body all come from that one open
+    file: `publish` replaces index.json and `latest` while pollers read, and a replaced file is a
+    new inode, so the open one stays whole. ETags are cached by inode, never by name."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
-        self._etags: dict[Path, tuple[int, int, str]] = {}
+        self._etags: dict[tuple[int, int, int, int], str] = {}
         self._lock = threading.Lock()
 
     def resolve(self, url_path: str) -> Path | None:
         """The file a URL names, or None for anything outside the root, hidden, or not a file."""
         parts = [p for p in unquote(urlsplit(url_path).path).split("/") if p]
-        if any(p in (".", "..") or p.startswith(".") or "\0" in p or "\\" in p for p in parts):
+        if any(p in (".", "..") or p.startswith(".") or "\0" in p or "\\" in p
+               or len(p.encode("utf-8", "surrogatepass")) > MAX_SEGMENT for p in parts):
             return None
-        target = self.root.joinpath(*parts).resolve()
-        if not target.is_relative_to(self.root) or not target.is_file():
+        try:
+            target = self.root.joinpath(*parts).resolve()
+            if not target.is_relative_to(self.root) or not target.is_file():
+                return None
+        except (OSError, ValueError):
             return None
         return target
 
-    def etag(self, path: Path) -> str:
-        stat = path.stat()
+    def open(self, path: Path):
+        """(the open file, its stat, its ETag), or None when it vanished meanwhile."""
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return None
+        stat = os.fstat(handle.fileno())
+        key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
         with self._lock:
-            cached = self._etags.get(path)
-            if cached and cached[:2] == (stat.st_mtime_ns, stat.st_size):
-                return cached[2]
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
+            tag = self._etags.get(key)
+        if tag is None:
+            digest = hashlib.sha256()
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        tag = f'"{digest.hexdigest()[:32]}"'
-        with self._lock:
-            self._etags[path] = (stat.st_mtime_ns, stat.st_size, tag)
-        return tag
+            handle.seek(0)
+            tag = f'"{digest.hexdigest()[:32]}"'
+            with self._lock:
+                if len(self._etags) > 10_000:  # old releases' inodes: drop, they are re-hashed if asked
+                    self._etags.clear()
+                self._etags[key] = tag
+        return handle, stat, tag
 
     @staticmethod
     def cache_control(url_path: str) -> str:
@@ -72,27 +93,34 @@ def make_handler(files: FeedFiles):
         def _respond(self, body: bool):
             # `latest/...` resolves through the symlink, so its ETag is the release file's.
             path = files.resolve(self.path)
-            if path is None:
+            opened = files.open(path) if path is not None else None
+            if opened is None:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
-            tag = files.etag(path)
-            wanted = {t.strip() for t in (self.headers.get("If-None-Match") or "").split(",")}
-            status = HTTPStatus.NOT_MODIFIED if tag in wanted or "*" in wanted else HTTPStatus.OK
-            self.send_response(status)
-            self.send_header("ETag", tag)
-            self.send_header("Cache-Control", files.cache_control(self.path))
-            self.send_header("Last-Modified", formatdate(path.stat().st_mtime, usegmt=True))
-            if status == HTTPStatus.NOT_MODIFIED:
+            handle, stat, tag = opened
+            with handle:
+                # Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
+                wanted = {t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")}
+                status = HTTPStatus.NOT_MODIFIED if tag in wanted or "*" in wanted else HTTPStatus.OK
+                self.send_response(status)
+                self.send_header("ETag", tag)
+                self.send_header("Cache-Control", files.cache_control(self.path))
+                self.send_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
+                if status == HTTPStatus.NOT_MODIFIED:
+                    self.end_headers()
+                    return
+                kind = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(stat.st_size))
                 self.end_headers()
-                return
-            kind = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(path.stat().st_size))
-            self.end_headers()
-            if body:
-                with path.open("rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 16), b""):
+                if body:
+                    remaining = stat.st_size  # exactly the bytes the length announced
+                    while remaining > 0:
+                        block = handle.read(min(1 << 16, remaining))
+                        if not block:
+                            break
                         self.wfile.write(block)
+                        remaining -= len(block)
 
         def log_message(self, format, *args):  # noqa: A002 - the base class's signature
             pass
@@ -100,5 +128,20 @@ def make_handler(files: FeedFiles):
     return FeedHandler
 
 
-def make_server(root: Path, host: str, port: int) -> ThreadingHTTPServer:
-    return ThreadingHTTPServer((host, port), make_handler(FeedFiles(root)))
+class FeedServer(ThreadingHTTPServer):
+    request_queue_size = BACKLOG
+    daemon_threads = True
+
+    def get_request(self):
+        try:
+            return super().get_request()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                time.sleep(0.1)  # out of descriptors: wait for some to close instead of spinning
+            raise
+
+
+def make_server(root: Path, host: str, port: int, idle_timeout: float = IDLE_TIMEOUT) -> ThreadingHTTPServer:
+    handler = make_handler(FeedFiles(root))
+    handler.timeout = idle_timeout  # a silent connection is closed, its thread freed
+    return FeedServer((host, port), handler)
