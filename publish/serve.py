@@ -94,7 +94,7 @@ def make_handler(files: FeedFiles):
             # `latest/...` resolves through the symlink, so its ETag is the release file's.
             path = files.resolve(self.path)
             opened = files.open(path) if path is not None else None
-            if opened is None:
+            if path is None or opened is None:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
             handle, stat, tag = opened
