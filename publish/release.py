@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -82,10 +83,21 @@ def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:
     return when.strftime(ID_FORMAT)
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file or directory to disk: what becomes visible must survive a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _atomic_write(path: Path, payload) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     write_json(tmp, payload)
+    _fsync(tmp)
     os.replace(tmp, path)
+    _fsync(path.parent)
 
 
 def _file_entry(path: Path, rows: int) -> FileEntry:
@@ -110,19 +122,42 @@ def refresh_index(feeds: Path, sources: list[SourceStatus], now: datetime) -> No
                                            sources=sources).model_dump(mode="json"))
 
 
+@dataclass
+class Prepared:
+    """A release written in full under v/<version>, not yet pointed to by `latest` or index.json."""
+
+    version: str
+    previous: str | None
+    changes: ChangesFile
+    entry: IndexVersion
+    sources: list[SourceStatus]
+    created_at: datetime
+
+
 def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
             now: datetime) -> tuple[str | None, ChangesFile | None]:
-    """Publish a new release if the records changed; always refresh index.json's sources."""
+    """Prepare and announce in one step (for callers with no store to commit in between)."""
+    prepared = prepare(feeds, addresses, rejected, sources, now)
+    if prepared is None:
+        return None, None
+    announce(feeds, prepared)
+    return prepared.version, prepared.changes
+
+
+def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
+            now: datetime) -> Prepared | None:
+    """Write a new release if the records changed, complete and flushed, but not yet visible
+    (None: no change, and index.json's sources are refreshed). The caller commits its store,
+    then calls `announce`: a kill in between is finished or undone by `repair`."""
     feeds.mkdir(parents=True, exist_ok=True)
     index = read_index(feeds)
     previous = index.latest if index else None
     old = read_addresses(feeds, previous) if previous else []
     version = _version_id(now, feeds, previous)
     changes = diff(previous, old, version, addresses)
-    versions = list(index.versions) if index else []
     if previous is not None and is_empty(changes) and _same_rejected(feeds, previous, rejected):
         refresh_index(feeds, sources, now)
-        return None, None
+        return None
     tmp = feeds / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -137,20 +172,84 @@ def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
             files[name] = _file_entry(tmp / name, rows)
         manifest = Manifest(version=version, previous=previous, created_at=now, sources=sources, files=files)
         write_json(tmp / "manifest.json", manifest.model_dump(mode="json"))
+        for path in sorted(tmp.rglob("*"), reverse=True):  # files, then their directories
+            _fsync(path)
+        _fsync(tmp)
         (feeds / "v").mkdir(exist_ok=True)
         os.rename(tmp, feeds / "v" / version)
+        _fsync(feeds / "v")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    entry = IndexVersion(
+        id=version, created_at=now, previous=previous, addresses=len(addresses),
+        active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
+        removed=len(changes.removed), changed=len(changes.changed))
+    return Prepared(version, previous, changes, entry, sources, now)
+
+
+def announce(feeds: Path, prepared: Prepared) -> None:
+    """Make a prepared release the latest: the `latest` link, then index.json, each replaced whole."""
+    _point_latest(feeds, prepared.version)
+    index = read_index(feeds)
+    versions = [v for v in (index.versions if index else []) if v.id != prepared.version] + [prepared.entry]
+    _atomic_write(feeds / INDEX, IndexFile(latest=prepared.version, updated_at=prepared.created_at,
+                                           versions=versions, sources=prepared.sources).model_dump(mode="json"))
+
+
+def _point_latest(feeds: Path, version: str) -> None:
     link = feeds / f".latest-{os.getpid()}"
     if link.is_symlink():
         link.unlink()
     os.symlink(Path("v") / version, link)
     os.replace(link, feeds / "latest")
-    versions.append(IndexVersion(
-        id=version, created_at=now, previous=previous, addresses=len(addresses),
-        active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
-        removed=len(changes.removed), changed=len(changes.changed)))
-    _atomic_write(feeds / INDEX, IndexFile(latest=version, updated_at=now, versions=versions,
-                                           sources=sources).model_dump(mode="json"))
-    return version, changes
+    _fsync(feeds)
+
+
+def repair(feeds: Path, committed: str | None) -> list[str]:
+    """Make the feed's pointers agree with the store, after a run that was killed. `committed`:
+    the release the store last committed. Returns what was done, for the log.
+
+    - a release the store committed that index.json does not list is finished (announced);
+    - a release directory the store never committed was never visible: removed;
+    - `latest` points at index.json's latest;
+    - temporary files and directories of killed runs are removed.
+    """
+    done: list[str] = []
+    if not feeds.is_dir():
+        return done
+    for leftover in sorted(feeds.glob(".tmp-*")) + sorted(feeds.glob(".latest-*")) + sorted(feeds.glob(".*.tmp")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        done.append(f"removed {leftover.name} (left by a killed run)")
+    index = read_index(feeds)
+    listed = {v.id for v in index.versions} if index else set()
+    latest = index.latest if index else None
+    for release in sorted((feeds / "v").iterdir()) if (feeds / "v").is_dir() else []:
+        if release.name in listed or not VERSION_ID.fullmatch(release.name):
+            continue
+        manifest = _read_model(release / "manifest.json", Manifest, "release manifest") \
+            if (release / "manifest.json").is_file() else None
+        if release.name == committed and manifest is not None and manifest.previous == latest:
+            announce(feeds, _prepared_from(feeds, release.name, manifest))
+            latest = release.name
+            done.append(f"finished announcing {release.name} (killed after the store committed it)")
+        else:
+            shutil.rmtree(release)
+            done.append(f"removed {release.name} (written by a killed run, never announced)")
+    if latest is not None and (not (feeds / "latest").is_symlink()
+                               or os.readlink(feeds / "latest") != str(Path("v") / latest)):
+        _point_latest(feeds, latest)
+        done.append(f"pointed latest at {latest}")
+    return done
+
+
+def _prepared_from(feeds: Path, version: str, manifest: Manifest) -> Prepared:
+    addresses = read_addresses(feeds, version)
+    changes = _read_model(feeds / "v" / version / "changes.json", ChangesFile, "release changes")
+    entry = IndexVersion(id=version, created_at=manifest.created_at, previous=manifest.previous,
+                         addresses=len(addresses), active=sum(1 for a in addresses if a.status == "active"),
+                         added=len(changes.added), removed=len(changes.removed), changed=len(changes.changed))
+    return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at)

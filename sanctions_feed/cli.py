@@ -135,6 +135,8 @@ def update(sources, only, samples, force, strict, archive, now, feeds, db):
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
     result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict)
+    for repaired in result.repairs:
+        click.echo(f"warning: feed repaired: {repaired}", err=True)
     for name, messages in sorted(result.warnings.items()):
         for message in messages[:MAX_ECHOED_WARNINGS]:
             click.echo(f"warning: {name}: {message}", err=True)

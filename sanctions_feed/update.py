@@ -23,6 +23,8 @@ class UpdateResult:
     changed: int = 0
     warnings: dict[str, list[str]] = field(default_factory=dict)
     """What each source's spider warned about in this run."""
+    repairs: list[str] = field(default_factory=list)
+    """What the run found to repair in the feed, left by a killed run."""
     readings: dict = field(default_factory=dict)
     """Listing id -> the address normalization read in it, for the sources stored in this run."""
 
@@ -78,8 +80,15 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         from sqlmodel import Session
 
         from .publish.build import build_addresses, load_rejected, load_sources
-        from .publish.release import publish, refresh_index
-        from .store import open_store, record_expiries, refresh_verdicts, set_published, stamp_events
+        from .publish.release import announce, prepare, refresh_index, repair
+        from .store import (
+            open_store,
+            published_release,
+            record_expiries,
+            refresh_verdicts,
+            set_published,
+            stamp_events,
+        )
 
         engine = open_store(db_url)
         runs = crawl.results()
@@ -87,6 +96,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     # One transaction: the store commits only together with the release that shows it (a failed
     # publish rolls back what this update stored).
     with _faults_as_errors(feeds, db_url), Session(engine) as session:
+        result.repairs = repair(feeds, published_release(session))  # after a killed run: pointers agree again
         _store_matches_feed(session, feeds, db_url, runs, now)
         for run in runs:
             _apply_run(session, run, force, strict, now, result)
@@ -97,12 +107,18 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
         refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
         record_expiries(session, now.date())
         addresses = build_addresses(session, now.date())
-        result.version, changes = publish(feeds, addresses, load_rejected(session), load_sources(session), now)
-        if result.version:
-            stamp_events(session, result.version)
-            set_published(session, result.version)
+        # Two phases: the release is written whole but invisible, the store commits naming it,
+        # then `latest` and index.json point at it. A kill in between is finished or undone by
+        # `repair` at the next run.
+        prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now)
+        if prepared is not None:
+            stamp_events(session, prepared.version)
+            set_published(session, prepared.version)
         session.commit()
-    if changes is not None:
+    if prepared is not None:
+        announce(feeds, prepared)
+        changes = prepared.changes
+        result.version = prepared.version
         result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
     return result
 

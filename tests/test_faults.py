@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 
 import pytest
@@ -107,7 +108,7 @@ def test_a_feed_directory_that_cannot_be_written_is_one_line(tmp_path, monkeypat
     def full(*_args, **_kwargs):
         raise OSError(28, "No space left on device", str(feeds / "v"))
 
-    monkeypatch.setattr(release, "publish", full)
+    monkeypatch.setattr(release, "prepare", full)
     result = run(feeds, "--samples", "--force", now="2026-12-25T12:00:00Z")
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
@@ -233,3 +234,47 @@ def test_a_lost_store_is_rebuilt_from_the_feed(tmp_path):
     assert again.output.startswith("no change"), again.output  # nothing of NBCTF was dropped
     refused = CliRunner().invoke(cli, ["rebuild-store", "--feeds", str(feeds)])
     assert refused.exit_code == 1 and "the store already holds data" in refused.output
+
+
+def _two_releases(tmp_path):
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}").exit_code == 0
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[:2] + SAMPLE_PARTIES[3:]))
+    assert run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z").exit_code == 0
+    return feeds, source
+
+
+def test_a_kill_between_the_latest_swap_and_index_json_is_finished_by_the_next_run(tmp_path):
+    """Before: `latest` pointed at a release index.json did not list, and a no-change run never
+    repaired it."""
+    feeds, source = _two_releases(tmp_path)
+    index = json.loads((feeds / "index.json").read_text())
+    second = index["latest"]
+    killed = {**index, "latest": index["versions"][0]["id"], "versions": index["versions"][:1]}
+    (feeds / "index.json").write_text(json.dumps(killed))  # as the kill left it: latest -> second
+    assert os.readlink(feeds / "latest") == f"v/{second}"
+    again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-26T12:00:00Z")
+    assert again.exit_code == 0 and again.output.strip().splitlines()[-1].startswith("no change"), again.output
+    assert f"warning: feed repaired: finished announcing {second}" in again.output
+    repaired = json.loads((feeds / "index.json").read_text())
+    assert repaired["latest"] == second and [v["id"] for v in repaired["versions"]] == [v["id"] for v in index["versions"]]
+
+
+def test_a_release_written_but_never_committed_is_removed_and_latest_repointed(tmp_path):
+    import shutil
+
+    feeds, source = _two_releases(tmp_path)
+    index = json.loads((feeds / "index.json").read_text())
+    orphan = feeds / "v" / "20261125T180000Z"  # a kill after the release was written, before the store committed
+    shutil.copytree(feeds / "v" / index["latest"], orphan)
+    (feeds / "latest").unlink()
+    (feeds / "latest").symlink_to(f"v/{index['versions'][0]['id']}")  # and a stale pointer
+    (feeds / f".tmp-20261125T190000Z-{os.getpid()}").mkdir()
+    (feeds / f".index.json.{os.getpid()}.tmp").write_text("{")
+    (feeds / f".latest-{os.getpid()}").symlink_to("v/nowhere")
+    again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-26T12:00:00Z")
+    assert again.exit_code == 0, again.output
+    assert "removed 20261125T180000Z (written by a killed run, never announced)" in again.output
+    assert not orphan.exists() and os.readlink(feeds / "latest") == f"v/{index['latest']}"
+    assert sorted(p.name for p in feeds.iterdir()) == ["index.json", "latest", "v"]

@@ -306,15 +306,15 @@ def test_a_failed_publish_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    publish = release.publish
-    monkeypatch.setattr(release, "publish", disk_full)
+    prepare = release.prepare
+    monkeypatch.setattr(release, "prepare", disk_full)
     failed = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T12:00:00Z")
     assert failed.exit_code != 0
     with sqlite3.connect(f"{feeds}.db") as db:
         statuses = dict(db.execute("SELECT source_record_id, status FROM listings WHERE source_record_id = '48603'"))
         last_checked = db.execute("SELECT last_checked FROM sources WHERE name = 'ofac_sdn'").fetchone()[0]
     assert statuses == {"48603": "active"} and last_checked.startswith("2026-11-24 12:00:00")
-    monkeypatch.setattr(release, "publish", publish)
+    monkeypatch.setattr(release, "prepare", prepare)
     again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-25T13:00:00Z")
     assert again.exit_code == 0 and "-1 removed" in again.output
 
