@@ -46,7 +46,7 @@ def _tagged(results: list[NormalizedAddress], tags: list[str]) -> list[Normalize
     only the pair names the holder. One address, one tag: a `tagged_deposit`; anything else is kept
     as found and flagged, never guessed."""
     (tag, *more), (first, *others) = tags, results
-    if more or others or not tag.isalnum():
+    if more or others or not tag.isalnum() or first.kind != "address":
         return [r._replace(issues=_issues(r.issues, ("tag_unassigned",))) for r in results]
     display = first.display
     if first.chain == "xrp" and first.validity == "valid" and tag.isdigit() and int(tag) < 2**32:

@@ -19,13 +19,13 @@ from typing import NamedTuple
 from sanctions_feed.schemas.address import NormalizedAddress
 
 from .core import normalize
-from .labels import _CHAIN_WORDS, _TOKENS
+from .labels import CHAIN_WORDS, TOKENS
 from .text import strip_invisible
 
 # Chain names a section sentence uses ("the following Tron crypto addresses"), any case.
 _CHAIN_NAMES = {"BITCOIN", "ETHEREUM", "TRON", "LITECOIN", "MONERO", "DOGECOIN", "ZCASH", "RIPPLE",
                 "SOLANA", "POLYGON", "ARBITRUM", "TETHER", "DASH", "VERGE"}
-_LABELS = set(_CHAIN_WORDS) | _TOKENS
+_LABELS = set(CHAIN_WORDS) | TOKENS
 _SEPARATORS = re.compile(r"[\s;,；，、|]+")  # ASCII and full-width separators (Japanese lists)
 _EDGES = "().[]{}<>\"'“”«»:*"
 _ADDRESS_LIKE = re.compile(r"[0-9A-Za-z]{25,}|(?:bitcoincash|bchtest):[0-9a-z]{30,}", re.I)
@@ -57,7 +57,7 @@ def extract(text: str | None) -> list[Mention]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        word = _label_word(token, tokens[i + 1] if i + 1 < len(tokens) else "")
+        word = _label_word(token)
         if word is not None:
             label, pending, consumed = word, PENDING_WORDS, False
             i += 1
@@ -84,7 +84,7 @@ def _strip_edges(part: str) -> str:
     return part[:-1] if part.endswith(".") and len(part) > 1 else part
 
 
-def _label_word(token: str, following: str) -> str | None:
+def _label_word(token: str) -> str | None:
     """The crypto label a token is, or None: a ticker in capitals (`ETH`, `XBT`), a ticker or chain
     written with a colon (`Eth:`), or a chain's name (`Tron`, `Bitcoin`) in any case."""
     bare = token.rstrip(":-–")

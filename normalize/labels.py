@@ -9,7 +9,7 @@ from functools import lru_cache
 from sanctions_feed.schemas.address import Chain
 
 # Label word -> chain. Tickers, chain names and token-standard names all appear in sources.
-_CHAIN_WORDS: dict[str, Chain] = {
+CHAIN_WORDS: dict[str, Chain] = {
     "XBT": "bitcoin", "BTC": "bitcoin", "BITCOIN": "bitcoin", "OMNI": "bitcoin",
     "LTC": "litecoin", "LITECOIN": "litecoin",
     "BCH": "bitcoin-cash", "BCHA": "bitcoin-cash",
@@ -30,7 +30,7 @@ _CHAIN_WORDS: dict[str, Chain] = {
     "SOL": "solana", "SOLANA": "solana",
 }
 # Tokens live on several chains: they are assets, and the address shape decides the chain.
-_TOKENS = {"USDT", "USDC", "TETHER", "BUSD", "DAI"}
+TOKENS = {"USDT", "USDC", "TETHER", "BUSD", "DAI"}
 _PLATFORMS = {"BINANCE": "binance", "OKX": "okx", "OKEX": "okx", "NOBITEX": "nobitex",
               "HUOBI": "huobi", "HTX": "huobi", "BYBIT": "bybit", "KUCOIN": "kucoin",
               "GARANTEX": "garantex", "WHITEBIT": "whitebit", "EXMO": "exmo"}
@@ -58,14 +58,14 @@ def parse_label(text: str | None) -> Label:
     if not text:
         return Label()
     words = [w.upper() for w in _WORD.findall(text)]
-    chain = next((_CHAIN_WORDS[w] for w in words if w in _CHAIN_WORDS), None)
+    chain = next((CHAIN_WORDS[w] for w in words if w in CHAIN_WORDS), None)
     platform = next((_PLATFORMS[w] for w in words if w in _PLATFORMS), None)
     account = any(w in _ACCOUNT_WORDS for w in words) or (platform is not None and chain is None)
-    is_token = any(w in _TOKENS for w in words)
+    is_token = any(w in TOKENS for w in words)
     asset = None
     if not account:
-        asset = next((w for w in words if w in _TOKENS), None) or (
-            words[0] if len(words) == 1 else next((w for w in words if w in _CHAIN_WORDS), None)
+        asset = next((w for w in words if w in TOKENS), None) or (
+            words[0] if len(words) == 1 else next((w for w in words if w in CHAIN_WORDS), None)
         )
     unsupported = chain is None and not is_token and not account
     return Label(chain, asset, platform, account, unsupported)

@@ -15,7 +15,7 @@ from .publish.build import build_addresses
 from .publish.release import read_addresses, read_index
 from .publish.writers import csv_value
 from .schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
-from .store import _rejected_id, set_published
+from .store import rejected_id, set_published
 
 
 def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, int]:
@@ -63,7 +63,7 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
             session.add(SourceRow.model_validate(status.model_dump()))
         rejected = _read_rejected(feeds / "v" / version / "rejected.csv")
         for record in rejected:
-            session.add(RejectedRow(id=_rejected_id(record), **record.model_dump()))
+            session.add(RejectedRow(id=rejected_id(record), **record.model_dump()))
         set_published(session, version)
         session.flush()
         rebuilt = build_addresses(session, today)

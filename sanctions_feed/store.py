@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from .errors import StoreError
+from .normalize.names import clean_name
 from .schemas.address import NormalizedAddress
 from .schemas.source import NormalizedListing, Rejected, SourceSnapshot
 from .schemas.tables import (
@@ -29,9 +30,9 @@ def open_store(url: str):
     try:
         engine = create_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise StoreError(f"--db {_masked(url)}: not a usable database URL ({exc})") from None
+        raise StoreError(f"--db {masked_url(url)}: not a usable database URL ({exc})") from None
     except ImportError as exc:
-        raise StoreError(f"--db {_masked(url)}: the database driver is not installed ({exc})") from None
+        raise StoreError(f"--db {masked_url(url)}: the database driver is not installed ({exc})") from None
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record):
@@ -41,7 +42,7 @@ def open_store(url: str):
         _add_missing_columns(engine)
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
-        raise StoreError(f"--db {_masked(url)}: cannot open the store: {type(cause).__name__}: "
+        raise StoreError(f"--db {masked_url(url)}: cannot open the store: {type(cause).__name__}: "
                          f"{(str(cause).splitlines() or [''])[0]}") from None
     return engine
 
@@ -62,7 +63,7 @@ def _add_missing_columns(engine) -> None:
                     connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
 
 
-def _masked(url: str) -> str:
+def masked_url(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
@@ -107,8 +108,8 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
         session.execute(update(ListingRow), updates)
     for old in session.exec(select(RejectedRow).where(RejectedRow.source == name)):
         session.delete(old)
-    for rejected_id, record in {_rejected_id(r): r for r in rejected}.items():
-        session.add(RejectedRow(id=rejected_id, **record.model_dump()))
+    for key, record in {rejected_id(r): r for r in rejected}.items():
+        session.add(RejectedRow(id=key, **record.model_dump()))
     source = session.get(SourceRow, name) or SourceRow(name=name)
     source.sqlmodel_update({
         "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
@@ -120,8 +121,7 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
 
 
 # What a source says of a listing: a change to any of these is a correction.
-_CONTENT = ("raw_address", "raw_label", "holder", "other_holders", "programs", "listed_on", "valid_until",
-            "source_url", "assets")
+_CONTENT = ("raw_address", "programs", "listed_on", "valid_until", "source_url", "assets")
 
 
 def _events(row: ListingRow, values: dict) -> list[str]:
@@ -131,10 +131,19 @@ def _events(row: ListingRow, values: dict) -> list[str]:
         events.append("relisted")
     elif row.status == "active" and values["status"] == "delisted":
         events.append("delisted")
-    # A label a store made before labels were kept (None) lacks is no correction by the source.
-    if any(getattr(row, key) != values[key] for key in _CONTENT if key != "raw_label" or row.raw_label is not None):
+    if (any(getattr(row, key) != values[key] for key in _CONTENT)
+            # A label a store made before labels were kept (None) is no correction by the source.
+            or (row.raw_label is not None and row.raw_label != values["raw_label"])
+            or _holders_said(row.holder, row.other_holders) != _holders_said(values["holder"], values["other_holders"])):
         events.append("corrected")
     return events
+
+
+def _holders_said(holder: str, others: str) -> list[tuple]:
+    """Who the source names, as it named them: our own cleaning of a name (look-alikes, quotes)
+    and what we record about it are no correction by the source."""
+    return [(clean_name(h.get("name"))[0], h.get("type"), h.get("status"))
+            for h in [json.loads(holder), *json.loads(others)]]
 
 
 def add_events(session: Session, events: list[tuple[str, str]], on: date) -> None:
@@ -264,6 +273,6 @@ def _listing_values(row: ListingRow | None, listing_id: str, item: NormalizedLis
     }
 
 
-def _rejected_id(rejected: Rejected) -> str:
+def rejected_id(rejected: Rejected) -> str:
     key = f"{rejected.source}|{rejected.source_record_id}|{rejected.reason}|{rejected.raw}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]

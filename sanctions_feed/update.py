@@ -95,31 +95,32 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     result = UpdateResult(version=None)
     # One transaction: the store commits only together with the release that shows it (a failed
     # publish rolls back what this update stored).
-    with _faults_as_errors(feeds, db_url), Session(engine) as session:
-        result.repairs = repair(feeds, published_release(session))  # after a killed run: pointers agree again
-        _store_matches_feed(session, feeds, db_url, runs, now)
-        for run in runs:
-            _apply_run(session, run, force, strict, now, result)
-        if len(result.failures) == len(runs):
-            refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
+    with _faults_as_errors(feeds, db_url):
+        with Session(engine) as session:
+            result.repairs = repair(feeds, published_release(session))  # after a killed run: pointers agree again
+            _store_matches_feed(session, feeds, db_url, runs, now)
+            for run in runs:
+                _apply_run(session, run, force, strict, now, result)
+            if len(result.failures) == len(runs):
+                refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
+                session.commit()
+                raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+            refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
+            record_expiries(session, now.date())
+            addresses = build_addresses(session, now.date())
+            # Two phases: the release is written whole but invisible, the store commits naming it,
+            # then `latest` and index.json point at it. A kill in between is finished or undone by
+            # `repair` at the next run.
+            prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now)
+            if prepared is not None:
+                stamp_events(session, prepared.version)
+                set_published(session, prepared.version)
             session.commit()
-            raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
-        refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
-        record_expiries(session, now.date())
-        addresses = build_addresses(session, now.date())
-        # Two phases: the release is written whole but invisible, the store commits naming it,
-        # then `latest` and index.json point at it. A kill in between is finished or undone by
-        # `repair` at the next run.
-        prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now)
         if prepared is not None:
-            stamp_events(session, prepared.version)
-            set_published(session, prepared.version)
-        session.commit()
-    if prepared is not None:
-        announce(feeds, prepared)
-        changes = prepared.changes
-        result.version = prepared.version
-        result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
+            announce(feeds, prepared)
+            changes = prepared.changes
+            result.version = prepared.version
+            result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
     return result
 
 
@@ -128,14 +129,14 @@ def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun]
     from .guards import GuardError, check_store_matches_feed
     from .publish.release import read_index, refresh_index
     from .schemas.tables import SourceStatus
-    from .store import _masked, published_release, set_published, store_source_names
+    from .store import masked_url, published_release, set_published, store_source_names
 
     index = read_index(feeds)
     latest = index.latest if index else None
     feed_sources = {s.name for s in index.sources if s.last_success} if index else set()
     try:
         check_store_matches_feed(published_release(session), store_source_names(session), latest, feed_sources,
-                                 f"--db {_masked(db_url)}")
+                                 f"--db {masked_url(db_url)}")
     except GuardError as exc:
         statuses = {s.name: s for s in (index.sources if index else [])}
         for run in runs:

@@ -209,3 +209,9 @@ def test_xrp_valid_classic(case):
 @pytest.mark.parametrize("case", _params("xrp", lambda d: d["invalid"]))
 def test_xrp_invalid(case):
     assert all(r.validity == "invalid" for r in normalize(case["string"], "XRP"))
+
+
+@pytest.mark.parametrize("raw", ["(Address tag 123)", "35561732 (Address tag 9)"])
+def test_a_tag_without_an_address_is_never_a_tagged_deposit(raw):
+    (result,) = normalize(raw, "חשבון Binance" if raw[0].isdigit() else "XRP")
+    assert result.kind != "tagged_deposit" and "tag_unassigned" in result.issues

@@ -353,3 +353,30 @@ def test_an_expired_listing_records_the_day_after_its_validity(tmp_path):
     (listing,) = record["listings"]
     assert listing["valid_until"] == "2026-11-30" and listing["status"] == "expired"
     assert [(e["event"], e["date"]) for e in listing["events"]] == [("listed", "2026-11-24"), ("expired", "2026-12-01")]
+
+
+def test_an_upgraded_store_records_no_correction_the_source_did_not_make(tmp_path):
+    """Stores from before held holders without `issues` and names uncleaned: reading them again
+    under the new code is no correction by the source (before: every listing got `corrected`)."""
+    import sqlite3
+
+    from sanctions_feed.spiders.il_nbctf import write_replay_dir
+
+    from .builders import nbctf_sample
+
+    items = nbctf_sample()
+    items["cryptocurrencyWallet"][9]["properties"]["designatedOperatives"][0]["name"] = "ΤΑWFIQ BAYARI"  # look-alikes
+    replay, feeds = tmp_path / "nbctf", tmp_path / "feeds"
+    write_replay_dir(replay, items)
+    assert run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}").exit_code == 0
+    with sqlite3.connect(f"{feeds}.db") as db:  # as an earlier release stored them
+        for listing_id, holder in list(db.execute("SELECT id, holder FROM listings")):
+            old = json.loads(holder)
+            old.pop("issues", None)
+            if old.get("name") == "TAWFIQ BAYARI":
+                old["name"] = "ΤΑWFIQ BAYARI"
+            db.execute("UPDATE listings SET holder = ? WHERE id = ?", (json.dumps(old, sort_keys=True), listing_id))
+    again = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}", now="2026-11-24T13:00:00Z")
+    assert again.exit_code == 0, again.output
+    with sqlite3.connect(f"{feeds}.db") as db:
+        assert list(db.execute("SELECT count(*) FROM listing_events WHERE event = 'corrected'")) == [(0,)]

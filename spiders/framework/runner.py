@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
@@ -50,19 +50,26 @@ class WarningCollector(logging.Handler):
             self.by_source[name].append(record.getMessage())
 
 
-def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
+class Requested(NamedTuple):
+    """Where one source is read from: a location (None: its live URL), and which kind of input
+    that is (live, sample or replay: the update's guards choose their bounds by it)."""
+
+    location: str | None
+    input: str
+
+
+def run(out_dir: Path, requested: dict[str, Requested]) -> dict:
     settings = Settings()
     settings.setmodule(spider_settings)
     settings.set("SANCTIONS_FEED_OUT", str(out_dir))
-    if all(requested.values()):  # replaying local copies: nobody to be polite to
+    if all(r.location for r in requested.values()):  # replaying local copies: nobody to be polite to
         settings.set("AUTOTHROTTLE_ENABLED", False)
     process = CrawlerProcess(settings)
     sources = load_sources()
     # The source's declared metadata travels with its outcome: the update process never imports Scrapy.
-    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None,
-                                                "input": "sample" if name in SAMPLES else "replay" if location else "live",
+    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "input": r.input,
                                                 "meta": sources[name].meta.model_dump(mode="json")}
-                                         for name, location in requested.items()}
+                                         for name, r in requested.items()}
 
     collector = WarningCollector(requested)
     logging.getLogger().addHandler(collector)
@@ -76,11 +83,11 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
         if report[spider.name]["ok"]:
             report[spider.name].update(ok=False, error=message)
 
-    for name, location in requested.items():
-        crawler = process.create_crawler(load_sources()[name])
+    for name, r in requested.items():
+        crawler = process.create_crawler(sources[name])
         crawler.signals.connect(on_error, signal=signals.spider_error)
         crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        process.crawl(crawler, location=location)
+        process.crawl(crawler, location=r.location)
     process.start()
     for name, messages in collector.by_source.items():
         report[name]["warnings"] = messages
@@ -88,11 +95,7 @@ def run(out_dir: Path, requested: dict[str, str | None]) -> dict:
     return report
 
 
-SAMPLES: set[str] = set()
-"""The sources this process reads from their bundled sample (their guards use the sample bounds)."""
-
-
-def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, str | None]:
+def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, Requested]:
     """Which sources run, and from where: a location given, else the bundled sample (--samples),
     else the live URL (None)."""
     sources = load_sources()
@@ -103,15 +106,16 @@ def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[s
     names += [n for n in locations if n not in names and not only]
     chosen = {}
     for name in names:
-        location = locations.get(name)
-        if location is None and samples:
+        if name in locations:
+            chosen[name] = Requested(locations[name], "replay")
+        elif samples:
             sample = sources[name].sample_path()
             if sample is None:
                 raise RequestError(f"{name}: no bundled sample (the spider declares no `sample`): "
                                    f"give --source {name}=LOCATION or leave out --samples")
-            location = str(sample)
-            SAMPLES.add(name)
-        chosen[name] = location
+            chosen[name] = Requested(str(sample), "sample")
+        else:
+            chosen[name] = Requested(None, "live")
     return chosen
 
 
