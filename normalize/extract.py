@@ -26,7 +26,7 @@ from .text import strip_invisible
 _CHAIN_NAMES = {"BITCOIN", "ETHEREUM", "TRON", "LITECOIN", "MONERO", "DOGECOIN", "ZCASH", "RIPPLE",
                 "SOLANA", "POLYGON", "ARBITRUM", "TETHER", "DASH", "VERGE"}
 _LABELS = set(CHAIN_WORDS) | TOKENS
-_SEPARATORS = re.compile(r"[\s;,；，、|]+")  # ASCII and full-width separators (Japanese lists)
+_SEPARATORS = re.compile(r"[\s;,；，、：|]+")  # ASCII and full-width separators; `：` ends a Japanese label
 _EDGES = "().[]{}<>\"'“”«»:*"
 _ADDRESS_LIKE = re.compile(r"[0-9A-Za-z]{25,}|(?:bitcoincash|bchtest):[0-9a-z]{30,}", re.I)
 _NUMBERING = re.compile(r"\(?\d{1,2}[).]?|[a-z]\)")  # "(1)", "2.", "a)": list numbering, not prose

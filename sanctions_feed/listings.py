@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .normalize import normalize
+from .normalize.extract import extract
 from .normalize.names import clean_name
 from .schemas.source import Holder, NormalizedListing, RawListing
 
@@ -12,9 +13,8 @@ def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListin
     one record may name the same address under several asset codes (ETH and USDT): one listing
     then, with every code."""
     found: dict[str, NormalizedListing] = {}
-    for listing in listings:
-        listing = _clean_holders(listing)
-        for address in normalize(listing.raw_address, listing.raw_label):
+    for raw in listings:
+        for listing, address in _readings(_clean_holders(raw)):
             item = NormalizedListing(listing, address, (address.asset,) if address.asset else ())
             known = found.get(item.id)
             if known is None:
@@ -22,6 +22,18 @@ def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListin
             elif address.asset and address.asset not in known.assets:
                 found[item.id] = known._replace(assets=tuple(sorted((*known.assets, address.asset))))
     return found
+
+
+def _readings(listing: RawListing):
+    """(listing, address) for each address a raw listing names. Free text yields one listing per
+    address found in it, carrying the address and label as the text wrote them."""
+    if not listing.prose:
+        for address in normalize(listing.raw_address, listing.raw_label):
+            yield listing, address
+        return
+    for mention in extract(listing.raw_address):
+        yield listing.model_copy(update={"raw_address": mention.raw, "raw_label": mention.label,
+                                         "prose": False}), mention.address
 
 
 def _clean_holders(listing: RawListing) -> RawListing:

@@ -92,8 +92,13 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     for listing_id, item in found.items():
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
-    updates += [{"id": lid, "status": "delisted", "delisted_on": today} for lid in removed]
-    events = [(lid, "delisted") for lid in removed]
+    # A record the source says it withdrew is delisted on the source's date, not the run's.
+    withdrawn = {lid: min(snapshot.delistings.get(current[lid].source_record_id, today), today)
+                 for lid in removed if lid in current}
+    updates += [{"id": lid, "status": "delisted", "delisted_on": withdrawn.get(lid, today)} for lid in removed]
+    for day in sorted(set(withdrawn.values()) - {today}):
+        add_events(session, [(lid, "delisted") for lid, on in withdrawn.items() if on == day], day)
+    events = [(lid, "delisted") for lid in removed if withdrawn.get(lid, today) == today]
     for values in inserts:
         events += [(values["id"], "listed")] + ([(values["id"], "delisted")] if values["status"] == "delisted" else [])
     for values in updates[:len(updates) - len(removed)]:

@@ -55,6 +55,9 @@ class SourceSnapshot(BaseModel):
     parts: list[RawPart] = Field(default_factory=list)
     """Every body read, in order. `sha256` above is the single file's own hash, or for several
     parts the sha256 of their hex digests, one per line."""
+    delistings: dict[str, date] = Field(default_factory=dict)
+    """Record id -> the date the source itself says the record was withdrawn (Japan's `削除`
+    rows). Such a record's listings are delisted on that date rather than on the run's."""
 
 
 class Holder(BaseModel):
@@ -86,6 +89,9 @@ class RawListing(BaseModel):
     """The source withdrew this record (e.g. a cancelled order)."""
     truncated: bool = False
     """The source cut the text this address came from: never publish it as valid."""
+    prose: bool = False
+    """`raw_address` is free text (a remark, a statement of reasons): the normalize step takes the
+    addresses out of it, one listing per address, each with the text and label as written."""
 
 
 class Rejected(BaseModel):

@@ -65,7 +65,7 @@ def test_diff_command_between_two_releases(tmp_path):
 def test_source_names_match_the_spiders():
     from sanctions_feed.spiders import load_sources, source_names
 
-    assert list(load_sources()) == source_names() == ["il_nbctf", "ofac_sdn", "ofac_sdn_legacy"]
+    assert list(load_sources()) == source_names() == ["eu_fsf", "fr_tresor", "gb_fcdo", "il_nbctf", "jp_mof", "ofac_sdn", "ofac_sdn_legacy", "us_fbi"]
 
 
 def test_unknown_source_is_a_usage_error(tmp_path):

@@ -39,5 +39,5 @@ def test_reconcile_is_idempotent_and_removes_stale_jobs(tmp_path):
 def test_schedule_list_command(tmp_path):
     result = CliRunner().invoke(cli, ["schedule", "--list", "--feeds", str(tmp_path / "feeds")])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("il_nbctf: cron[")
+    assert result.output.splitlines()[0].startswith("eu_fsf: cron[")
     assert (tmp_path / "feeds.jobs.db").exists()

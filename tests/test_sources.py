@@ -116,9 +116,11 @@ def test_sources_lists_every_source_before_any_run(tmp_path):
     result = CliRunner().invoke(cli, ["sources", "--feeds", str(tmp_path / "feeds")])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["il_nbctf", "ofac_sdn", "ofac_sdn_legacy"]
+    assert [line.split(":")[0] for line in lines] == ["eu_fsf", "fr_tresor", "gb_fcdo", "il_nbctf", "jp_mof",
+                                                      "ofac_sdn", "ofac_sdn_legacy", "us_fbi"]
     assert all(line.endswith("(never run)") for line in lines)
-    assert "US Treasury OFAC" in lines[1] and "https://sanctionslistservice.ofac.treas.gov/" in lines[1]
+    ofac = lines[5]
+    assert ofac.startswith("ofac_sdn:") and "US Treasury OFAC" in ofac and "https://sanctionslistservice.ofac.treas.gov/" in ofac
 
 
 def test_the_scheduler_job_runs_an_update_in_a_fresh_process(tmp_path, plugin_dir):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from datetime import datetime, timezone
@@ -13,6 +14,8 @@ import scrapy
 from pydantic import ValidationError
 
 from sanctions_feed.schemas.source import RawPart, SourceMeta, SourceSnapshot
+
+from .documents import json_error, refusal
 
 BATCH_SIZE = 500
 
@@ -100,6 +103,34 @@ class SanctionsSpider(scrapy.Spider):
             meta.setdefault("dont_retry", True)
         kwargs.setdefault("errback", self.download_failed)
         return scrapy.Request(url, dont_filter=True, meta=meta, **kwargs)
+
+    def document_request(self, url: str, **kwargs) -> scrapy.Request:
+        """A request for a one-file download: every answer, an HTTP error too, reaches the callback,
+        which reads it with `document()` (after Scrapy's retries of the transient ones)."""
+        meta = kwargs.pop("meta", {})
+        meta["handle_httpstatus_all"] = True
+        return self.request(url, meta=meta, **kwargs)
+
+    def document(self, response, expected: str) -> bytes:
+        """The body of a one-file download, if it may be the `expected` document (XML, JSON,
+        XLSX, HTML); an error status, an empty body or an error page fails the run in one line."""
+        problem = refusal(response.body, response.status, expected)
+        if problem:
+            raise self.fail(response.url, problem)
+        return response.body
+
+    def json_document(self, response):
+        """The JSON value of a one-file download; an error status, an error page, a body cut
+        short or an API's error object fails the run in one line."""
+        body = self.document(response, "JSON")
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise self.fail(response.url, f"not valid JSON, or cut short ({exc})") from None
+        error = json_error(data)
+        if error:
+            raise self.fail(response.url, error)
+        return data
 
     def fail(self, url: str, problem: str) -> SourceError:
         return SourceError(f"{self.name}: {location_path(url)}: {problem}")

@@ -1,0 +1,98 @@
+"""UK Sanctions List (FCDO), XML: the single official UK list since 2026-01-28.
+
+The UK names crypto addresses only in free text: `<OtherInformation>`, sometimes the statement of
+reasons (Xinbi, Byex, EXMO, Garantex Europe, Gaza Now...). Both go to the normalize step as prose.
+The file is streamed designation by designation. Dates are dd/mm/yyyy. Local replay: the XML file.
+
+Record id: `UniqueID` (e.g. GHR0190). Programs: the regime's name. Listed on: `DateDesignated`.
+Link: the designation's page on the UK Sanctions List search service.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
+
+from .framework.base import SanctionsSpider
+from .framework.xml import local_name, stream_elements
+
+URL = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"
+RECORD_URL = "https://search-uk-sanctions-list.service.gov.uk/designations/{}/{}"
+PROSE = ("OtherInformation", "UKStatementofReasons")
+HOLDER_TYPES = {"individual": "individual", "entity": "entity", "ship": "vessel"}
+KNOWN_CHILDREN = {"LastUpdated", "DateDesignated", "UniqueID", "OFSIGroupID", "UNReferenceNumber", "Names",
+                  "NonLatinNames", "RegimeName", "IndividualEntityShip", "DesignationSource", "SanctionsImposed",
+                  "SanctionsImposedIndicators", "OtherInformation", "UKStatementofReasons", "Addresses",
+                  "PhoneNumbers", "EmailAddresses", "Websites", "IndividualDetails", "EntityDetails",
+                  "ShipDetails", "Titles"}
+
+
+def uk_date(value: str | None) -> date | None:
+    """dd/mm/yyyy, as the UK list writes dates."""
+    text = (value or "").strip()
+    return datetime.strptime(text, "%d/%m/%Y").date() if text else None
+
+
+class GbFcdoSpider(SanctionsSpider):
+    name = "gb_fcdo"
+    sample = "gb_fcdo.xml"
+    meta = SourceMeta(authority="UK Foreign, Commonwealth and Development Office", title="UK Sanctions List",
+                      url=URL, schedule="25 * * * *",
+                      # 59 addresses in Oct 2026 over six designations.
+                      expected_min=20, expected_max=5_000, sample_min=5, sample_max=200)
+    custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
+
+    async def start(self):
+        yield self.document_request(self.source_url, callback=self.parse)
+
+    def parse(self, response):
+        body = self.document(response, "XML")
+        yield from self.batched(self.parse_file(body, response.url))
+
+    def parse_file(self, body: bytes, url: str):
+        listings, generated, designations = [], None, 0
+        try:
+            for name, elem in stream_elements(io.BytesIO(body), ["DateGenerated", "Designation"], root="Designations"):
+                if name == "DateGenerated":
+                    generated = uk_date(elem.text)
+                    continue
+                designations += 1
+                listings += self.parse_designation(elem)
+        except ValueError as exc:  # malformed XML or a date that is not dd/mm/yyyy
+            raise self.fail(url, str(exc)) from None
+        if not designations:
+            raise self.fail(url, "no <Designation>: not a complete UK Sanctions List")
+        self.record_raw(body, url)
+        yield from listings
+        yield self.snapshot(url, generated, len(listings))
+
+    def parse_designation(self, designation) -> list[dict]:
+        fields = {local_name(child.tag): child for child in designation}
+        text = {name: "".join(child.itertext()).strip() for name, child in fields.items()}
+        unique_id = text.get("UniqueID", "")
+        if not unique_id:
+            raise ValueError("a <Designation> without a UniqueID")
+        unknown = set(fields) - KNOWN_CHILDREN - {""}
+        self.audit(f"designation {unique_id}", {f"<{name}>": True for name in unknown})
+        texts = [text[name] for name in PROSE if text.get(name)]
+        if not texts:
+            return []
+        kind, regime = text.get("IndividualEntityShip", ""), text.get("RegimeName", "")
+        holder = Holder(name=self._name(designation), type=HOLDER_TYPES.get(kind.lower(), kind.lower() or None))
+        return [{"listing": RawListing(
+            source=self.name, source_record_id=unique_id, raw_address=prose, prose=True, holder=holder,
+            programs=[regime] if regime else [], listed_on=uk_date(text.get("DateDesignated")),
+            source_url=RECORD_URL.format(unique_id, kind or "Entity"),
+        ).model_dump(mode="json")} for prose in texts]
+
+    @staticmethod
+    def _name(designation) -> str | None:
+        """The primary name: Name1..Name6 in order (forenames, then surname or the entity's name)."""
+        names = list(designation.iterfind("{*}Names/{*}Name"))
+        primary = [n for n in names if (n.findtext("{*}NameType") or "").strip() == "Primary Name"] or names
+        if not primary:
+            return None
+        parts = [(primary[0].findtext(f"{{*}}Name{i}") or "").strip() for i in range(1, 7)]
+        return " ".join(p for p in parts if p) or None

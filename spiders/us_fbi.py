@@ -1,0 +1,109 @@
+"""US FBI and IC3 public notices that name addresses controlled by North Korean cyber actors.
+
+The notices are one-off HTML pages, often behind a bot check, with no feed and no withdrawal.
+So the source's data is a reviewed registry, `data/us_fbi.json`: per notice its URL, date,
+title, holder, and the addresses as published, with where they were transcribed from. Each
+address is a listing; a notice is never delisted (it stays in the registry for good).
+
+Live, each notice's page is fetched when it can be: a page that no longer lists exactly the
+registry's addresses is a warning to review the registry; a page that cannot be had (a bot
+check, an error) is a warning too, and the registry still publishes. A replay reads another
+registry file of the same shape; its notices may name a saved copy of their page (`page`, a
+path relative to the registry), which is then checked instead of the live page.
+
+Record id: the notice's URL. Programs: the notice. Listed on: its date. Link: the notice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+from pathlib import Path
+from urllib.parse import urljoin
+
+from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
+
+from .framework.base import SanctionsSpider
+from .framework.documents import refusal
+
+REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
+NOTICE_FIELDS = {"id", "authority", "date", "url", "title", "holder", "label", "addresses", "transcribed_from", "page"}
+# What a notice page's addresses look like, per label; the registry is compared with them.
+PAGE_ADDRESSES = {
+    "ETH": re.compile(r"\b0x[0-9a-fA-F]{40}\b"),
+    "BTC": re.compile(r"\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71})\b"),
+    "TRX": re.compile(r"\bT[1-9A-HJ-NP-Za-km-z]{33}\b"),
+}
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+
+
+class UsFbiSpider(SanctionsSpider):
+    name = "us_fbi"
+    sample = "../data/us_fbi.json"  # the registry is its own sample: there is no other format
+    meta = SourceMeta(authority="US FBI / IC3", title="Public notices naming DPRK-controlled addresses",
+                      url=REGISTRY.as_uri(), schedule="50 6 * * *",
+                      # 57 addresses in two notices (Nov 2026); the registry only grows.
+                      expected_min=57, expected_max=10_000, sample_min=57, sample_max=10_000)
+
+    async def start(self):
+        yield self.document_request(self.source_url, callback=self.parse)
+
+    def parse(self, response):
+        registry = self.json_document(response)
+        notices = registry.get("notices") if isinstance(registry, dict) else None
+        if not isinstance(notices, list) or not notices:
+            raise self.fail(response.url, 'not a registry of notices: expected {"notices": [...]}')
+        listings = []
+        for notice in notices:
+            try:
+                listings += self.parse_notice(notice)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise self.fail(response.url, f"notice {notice.get('id', '?')}: {exc}") from None
+        self.record_raw(response.body, response.url)
+        yield from self.batched(listings)
+        yield self.snapshot(response.url, max(date.fromisoformat(n["date"]) for n in notices), len(listings))
+        for notice in notices:
+            page = self.page_url(notice, response.url)
+            if page:
+                yield self.request(page, callback=self.check_page, errback=self.page_unavailable,
+                                   cb_kwargs={"notice": notice}, meta={"handle_httpstatus_all": True})
+
+    def parse_notice(self, notice: dict) -> list[dict]:
+        self.audit(f"notice {notice.get('id')}", {k: v for k, v in notice.items() if k not in NOTICE_FIELDS})
+        addresses = notice["addresses"]
+        if not addresses or len(set(addresses)) != len(addresses):
+            raise ValueError("addresses must be a non-empty list without repeats")
+        holder = Holder.model_validate(notice.get("holder") or {})
+        program = f"{notice['authority']} notice {notice['id']}: {notice['title']}"
+        return [{"listing": RawListing(
+            source=self.name, source_record_id=notice["url"], raw_address=address, raw_label=notice["label"],
+            holder=holder, programs=[program], listed_on=date.fromisoformat(notice["date"]), source_url=notice["url"],
+        ).model_dump(mode="json")} for address in addresses]
+
+    def page_url(self, notice: dict, registry_url: str) -> str | None:
+        """The page to check a notice against: live, the notice itself; in a replay, its saved copy."""
+        if notice.get("page"):
+            return urljoin(registry_url, notice["page"])
+        return notice["url"] if self.location is None else None
+
+    def check_page(self, response, notice: dict):
+        problem = refusal(response.body, response.status, "HTML")
+        if problem:
+            self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], problem, response.url)
+            return
+        text = unescape(_TAGS.sub(" ", response.text))
+        pattern = PAGE_ADDRESSES.get(notice["label"])
+        on_page = set(pattern.findall(text)) if pattern else {a for a in notice["addresses"] if a in text}
+        registry = set(notice["addresses"])
+        missing, extra = sorted(registry - on_page), sorted(on_page - registry)
+        if missing or extra:
+            self.logger.warning("notice %s: the page differs from the registry (%d missing from the page%s; "
+                                "%d on the page only%s): review data/us_fbi.json", notice["id"], len(missing),
+                                f", e.g. {missing[0]}" if missing else "", len(extra), f", e.g. {extra[0]}" if extra else "")
+        else:
+            self.logger.info("notice %s: the page lists the registry's %d addresses", notice["id"], len(registry))
+
+    def page_unavailable(self, failure):
+        notice = failure.request.cb_kwargs["notice"]
+        self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], failure.value, failure.request.url)
