@@ -246,16 +246,17 @@ class OfacSdnSpider(SanctionsSpider):
                        "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
 
     async def start(self):
-        yield self.request(self.source_url, callback=self.parse)
+        yield self.document_request(self.source_url, callback=self.parse)
 
     def parse(self, response):
         yield from self.batched(self.parse_list(response))
 
     def parse_list(self, response):
         """Every address of the list, its rejected features, then the snapshot."""
-        self.record_raw(response.body, response.url)
+        body = self.document(response, "XML")  # or its ZIP: an error page is neither
+        self.record_raw(body, response.url)
         try:
-            parsed = parse_sdn_advanced(open_xml(response.body))
+            parsed = parse_sdn_advanced(open_xml(body))
         except ValueError as exc:
             raise self.fail(response.url, str(exc)) from None
         count = 0

@@ -28,6 +28,7 @@ _ADDRESS = re.compile(r"^(?:alt\.\s+)?Digital Currency Address - ([A-Za-z0-9]+)\
 _MENTION = re.compile(r"Digital Currency Address", re.I)
 _MENTION_PREFIX = "Digital Currency Address - "
 RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
+SERVICE_PATH = "/api/PublicationPreview/exports/"
 
 
 def _cell(value: str | None) -> str:
@@ -55,7 +56,9 @@ class OfacSdnLegacySpider(SanctionsSpider):
     default = False  # the same list as ofac_sdn in an older format: run it when asked
     sample = "ofac_sdn_legacy"
     meta = SourceMeta(authority="US Treasury OFAC", title="SDN list (legacy CSV files)",
-                      url="https://www.treasury.gov/ofac/downloads/", schedule="45 */6 * * *",
+                      # The Sanctions List Service serves the legacy files since treasury.gov/ofac/downloads retired.
+                      url="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/",
+                      schedule="45 */6 * * *",
                       # The same list as ofac_sdn (493 addresses on 2024-05-03, 644 by 2024-09).
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)
 
@@ -69,29 +72,38 @@ class OfacSdnLegacySpider(SanctionsSpider):
         url = self.source_url
         return url if url.endswith("/") else url + "/"
 
+    def file_url(self, name: str) -> str:
+        """A file of the set: the Sanctions List Service (or a replay of its URLs) names them in
+        capitals (SDN.CSV); archived copies and replay directories in lower case, as OFAC's old
+        downloads did."""
+        return self.base_url + (name.upper() if SERVICE_PATH in self.base_url else name)
+
     async def start(self):
-        url = self.source_url if self.sdn_only else self.base_url + "sdn.csv"
-        yield self.request(url, callback=self.parse)
+        url = self.source_url if self.sdn_only else self.file_url("sdn.csv")
+        yield self.document_request(url, callback=self.parse)
 
     def parse(self, response):
+        self.document(response, "CSV")  # an error answer fails here, before the second file is asked for
         if self.sdn_only:
             self.logger.warning("sdn.csv given alone, without sdn_comments.csv: remarks cut at %d "
                                 "characters are marked truncated", REMARKS_CUT)
             yield from self.batched(self.parse_files(response, None))
             return
         # No errback of our own: a missing or failed part fails the run like the first one.
-        yield self.request(self.base_url + "sdn_comments.csv", callback=self.parse_with_comments,
-                           cb_kwargs={"sdn": response})
+        yield self.document_request(self.file_url("sdn_comments.csv"), callback=self.parse_with_comments,
+                                    cb_kwargs={"sdn": response})
 
     def parse_with_comments(self, response, sdn):
         yield from self.batched(self.parse_files(sdn, response))
 
     def parse_files(self, sdn, comments):
+        sdn_body = self.document(sdn, "CSV")
+        comments_body = self.document(comments, "CSV") if comments is not None else None
         try:
-            rows = read_rows(sdn.body, len(SDN_COLUMNS))
+            rows = read_rows(sdn_body, len(SDN_COLUMNS))
             extra = {}
-            if comments is not None:
-                for ent_num, *rest in read_rows(comments.body, 2):
+            if comments_body is not None:
+                for ent_num, *rest in read_rows(comments_body, 2):
                     extra[ent_num.strip()] = extra.get(ent_num.strip(), "") + rest[0]
         except (ValueError, UnicodeError) as exc:
             raise self.fail(sdn.url, str(exc)) from None

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import ERROR_STATUSES, SanctionsSpider
 from .framework.documents import refusal
 
 REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
@@ -67,7 +67,7 @@ class UsFbiSpider(SanctionsSpider):
             page = self.page_url(notice, response.url)
             if page:
                 yield self.request(page, callback=self.check_page, errback=self.page_unavailable,
-                                   cb_kwargs={"notice": notice}, meta={"handle_httpstatus_all": True})
+                                   cb_kwargs={"notice": notice}, meta={"handle_httpstatus_list": ERROR_STATUSES})
 
     def parse_notice(self, notice: dict) -> list[dict]:
         self.audit(f"notice {notice.get('id')}", {k: v for k, v in notice.items() if k not in NOTICE_FIELDS})

@@ -66,7 +66,7 @@ def test_new_currency_code_shows_up():
 
 
 @pytest.mark.parametrize(("body", "problem"), [
-    (b"<html><body>503 Service Unavailable</body></html>", "found <html>"),
+    (b"<html><body>503 Service Unavailable</body></html>", "an HTML page instead of XML"),
     (sdn_advanced_xml(SAMPLE_PARTIES)[:3000], "truncated"),
     (b"", "empty"),
     (zipped("readme.txt", b"hello"), "0 .xml files"),

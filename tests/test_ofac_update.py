@@ -101,7 +101,7 @@ def test_large_removal_is_refused_unless_forced(tmp_path):
 
 
 BAD_INPUTS = {
-    "html": (b"<html><body>503 Service Unavailable</body></html>", "found <html>"),
+    "html": (b"<html><body>503 Service Unavailable</body></html>", "an HTML page instead of XML"),
     "truncated": (sdn_advanced_xml(SAMPLE_PARTIES)[:3000], "truncated"),
     "empty": (b"", "empty"),
     "zip-without-xml": (zipped("readme.txt", b"hello"), "0 .xml files"),

@@ -135,7 +135,7 @@ def page(addresses: list[str]) -> bytes:
 @pytest.mark.parametrize(("answer", "warning"), [
     (lambda notice: (200, page(notice["addresses"])), None),
     (lambda notice: (200, page(notice["addresses"][1:] + ["0x" + "ab" * 20])), "differs from the registry (1 missing"),
-    (lambda notice: (403, b"<html><title>Just a moment...</title></html>"), "page not checked (HTTP 403: Just a moment...)"),
+    (lambda notice: (403, b"<html><title>Just a moment...</title></html>"), "page not checked (HTTP 403 (refused: the server or its firewall turned this client away): Just a moment...)"),
     (lambda notice: None, "page not checked (cannot fetch"),
 ])
 def test_live_notice_pages_are_checked_against_the_registry(caplog, answer, warning):
@@ -217,7 +217,7 @@ def test_error_bodies_give_one_line_and_keep_the_last_good_data(tmp_path, name, 
     result = run(feeds, "--only", name, "--source", f"{name}={bad}", now="2026-11-25T13:00:00Z")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"Error: {name}: {bad}: ") and EXPECTED[body] in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {name}: {bad.resolve()}: ") and EXPECTED[body] in lines[0], lines
     assert "Traceback" not in result.output
     assert (feeds / "latest" / "addresses.json").read_bytes() == before
     (source,) = json.loads((feeds / "index.json").read_text())["sources"]

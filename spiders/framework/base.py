@@ -18,6 +18,7 @@ from sanctions_feed.schemas.source import RawPart, SourceMeta, SourceSnapshot
 from .documents import json_error, refusal
 
 BATCH_SIZE = 500
+ERROR_STATUSES = list(range(400, 600))
 
 
 class SourceError(Exception):
@@ -108,7 +109,9 @@ class SanctionsSpider(scrapy.Spider):
         """A request for a one-file download: every answer, an HTTP error too, reaches the callback,
         which reads it with `document()` (after Scrapy's retries of the transient ones)."""
         meta = kwargs.pop("meta", {})
-        meta["handle_httpstatus_all"] = True
+        # Error statuses only: `handle_httpstatus_all` would also stop Scrapy following redirects
+        # (OFAC answers 302 to a signed object-store URL).
+        meta["handle_httpstatus_list"] = ERROR_STATUSES
         return self.request(url, meta=meta, **kwargs)
 
     def document(self, response, expected: str) -> bytes:

@@ -22,7 +22,8 @@ def refusal(body: bytes, status: int, expected: str) -> str | None:
     lower = head.lower()
     detail = _detail(head)
     if status != 200:
-        return f"HTTP {status}" + (f": {detail}" if detail else "")
+        refused = " (refused: the server or its firewall turned this client away)" if status in (401, 403) else ""
+        return f"HTTP {status}{refused}" + (f": {detail}" if detail else "")
     if not head:
         return f"the response is empty (no {expected})"
     if expected != "HTML" and (lower.startswith(b"<!doctype html") or lower.startswith(b"<html")

@@ -3,7 +3,11 @@
 import os
 
 BOT_NAME = "sanctions-feed"
-USER_AGENT = "sanctions-feed/0.1"
+# OFAC's firewall (since 2026-07-30) answers 403 unless the User-Agent starts with `Mozilla/` and a
+# digit and is at least 40 characters long; DG Trésor refuses a request without one. Ours passes
+# both and still says who we are and where to reach the operator (set SANCTIONS_FEED_CONTACT).
+CONTACT = os.getenv("SANCTIONS_FEED_CONTACT", "https://github.com/sanctions-feed/sanctions-feed")
+USER_AGENT = f"Mozilla/5.0 (compatible; sanctions-feed/0.1; +{CONTACT})"
 ROBOTSTXT_OBEY = False  # official open-data endpoints; robots.txt there is about web pages
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.getenv("SANCTIONS_FEED_SCRAPY_LOG", "WARNING")
