@@ -40,9 +40,11 @@ def bounds(name: str, meta: SourceMeta, input: str = "live") -> tuple[int, int]:
 
 
 def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: set[str], force: bool,
-              input: str = "live") -> set[str]:
+              input: str = "live", withdrawn: frozenset[str] = frozenset()) -> set[str]:
     """Refuse a run outside the source's bounds, or one that would remove a large share of its
-    active listings (unless forced). Returns the ids of the listings the run removes."""
+    active listings (unless forced). Returns the ids of the listings the run removes.
+    `withdrawn`: listings the source itself says it withdrew (Japan's 削除 rows): their removal is
+    the source's word, not a sign of a broken file, so the share guard does not count them."""
     count = len(listing_ids)
     low, high = bounds(name, meta, input)
     of = {"sample": " of its bundled sample", "replay": " of a replay"}.get(input, "")
@@ -53,9 +55,10 @@ def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: se
         raise GuardError(f"{name}: {count} listings, more than the {high} expected{of}: refused "
                          "(use --force if the source really grew)")
     removed = active_ids - listing_ids
-    if not force and len(removed) >= MIN_REMOVED_TO_GUARD and len(removed) > MAX_REMOVED_SHARE * len(active_ids):
-        raise GuardError(f"{name}: would remove {len(removed)} of {len(active_ids)} active listings "
-                         f"({len(removed) / len(active_ids):.0%}): refused (use --force if the source really changed)")
+    unexplained = removed - withdrawn
+    if not force and len(unexplained) >= MIN_REMOVED_TO_GUARD and len(unexplained) > MAX_REMOVED_SHARE * len(active_ids):
+        raise GuardError(f"{name}: would remove {len(unexplained)} of {len(active_ids)} active listings "
+                         f"({len(unexplained) / len(active_ids):.0%}): refused (use --force if the source really changed)")
     return removed
 
 

@@ -28,7 +28,7 @@ from .schemas.tables import (
 def open_store(url: str):
     """An engine on the store, its tables created; a clear error for a URL we cannot use."""
     try:
-        engine = create_engine(url)
+        engine = create_engine(_with_driver(url))
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"--db {masked_url(url)}: not a usable database URL ({exc})") from None
     except ImportError as exc:
@@ -45,6 +45,14 @@ def open_store(url: str):
         raise StoreError(f"--db {masked_url(url)}: cannot open the store: {type(cause).__name__}: "
                          f"{(str(cause).splitlines() or [''])[0]}") from None
     return engine
+
+
+def _with_driver(url: str) -> str:
+    """`postgresql://` means psycopg 3 (the driver we install), not SQLAlchemy's psycopg2 default."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
 
 
 def _add_missing_columns(engine) -> None:
@@ -92,8 +100,9 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     for listing_id, item in found.items():
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
-    # A record the source says it withdrew is delisted on the source's date, not the run's.
-    withdrawn = {lid: min(snapshot.delistings.get(current[lid].source_record_id, today), today)
+    # A record the source says it withdrew is delisted on the source's date, not the run's (never
+    # before we last saw it listed, never after today).
+    withdrawn = {lid: min(max(snapshot.delistings.get(current[lid].source_record_id, today), current[lid].last_seen), today)
                  for lid in removed if lid in current}
     updates += [{"id": lid, "status": "delisted", "delisted_on": withdrawn.get(lid, today)} for lid in removed]
     for day in sorted(set(withdrawn.values()) - {today}):

@@ -170,7 +170,10 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         try:
             last = session.get(SourceRow, run.name)
             check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
-            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input)
+            withdrawn = frozenset(lid for lid in active - set(found)
+                                  if current[lid].source_record_id in run.snapshot.delistings)
+            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input,
+                                withdrawn)
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:

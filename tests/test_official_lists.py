@@ -164,7 +164,7 @@ def test_the_newest_workbook_linked_from_the_list_page_is_read():
 def test_a_withdrawn_japanese_notice_is_delisted_on_its_own_date(tmp_path):
     feeds = tmp_path / "feeds"
     sample = JpMofSpider.sample_path()
-    assert run(feeds, "--only", "jp_mof", "--source", f"jp_mof={sample}").exit_code == 0
+    assert run(feeds, "--only", "jp_mof", "--source", f"jp_mof={sample}", now="2026-11-20T12:00:00Z").exit_code == 0
     workbook = openpyxl.load_workbook(sample)
     sheet = workbook["17.北朝鮮(協調；個人)"]
     row = next(r for r in sheet.iter_rows() if r[1].value == "78")
