@@ -17,7 +17,7 @@ from datetime import date
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import OneFileSpider
 from .framework.xml import local_name, stream_elements
 
 URL = "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"
@@ -33,21 +33,13 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-class EuFsfSpider(SanctionsSpider):
+class EuFsfSpider(OneFileSpider):
     name = "eu_fsf"
     sample = "eu_fsf.xml"
     meta = SourceMeta(authority="European Union (DG FISMA)", title="Financial Sanctions Files (consolidated list)",
                       url=URL, schedule="20 * * * *",
                       # 9 addresses in Sept 2026 (Garantex, Grinex); a file that loses them all is broken.
                       expected_min=5, expected_max=2_000, sample_min=5, sample_max=100)
-    custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
-
-    async def start(self):
-        yield self.document_request(self.source_url, callback=self.parse)
-
-    def parse(self, response):
-        body = self.document(response, "XML")
-        yield from self.batched(self.parse_file(body, response.url))
 
     def parse_file(self, body: bytes, url: str):
         listings, generated, entries = [], None, 0

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import OneFileSpider
 from .framework.xml import local_name, stream_elements
 
 URL = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"
@@ -35,21 +35,13 @@ def uk_date(value: str | None) -> date | None:
     return datetime.strptime(text, "%d/%m/%Y").date() if text else None
 
 
-class GbFcdoSpider(SanctionsSpider):
+class GbFcdoSpider(OneFileSpider):
     name = "gb_fcdo"
     sample = "gb_fcdo.xml"
     meta = SourceMeta(authority="UK Foreign, Commonwealth and Development Office", title="UK Sanctions List",
                       url=URL, schedule="25 * * * *",
                       # 59 addresses in Oct 2026 over six designations.
                       expected_min=20, expected_max=5_000, sample_min=5, sample_max=200)
-    custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
-
-    async def start(self):
-        yield self.document_request(self.source_url, callback=self.parse)
-
-    def parse(self, response):
-        body = self.document(response, "XML")
-        yield from self.batched(self.parse_file(body, response.url))
 
     def parse_file(self, body: bytes, url: str):
         listings, generated, designations = [], None, 0

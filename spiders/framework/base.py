@@ -65,6 +65,8 @@ class SanctionsSpider(scrapy.Spider):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):  # shared machinery, not a source
+            return
         where = sys.modules[cls.__module__].__file__
         if not isinstance(getattr(cls, "name", None), str) or not cls.name:
             raise TypeError(f"{where}: {cls.__name__} declares no `name`")
@@ -186,3 +188,22 @@ class SanctionsSpider(scrapy.Spider):
         if names:
             self.unconsumed.append(f"{where}: {', '.join(names)}")
             self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(names))
+
+
+class OneFileSpider(SanctionsSpider):
+    """A source published as one file: fetched whole, refused in one line if it is not a
+    `document_kind` document (an error page, an empty body...), then read by `parse_file`."""
+
+    abstract = True
+    document_kind = "XML"
+    custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
+
+    async def start(self):
+        yield self.document_request(self.source_url, callback=self.parse)
+
+    def parse(self, response):
+        yield from self.batched(self.parse_file(self.document(response, self.document_kind), response.url))
+
+    def parse_file(self, body: bytes, url: str):
+        """Yield the file's listings (and rejected records), then its snapshot."""
+        raise NotImplementedError
