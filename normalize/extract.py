@@ -34,6 +34,18 @@ MIN_LENGTH, MAX_LENGTH = 25, 110  # the shortest (XRP, Bitcoin) and longest (Mon
 PENDING_WORDS = 8  # a label stays open over this many words of prose before its first address
 
 
+# A text that says it names crypto addresses ("the following Tron crypto addresses:",
+# "Digital Currency Address", "暗号資産アドレス", "adresses de portefeuille").
+_SAYS_ADDRESSES = re.compile(
+    r"\b(?:crypto\w*|digital currency|wallet|blockchain|bitcoin|ethereum|tron|usdt)\b[\w\s-]{0,30}?\baddress"
+    r"|暗号資産アドレス|adresses? de portefeuille", re.I)
+
+
+def names_addresses(text: str | None) -> bool:
+    """Whether a text says it names crypto addresses (whether or not any can be read in it)."""
+    return text is not None and _SAYS_ADDRESSES.search(text) is not None
+
+
 class Mention(NamedTuple):
     """One address found in a text: as written, with the label that introduced it."""
 

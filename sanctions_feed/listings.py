@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from .normalize import normalize
-from .normalize.extract import extract
+from .normalize.extract import extract, names_addresses
 from .normalize.names import clean_name
-from .schemas.source import Holder, NormalizedListing, RawListing
+from .schemas.source import Holder, NormalizedListing, RawListing, Rejected
 
 
-def normalize_listings(listings: list[RawListing]) -> dict[str, NormalizedListing]:
+def normalize_listings(listings: list[RawListing], unread: list[Rejected] | None = None) -> dict[str, NormalizedListing]:
     """Listing id -> normalized listing, in the order found. A cell may name several addresses;
     one record may name the same address under several asset codes (ETH and USDT): one listing
-    then, with every code."""
+    then, with every code. `unread` collects the free texts that say they name addresses but
+    yield none: rejected records, never silently nothing."""
     found: dict[str, NormalizedListing] = {}
     for raw in listings:
-        for listing, address in _readings(_clean_holders(raw)):
+        readings = list(_readings(_clean_holders(raw)))
+        if not readings and raw.prose and unread is not None and names_addresses(raw.raw_address):
+            unread.append(Rejected(source=raw.source, source_record_id=raw.source_record_id, raw=raw.raw_address[:2000],
+                                   reason="the text says it names crypto addresses, but none could be read in it"))
+        for listing, address in readings:
             item = NormalizedListing(listing, address, (address.asset,) if address.asset else ())
             known = found.get(item.id)
             if known is None:

@@ -100,14 +100,11 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     for listing_id, item in found.items():
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
-    # A record the source says it withdrew is delisted on the source's date, not the run's (never
-    # before we last saw it listed, never after today).
-    withdrawn = {lid: min(max(snapshot.delistings.get(current[lid].source_record_id, today), current[lid].last_seen), today)
-                 for lid in removed if lid in current}
-    updates += [{"id": lid, "status": "delisted", "delisted_on": withdrawn.get(lid, today)} for lid in removed]
-    for day in sorted(set(withdrawn.values()) - {today}):
-        add_events(session, [(lid, "delisted") for lid, on in withdrawn.items() if on == day], day)
-    events = [(lid, "delisted") for lid in removed if withdrawn.get(lid, today) == today]
+    delisted_on = {lid: today for lid in removed} | withdrawals(current, removed, snapshot.delistings, today)
+    updates += [{"id": lid, "status": "delisted", "delisted_on": on} for lid, on in delisted_on.items()]
+    for day in sorted(set(delisted_on.values()) - {today}):
+        add_events(session, [(lid, "delisted") for lid, on in delisted_on.items() if on == day], day)
+    events = [(lid, "delisted") for lid, on in delisted_on.items() if on == today]
     for values in inserts:
         events += [(values["id"], "listed")] + ([(values["id"], "delisted")] if values["status"] == "delisted" else [])
     for values in updates[:len(updates) - len(removed)]:
@@ -132,6 +129,14 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
         "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
     })
     session.add(source)
+
+
+def withdrawals(current: dict[str, ListingRow], removed: set[str], delistings: dict[str, date],
+                today: date) -> dict[str, date]:
+    """The removed listings whose record the source itself says it withdrew, with the date to
+    delist them on: the source's date, never before we last saw them listed, never after today."""
+    return {lid: min(max(delistings[current[lid].source_record_id], current[lid].last_seen), today)
+            for lid in removed if lid in current and current[lid].source_record_id in delistings}
 
 
 # What a source says of a listing: a change to any of these is a correction.

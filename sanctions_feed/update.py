@@ -154,7 +154,7 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
     from .listings import normalize_listings
     from .schemas.source import SourceMeta
     from .schemas.tables import SourceRow
-    from .store import current_listings, record_failure, save_run
+    from .store import current_listings, record_failure, save_run, withdrawals
 
     status, error = "failed", run.error
     if run.warnings:
@@ -164,16 +164,15 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         status, error = "refused", (f"{run.name}: --strict: the source sent fields the parser does not read "
                                     f"({len(run.unconsumed)} records; first: {run.unconsumed[0]})")
     elif error is None and run.snapshot is not None:
-        found = normalize_listings(run.listings)
+        found = normalize_listings(run.listings, unread=run.rejected)
         current = current_listings(session, run.name)
         active = {lid for lid, row in current.items() if row.status == "active"}
         try:
             last = session.get(SourceRow, run.name)
             check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
-            withdrawn = frozenset(lid for lid in active - set(found)
-                                  if current[lid].source_record_id in run.snapshot.delistings)
+            withdrawn = withdrawals(current, active - set(found), run.snapshot.delistings, now.date())
             removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input,
-                                withdrawn)
+                                frozenset(withdrawn))
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:

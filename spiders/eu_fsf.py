@@ -53,11 +53,15 @@ class EuFsfSpider(OneFileSpider):
             raise self.fail(url, str(exc)) from None
         if not entries:
             raise self.fail(url, "no <sanctionEntity>: not a complete EU FSF file")
-        if not generated:
-            raise self.fail(url, "no generationDate on <export>: not a complete EU FSF file")
+        try:
+            as_of = _date(generated)
+        except ValueError:
+            as_of = None
+        if as_of is None:
+            raise self.fail(url, f"no readable generationDate on <export> ({generated!r}): not a complete EU FSF file")
         self.record_raw(body, url)
         yield from listings
-        yield self.snapshot(url, _date(generated), len(listings))
+        yield self.snapshot(url, as_of, len(listings))
 
     def parse_entity(self, entity) -> list[dict]:
         """One listing per piece of free text the entry holds (most hold no address at all)."""
@@ -74,7 +78,11 @@ class EuFsfSpider(OneFileSpider):
         acts = [f"Regulation {r.get('numberTitle')}" for r in regulations if r.get("numberTitle")]
         published = sorted((r.get("publicationDate"), (r.findtext("{*}publicationUrl") or "").strip())
                            for r in regulations if r.get("publicationDate"))
-        listed_on = _date(entity.get("designationDate")) or (_date(published[0][0]) if published else None)
+        try:
+            listed_on = _date(entity.get("designationDate")) or (_date(published[0][0]) if published else None)
+        except ValueError:  # the address is still listed: kept, without a date, and said
+            self.logger.warning("entry %s: unreadable designation date %r", record_id, entity.get("designationDate"))
+            listed_on = None
         link = next((u for _, u in published if u), None)
         subject = entity.find("{*}subjectType")
         kind = subject.get("code") if subject is not None else None

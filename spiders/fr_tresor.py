@@ -16,13 +16,14 @@ from datetime import datetime
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import OneFileSpider, rejected_item
 
 URL = "https://gels-avoirs.dgtresor.gouv.fr/ApiPublic/api/v1/publication/derniere-publication-fichier-json"
 RECORD_URL = "https://gels-avoirs.dgtresor.gouv.fr/Gels/RegistreDetail?idRegistre={}"
 NATURES = {"personne physique": "individual", "personne morale": "entity", "navire": "vessel"}
 PROSE_FIELDS = ("IDENTIFICATION", "MOTIFS")
 EMPTY = {"", "/", "-"}
+TEXT_ORDER = {"Commentaire": 0, "Identification": 1}
 # Fields of a measure read elsewhere or deliberately left out (identity details, not addresses).
 KNOWN_FIELDS = {"IDENTIFICATION", "MOTIFS", "FONDEMENT_JURIDIQUE", "PRENOM", "ALIAS", "SEXE", "TITRE",
                 "DATE_DE_NAISSANCE", "LIEU_DE_NAISSANCE", "NATIONALITE", "PASSEPORT", "TELEPHONE", "MAIL",
@@ -30,54 +31,54 @@ KNOWN_FIELDS = {"IDENTIFICATION", "MOTIFS", "FONDEMENT_JURIDIQUE", "PRENOM", "AL
                 "NUMERO_OMI", "CARTE_IDENTITE"}
 
 
-class FrTresorSpider(SanctionsSpider):
+class FrTresorSpider(OneFileSpider):
     name = "fr_tresor"
     sample = "fr_tresor.json"
+    document_kind = "JSON"
     meta = SourceMeta(authority="France DG Trésor", title="Registre national des gels (asset freezes)",
                       url=URL, schedule="35 * * * *",
                       # 9 addresses in 2026 (Garantex, Grinex) among 6,212 measures.
                       expected_min=3, expected_max=2_000, sample_min=5, sample_max=100)
-    custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
 
-    async def start(self):
-        yield self.document_request(self.source_url, callback=self.parse)
-
-    def parse(self, response):
-        yield from self.batched(self.parse_file(self.json_document(response), response.body, response.url))
-
-    def parse_file(self, data, body: bytes, url: str):
+    def parse_file(self, body: bytes, url: str):
+        data = self.parse_json(body, url)
         publication = data.get("Publications") if isinstance(data, dict) else None
-        if not isinstance(publication, dict) or not isinstance(publication.get("PublicationDetail"), list) \
-                or not publication["PublicationDetail"]:
+        measures = publication.get("PublicationDetail") if isinstance(publication, dict) else None
+        if not isinstance(publication, dict) or not isinstance(measures, list) or not measures:
             keys = sorted(data)[:5] if isinstance(data, dict) else type(data).__name__
             raise self.fail(url, f'expected {{"Publications": {{"PublicationDetail": [...]}}}}, found {keys}')
+        published = publication.get("DatePublication")
         try:
-            listings = [item for measure in publication["PublicationDetail"] for item in self.parse_measure(measure)]
-            published = publication.get("DatePublication")
-            as_of = datetime.fromisoformat(published[:19]).date() if published else None
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise self.fail(url, f"unreadable measure ({exc})") from None
+            as_of = datetime.fromisoformat(str(published)[:19]).date() if published else None
+        except ValueError:
+            raise self.fail(url, f"unreadable DatePublication {published!r}") from None
+        items = [item for measure in measures for item in self.parse_measure(measure)]
         self.record_raw(body, url)
-        yield from listings
-        yield self.snapshot(url, as_of, len(listings))
+        yield from items
+        yield self.snapshot(url, as_of, len(items))
 
-    def parse_measure(self, measure: dict) -> list[dict]:
+    def parse_measure(self, measure) -> list[dict]:
+        """The prose listings of one measure; a measure we cannot read is a rejected record."""
+        record_id = str(measure.get("IdRegistre") or "") if isinstance(measure, dict) else ""
+        if not record_id:
+            return [rejected_item(self.name, None, "a measure without an IdRegistre", measure)]
         measure = dict(measure)
-        record_id = str(measure.pop("IdRegistre"))
+        del measure["IdRegistre"]
         fields: dict[str, list] = {}
         for detail in measure.pop("RegistreDetail", None) or []:
-            fields.setdefault(detail.get("TypeChamp"), []).extend(detail.get("Valeur") or [])
+            if not isinstance(detail, dict):
+                return [rejected_item(self.name, record_id, f"a RegistreDetail entry is not an object ({detail!r})", measure)]
+            values = detail.get("Valeur")
+            fields.setdefault(str(detail.get("TypeChamp")), []).extend(values if isinstance(values, list) else [values])
         self.audit(f"measure {record_id}", {k: v for k, v in fields.items() if k not in KNOWN_FIELDS})
-        texts = [_prose(value) for name in PROSE_FIELDS for value in fields.get(name, [])]
-        texts = [t for t in dict.fromkeys(texts) if t]
+        texts = [t for t in dict.fromkeys(_text(value) for name in PROSE_FIELDS for value in fields.get(name, [])) if t]
         nature = str(measure.pop("Nature", "") or "")
-        name = " ".join(filter(None, [*(str(v.get("Prenom") or "").strip() for v in fields.get("PRENOM", [])),
-                                      str(measure.pop("Nom", "") or "").strip()]))
+        first_names = [_text(v) for v in fields.get("PRENOM", [])]
+        name = " ".join(filter(None, [*first_names, str(measure.pop("Nom", "") or "").strip()]))
         self.audit(f"measure {record_id}", measure)
         if not texts:
             return []
-        programs = sorted({str(v.get("FondementJuridiqueLabel") or v.get("FondementJuridique") or "").strip()
-                           for v in fields.get("FONDEMENT_JURIDIQUE", [])} - EMPTY)
+        programs = sorted({_field(v, "FondementJuridiqueLabel") for v in fields.get("FONDEMENT_JURIDIQUE", [])} - EMPTY)
         holder = Holder(name=name or None, type=NATURES.get(nature.lower(), nature.lower() or None))
         return [{"listing": RawListing(
             source=self.name, source_record_id=record_id, raw_address=text, prose=True, holder=holder,
@@ -85,12 +86,19 @@ class FrTresorSpider(SanctionsSpider):
         ).model_dump(mode="json")} for text in texts]
 
 
-def _prose(value) -> str:
-    """One IDENTIFICATION or MOTIFS value as text: its comment (often the label, or the whole
-    text) and then its identification, leaving out the `/` that stands for nothing."""
-    if isinstance(value, str):
-        return value.strip()
-    if not isinstance(value, dict):
+def _text(value) -> str:
+    """A `Valeur` entry as text: an object's Commentaire (often the label, or the whole text),
+    then its Identification, then any other value it holds, without the `/` that stands for
+    nothing. Nothing the entry holds is left unread."""
+    if value is None:
         return ""
-    parts = [str(value.get(key) or "").strip() for key in ("Commentaire", "Identification", "Motifs")]
+    if not isinstance(value, dict):
+        return str(value).strip()
+    ordered = sorted(value.items(), key=lambda item: TEXT_ORDER.get(item[0], len(TEXT_ORDER)))
+    parts = [str(v).strip() for _, v in ordered if v is not None and not isinstance(v, (dict, list))]
     return "\n".join(p for p in parts if p not in EMPTY)
+
+
+def _field(value, key: str) -> str:
+    """One named field of a `Valeur` entry, or the whole entry as text when it lacks it."""
+    return str(value.get(key) or "").strip() if isinstance(value, dict) and value.get(key) else _text(value)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
+from lxml import etree
+
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import OneFileSpider
+from .framework.base import OneFileSpider, rejected_item
 from .framework.xml import local_name, stream_elements
 
 URL = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"
@@ -52,7 +54,7 @@ class GbFcdoSpider(OneFileSpider):
                     continue
                 designations += 1
                 listings += self.parse_designation(elem)
-        except ValueError as exc:  # malformed XML or a date that is not dd/mm/yyyy
+        except ValueError as exc:  # malformed XML
             raise self.fail(url, str(exc)) from None
         if not designations:
             raise self.fail(url, "no <Designation>: not a complete UK Sanctions List")
@@ -65,17 +67,23 @@ class GbFcdoSpider(OneFileSpider):
         text = {name: "".join(child.itertext()).strip() for name, child in fields.items()}
         unique_id = text.get("UniqueID", "")
         if not unique_id:
-            raise ValueError("a <Designation> without a UniqueID")
+            return [rejected_item(self.name, None, "a designation without a UniqueID",
+                                  etree.tostring(designation, encoding="unicode"))]
         unknown = set(fields) - KNOWN_CHILDREN - {""}
         self.audit(f"designation {unique_id}", {f"<{name}>": True for name in unknown})
         texts = [text[name] for name in PROSE if text.get(name)]
         if not texts:
             return []
         kind, regime = text.get("IndividualEntityShip", ""), text.get("RegimeName", "")
+        try:
+            designated = uk_date(text.get("DateDesignated"))
+        except ValueError:  # the address is still listed: kept, without a date, and said
+            self.logger.warning("designation %s: unreadable DateDesignated %r", unique_id, text.get("DateDesignated"))
+            designated = None
         holder = Holder(name=self._name(designation), type=HOLDER_TYPES.get(kind.lower(), kind.lower() or None))
         return [{"listing": RawListing(
             source=self.name, source_record_id=unique_id, raw_address=prose, prose=True, holder=holder,
-            programs=[regime] if regime else [], listed_on=uk_date(text.get("DateDesignated")),
+            programs=[regime] if regime else [], listed_on=designated,
             source_url=RECORD_URL.format(unique_id, kind or "Entity"),
         ).model_dump(mode="json")} for prose in texts]
 

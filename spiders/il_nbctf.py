@@ -16,9 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
+from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import SanctionsSpider, rejected_item
 
 API = "https://matal.mod.gov.il/umbraco/delivery/api/v2/content"
 SITE = "https://matal.mod.gov.il"
@@ -108,7 +108,7 @@ class Catalogue:
         """Yield {"listing": ...} and {"rejected": ...} items for every order and wallet."""
         for wallet_id, twins in sorted(self.clashing.items()):
             for twin in twins:
-                yield _rejected(source, f"wallet {wallet_id}", "the wallet id appears more than once with "
+                yield rejected_item(source, f"wallet {wallet_id}", "the wallet id appears more than once with "
                                 "different addresses", twin)
         covered: set[str] = set()
         turned_into_forfeiture = self._forfeited_seizures()
@@ -137,13 +137,13 @@ class Catalogue:
         code = order_code(order_type)
         record_id = f"{code} {number}".strip() if number else (order.get("name") or order["id"])
         if props.pop("isHidden", False):
-            yield _rejected(source, record_id, "order is hidden on the source site", order)
+            yield rejected_item(source, record_id, "order is hidden on the source site", order)
             return
         try:
             listed_on = parse_date(props.pop("orderDate", None))
             valid_until = parse_date(props.pop("validityDate", None))
         except ValueError as exc:  # one bad record is rejected; the others still flow
-            yield _rejected(source, record_id, f"unreadable order date ({exc})", order)
+            yield rejected_item(source, record_id, f"unreadable order date ({exc})", order)
             return
         if not is_forfeiture(order_type) and order.get("id") in forfeited:
             valid_until = None  # continued by a forfeiture order: the seizure's own date no longer ends it
@@ -156,14 +156,14 @@ class Catalogue:
         programs = [order_type] if order_type else []
         for picked in assets:
             if not isinstance(picked, dict):
-                yield _rejected(source, record_id, f"an asset of the order is not an item ({picked!r})", order)
+                yield rejected_item(source, record_id, f"an asset of the order is not an item ({picked!r})", order)
                 continue
             if picked.get("contentType") != WALLET:  # bank accounts, property...: not crypto
                 self.other_assets[picked.get("contentType") or "unknown"] += 1
                 continue
             wallet = self.wallets.get(picked.get("id"))
             if wallet is None:
-                yield _rejected(source, record_id, f"order names wallet {picked.get('id')} that the wallet list lacks;"
+                yield rejected_item(source, record_id, f"order names wallet {picked.get('id')} that the wallet list lacks;"
                                 " published from the order's own text", picked)
                 wallet = {"id": picked.get("id"), "name": picked.get("name"),
                           "properties": {"walletAddress": picked.get("name")}}
@@ -176,13 +176,13 @@ class Catalogue:
         props = dict(wallet.get("properties") or {})
         raw = props.pop("walletAddress", None) or wallet.get("name") or fallback_name
         if raw and not isinstance(raw, str):  # never publish a list or number as its repr
-            yield _rejected(source, record_id, f"walletAddress is not text ({type(raw).__name__})", wallet)
+            yield rejected_item(source, record_id, f"walletAddress is not text ({type(raw).__name__})", wallet)
             return
         label = " ".join(str(v) for v in (props.pop("coinType", None), props.pop("network", None)) if v)
         holders = self._holders(props)
         self.audit(f"wallet {wallet.get('id')}", {k: v for k, v in props.items() if k not in WALLET_IGNORED})
         if not raw:
-            yield _rejected(source, record_id, "wallet without an address", wallet)
+            yield rejected_item(source, record_id, "wallet without an address", wallet)
             return
         yield {"listing": RawListing(
             source=source, source_record_id=record_id, raw_address=str(raw), raw_label=label or None,
@@ -239,11 +239,6 @@ def _absolute(url: str | None) -> str | None:
 def _route_url(item: dict) -> str | None:
     path = (item.get("route") or {}).get("path")
     return _absolute(path)
-
-
-def _rejected(source: str, record_id: str, reason: str, raw: dict) -> dict:
-    return {"rejected": Rejected(source=source, source_record_id=record_id, reason=reason,
-                                 raw=json.dumps(raw, ensure_ascii=False)[:2000]).model_dump(mode="json")}
 
 
 class IlNbctfSpider(SanctionsSpider):

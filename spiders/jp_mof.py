@@ -124,9 +124,7 @@ class JpMofSpider(SanctionsSpider):
         as_of = datetime.strptime(stamp.group(1), "%Y%m%d").date() if stamp else (modified.date() if modified else None)
         self.record_raw(body, url)
         yield from listings
-        snapshot = self.snapshot(url, as_of, len(listings))
-        snapshot["snapshot"]["delistings"] = {key: day.isoformat() for key, day in sorted(withdrawn.items())}
-        yield snapshot
+        yield self.snapshot(url, as_of, len(listings), delistings=withdrawn)
 
     def parse_sheet(self, title: str, rows, url: str, withdrawn: dict[str, date]) -> list[dict]:
         """The listings of one regime's sheet; its withdrawn notices go into `withdrawn`."""
@@ -147,9 +145,10 @@ class JpMofSpider(SanctionsSpider):
             dated = cell.get(DATE_COLUMN, "")
             if WITHDRAWN in dated:
                 day = notice_date(dated)
-                if day is None:
-                    raise ValueError(f"{title}: notice {number} is withdrawn ({dated!r}) with no readable date")
-                withdrawn[record_id] = day
+                if day is None:  # withdrawn all the same: delisted by absence, on the day we read it
+                    self.logger.warning("%s: notice %s is withdrawn (%r) with no readable date", title, number, dated)
+                else:
+                    withdrawn[record_id] = day
                 continue
             texts = [cell.get(OTHER, "")] + [v for k, v in cell.items()
                                              if k != OTHER and any(w in v.lower() for w in CRYPTO_WORDS)]

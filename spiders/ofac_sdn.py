@@ -15,9 +15,9 @@ from typing import IO
 
 from lxml import etree
 
-from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
+from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import OneFileSpider, rejected_item
 from .framework.xml import local_name, stream_elements
 
 FEATURE_PREFIX = "Digital Currency Address - "
@@ -235,7 +235,7 @@ SDN_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/ex
 RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 
-class OfacSdnSpider(SanctionsSpider):
+class OfacSdnSpider(OneFileSpider):
     name = "ofac_sdn"
     sample = "ofac_sdn.xml"
     meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
@@ -245,20 +245,13 @@ class OfacSdnSpider(SanctionsSpider):
     custom_settings = {"DOWNLOAD_MAXSIZE": 1024**3,
                        "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
 
-    async def start(self):
-        yield self.document_request(self.source_url, callback=self.parse)
-
-    def parse(self, response):
-        yield from self.batched(self.parse_list(response))
-
-    def parse_list(self, response):
-        """Every address of the list, its rejected features, then the snapshot."""
-        body = self.document(response, "XML")  # or its ZIP: an error page is neither
-        self.record_raw(body, response.url)
+    def parse_file(self, body: bytes, url: str):
+        """Every address of the list (the XML, or its ZIP), its rejected features, then the snapshot."""
+        self.record_raw(body, url)
         try:
             parsed = parse_sdn_advanced(open_xml(body))
         except ValueError as exc:
-            raise self.fail(response.url, str(exc)) from None
+            raise self.fail(url, str(exc)) from None
         count = 0
         for party in parsed.parties:
             for code, text in party.addresses:
@@ -266,9 +259,8 @@ class OfacSdnSpider(SanctionsSpider):
                 yield {"listing": self.parse_row(party, code, text).model_dump(mode="json")}
         for fixed_ref, reason, raw in parsed.rejected:
             count += 1
-            yield {"rejected": Rejected(source=self.name, source_record_id=fixed_ref,
-                                        reason=reason, raw=raw).model_dump(mode="json")}
-        yield self.snapshot(response.url, parsed.date_of_issue, count)
+            yield rejected_item(self.name, fixed_ref, reason, raw)
+        yield self.snapshot(url, parsed.date_of_issue, count)
 
     def parse_row(self, party: Party, code: str, text: str) -> RawListing:
         return RawListing(

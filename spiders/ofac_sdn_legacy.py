@@ -94,19 +94,21 @@ class OfacSdnLegacySpider(SanctionsSpider):
                                     cb_kwargs={"sdn": response})
 
     def parse_with_comments(self, response, sdn):
+        self.document(response, "CSV")
         yield from self.batched(self.parse_files(sdn, response))
 
     def parse_files(self, sdn, comments):
-        sdn_body = self.document(sdn, "CSV")
-        comments_body = self.document(comments, "CSV") if comments is not None else None
+        """The records of both files (each already checked to be a CSV, not an error answer)."""
+        extra = {}
+        reading = sdn
         try:
-            rows = read_rows(sdn_body, len(SDN_COLUMNS))
-            extra = {}
-            if comments_body is not None:
-                for ent_num, *rest in read_rows(comments_body, 2):
+            rows = read_rows(sdn.body, len(SDN_COLUMNS))
+            if comments is not None:
+                reading = comments
+                for ent_num, *rest in read_rows(comments.body, 2):
                     extra[ent_num.strip()] = extra.get(ent_num.strip(), "") + rest[0]
         except (ValueError, UnicodeError) as exc:
-            raise self.fail(sdn.url, str(exc)) from None
+            raise self.fail(reading.url, str(exc)) from None
         if not rows:
             raise self.fail(sdn.url, "no rows")
         count = 0

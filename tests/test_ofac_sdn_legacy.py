@@ -102,3 +102,13 @@ def test_a_missing_comments_file_fails_the_source():
     folder = real_fixture("ofac/legacy/2021-07-paired")
     with pytest.raises(SourceError, match="sdn_comments.csv: download failed"):
         crawl(folder, {"sdn.csv": (folder / "sdn.csv").read_bytes(), "sdn_comments.csv": None})
+
+
+@pytest.mark.parametrize(("comments", "problem"), [
+    (b"123,a,b\n", "sdn_comments.csv: row '123' has 3 columns, expected 2"),
+    (b"<html><title>Service Unavailable</title></html>", "sdn_comments.csv: an HTML page instead of CSV"),
+])
+def test_a_bad_comments_file_is_named_not_sdn_csv(comments, problem):
+    folder = real_fixture("ofac/legacy/2021-07-paired")
+    with pytest.raises(SourceError, match=re.escape(problem)):
+        crawl(folder, {"sdn.csv": (folder / "sdn.csv").read_bytes(), "sdn_comments.csv": comments})

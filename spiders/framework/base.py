@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import scrapy
 from pydantic import ValidationError
 
-from sanctions_feed.schemas.source import RawPart, SourceMeta, SourceSnapshot
+from sanctions_feed.schemas.source import RawPart, Rejected, SourceMeta, SourceSnapshot
 
 from .documents import json_error, refusal
 
@@ -44,6 +44,14 @@ def combined_sha256(parts: list[RawPart]) -> str:
     if len(parts) == 1:
         return parts[0].sha256
     return hashlib.sha256("".join(p.sha256 + "\n" for p in parts).encode()).hexdigest()
+
+
+def rejected_item(source: str, record_id: str | None, reason: str, raw) -> dict:
+    """A {"rejected": ...} item: a raw record that could not become a listing, with the reason
+    and the record as the source gave it (JSON for structured records), never dropped."""
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    return {"rejected": Rejected(source=source, source_record_id=record_id, reason=reason,
+                                 raw=text[:2000]).model_dump(mode="json")}
 
 
 class SanctionsSpider(scrapy.Spider):
@@ -124,17 +132,16 @@ class SanctionsSpider(scrapy.Spider):
             raise self.fail(response.url, problem)
         return response.body
 
-    def json_document(self, response):
-        """The JSON value of a one-file download; an error status, an error page, a body cut
-        short or an API's error object fails the run in one line."""
-        body = self.document(response, "JSON")
+    def parse_json(self, body: bytes, url: str):
+        """The JSON value of a downloaded body; a body cut short, or an API's error object where
+        the data should be, fails the run in one line."""
         try:
             data = json.loads(body)
         except ValueError as exc:
-            raise self.fail(response.url, f"not valid JSON, or cut short ({exc})") from None
+            raise self.fail(url, f"not valid JSON, or cut short ({exc})") from None
         error = json_error(data)
         if error:
-            raise self.fail(response.url, error)
+            raise self.fail(url, error)
         return data
 
     def fail(self, url: str, problem: str) -> SourceError:
@@ -146,10 +153,11 @@ class SanctionsSpider(scrapy.Spider):
 
     def batched(self, records, size: int = BATCH_SIZE):
         """Group record items ({"listing"} / {"rejected"}) into {"batch": [...]} items: Scrapy's
-        per-item machinery costs more than parsing a record. Anything else passes through."""
+        per-item machinery costs more than parsing a record. Anything else (the snapshot, a
+        further request) passes through, in order."""
         batch = []
         for record in records:
-            if "listing" in record or "rejected" in record:
+            if isinstance(record, dict) and ("listing" in record or "rejected" in record):
                 batch.append(record)
                 if len(batch) >= size:
                     yield {"batch": batch}
@@ -176,10 +184,12 @@ class SanctionsSpider(scrapy.Spider):
                 partial.write_bytes(body)
                 os.replace(partial, target)
 
-    def snapshot(self, url: str, as_of, records: int) -> dict:
+    def snapshot(self, url: str, as_of, records: int, delistings: dict | None = None) -> dict:
+        """The run's snapshot item. `delistings`: record id -> the date the source says it withdrew
+        the record, for a source that publishes its withdrawals."""
         snap = SourceSnapshot(source=self.name, url=url, fetched_at=self.fetched_at,
                               as_of=as_of, sha256=combined_sha256(self._raw_parts), records=records,
-                              parts=self._raw_parts)
+                              parts=self._raw_parts, delistings=delistings or {})
         return {"snapshot": snap.model_dump(mode="json")}
 
     def audit(self, where: str, left: dict) -> None:
@@ -192,7 +202,8 @@ class SanctionsSpider(scrapy.Spider):
 
 class OneFileSpider(SanctionsSpider):
     """A source published as one file: fetched whole, refused in one line if it is not a
-    `document_kind` document (an error page, an empty body...), then read by `parse_file`."""
+    `document_kind` document (XML, JSON, XLSX; an error page, an empty body...), then read by
+    `parse_file`, whose items (records, the snapshot, further requests) pass on in batches."""
 
     abstract = True
     document_kind = "XML"

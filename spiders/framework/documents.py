@@ -17,24 +17,24 @@ _MAGIC = {"XLSX": b"PK\x03\x04"}
 
 def refusal(body: bytes, status: int, expected: str) -> str | None:
     """Why `body` (served with HTTP `status`) is not the `expected` document (XML, JSON, XLSX,
-    HTML), or None when it may be one. Only the start of the body is looked at."""
+    HTML, CSV), or None when it may be one. Only the start of the body is looked at."""
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    lower = head.lower()
-    detail = _detail(head)
+    lower = head[:512].lower()
     if status != 200:
         refused = " (refused: the server or its firewall turned this client away)" if status in (401, 403) else ""
-        return f"HTTP {status}{refused}" + (f": {detail}" if detail else "")
-    if not head:
+        problem = f"HTTP {status}{refused}"
+    elif not head:
         return f"the response is empty (no {expected})"
-    if expected != "HTML" and (lower.startswith(b"<!doctype html") or lower.startswith(b"<html")
-                               or b"<html" in lower[:512]):
-        return f"an HTML page instead of {expected}" + (f": {detail}" if detail else "")
-    if expected != "JSON" and head[:1] in (b"{", b"["):
-        return f"a JSON body instead of {expected}" + (f": {detail}" if detail else "")
-    magic = _MAGIC.get(expected)
-    if magic and not head.startswith(magic):
+    elif expected != "HTML" and (lower.startswith(b"<!doctype html") or b"<html" in lower):
+        problem = f"an HTML page instead of {expected}"
+    elif expected != "JSON" and head[:1] in (b"{", b"["):
+        problem = f"a JSON body instead of {expected}"
+    elif expected in _MAGIC and not head.startswith(_MAGIC[expected]):
         return f"not an {expected} file (it starts with {head[:16]!r})"
-    return None
+    else:
+        return None
+    detail = _detail(head)
+    return f"{problem}: {detail}" if detail else problem
 
 
 def page_title(page: bytes) -> str:
@@ -43,30 +43,36 @@ def page_title(page: bytes) -> str:
     return " ".join(title.group(1).decode("utf-8", "replace").split())[:120] if title else ""
 
 
-def _detail(head: bytes) -> str:
-    """A short reason from an error body: a page's title, or a JSON error's status and message."""
-    title = page_title(head)
-    if title:
-        return title
-    if head[:1] == b"{":
-        try:
-            data = json.loads(head)
-        except ValueError:
-            return ""
-        if isinstance(data, dict):
-            parts = [str(data[k]) for k in ("status", "error", "title", "message", "detail") if data.get(k)]
-            return " ".join(parts)[:160]
-    return ""
-
-
 def json_error(data) -> str | None:
     """The error a JSON API answered with instead of data (`{"status": 500, "error": ...}`,
     `{"Message": ...}`), or None when `data` is not an error object."""
     if not isinstance(data, dict):
         return None
     keys = {key.lower() for key in data}
-    if "error" in keys or "errors" in keys or keys <= {"message", "messagedetail", "status", "title", "type", "detail",
-                                                       "timestamp", "path", "traceid"} and keys & {"message", "title"}:
-        parts = [str(v) for k, v in data.items() if k.lower() in ("status", "error", "title", "message", "detail") and v]
-        return "the server answered with an error" + (f": {' '.join(parts)[:160]}" if parts else "")
-    return None
+    has_error = bool(keys & {"error", "errors"})
+    only_a_message = keys <= _ERROR_KEYS and bool(keys & {"message", "title"})
+    if not (has_error or only_a_message):
+        return None
+    summary = _summary(data)
+    return "the server answered with an error" + (f": {summary}" if summary else "")
+
+
+_ERROR_KEYS = {"message", "messagedetail", "status", "title", "type", "detail", "timestamp", "path", "traceid"}
+
+
+def _summary(data: dict) -> str:
+    """An error object's status, error, title, message and detail, on one short line."""
+    wanted = ("status", "error", "title", "message", "detail")
+    return " ".join(str(v) for k, v in data.items() if k.lower() in wanted and v)[:160]
+
+
+def _detail(head: bytes) -> str:
+    """A short reason from an error body: a page's title, or a JSON error's summary."""
+    title = page_title(head)
+    if title or head[:1] != b"{":
+        return title
+    try:
+        data = json.loads(head)
+    except ValueError:
+        return ""
+    return _summary(data) if isinstance(data, dict) else ""

@@ -21,7 +21,7 @@ def stream_elements(stream, names: Iterable[str], root: str) -> Iterator[tuple[s
     # lxml filters the tags in C: Python sees only these events, not the elements inside them.
     events = etree.iterparse(stream, events=("end",), tag=[f"{{*}}{n}" for n in names],
                              resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=True, remove_comments=True)
+                             huge_tree=True, remove_comments=True, remove_blank_text=True)
     checked = False
     try:
         for _, elem in events:
@@ -48,7 +48,3 @@ def _check_root(element, root: str) -> None:
     if doctype:  # the official files declare none: entities could smuggle text in
         raise ValueError(f"the document declares a DTD ({doctype}): refused")
 
-
-def text_of(element) -> str:
-    """An element's whole text (its children's too), or '' for None."""
-    return "".join(element.itertext()) if element is not None else ""
