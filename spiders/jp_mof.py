@@ -114,7 +114,7 @@ class JpMofSpider(SanctionsSpider):
             listings: list[dict] = []
             withdrawn: dict[str, date] = {}
             for sheet in workbook.worksheets:
-                listings += self.parse_sheet(sheet.title, sheet.iter_rows(values_only=True), url, withdrawn)
+                listings += self.parse_sheet(sheet.title, sheet.iter_rows(values_only=True), withdrawn)
             modified = workbook.properties.modified
         except ValueError as exc:
             raise self.fail(url, str(exc)) from None
@@ -126,7 +126,7 @@ class JpMofSpider(SanctionsSpider):
         yield from listings
         yield self.snapshot(url, as_of, len(listings), delistings=withdrawn)
 
-    def parse_sheet(self, title: str, rows, url: str, withdrawn: dict[str, date]) -> list[dict]:
+    def parse_sheet(self, title: str, rows, withdrawn: dict[str, date]) -> list[dict]:
         """The listings of one regime's sheet; its withdrawn notices go into `withdrawn`."""
         header: dict[str, int] | None = None
         listings = []
@@ -139,7 +139,10 @@ class JpMofSpider(SanctionsSpider):
                 continue
             cell = dict(zip(header, (cells[i] if i < len(cells) else "" for i in header.values()), strict=True))
             number = cell[NUMBER_COLUMN].strip()
-            if not number:
+            if not number:  # a note or a spacer; one that names addresses is never skipped unsaid
+                if any(w in v.lower() for v in cells for w in CRYPTO_WORDS):
+                    self.logger.warning("%s: a row without a notice number speaks of crypto addresses: %.200r",
+                                        title, " | ".join(c for c in cells if c))
                 continue
             record_id = f"{regime(title)} {number}"
             dated = cell.get(DATE_COLUMN, "")

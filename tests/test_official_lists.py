@@ -285,3 +285,12 @@ def test_a_text_that_names_addresses_none_readable_is_a_rejected_record(tmp_path
     rejected = (feeds / "latest" / "rejected.csv").read_text(encoding="utf-8")
     assert "RUS3602" in rejected and "says it names crypto addresses, but none could be read" in rejected
     assert "RUS3603" not in rejected  # ABCeX's text names exchanges, not addresses
+
+
+def test_a_japanese_row_without_a_notice_number_that_names_addresses_is_said(tmp_path, caplog):
+    workbook = openpyxl.load_workbook(JpMofSpider.sample_path())
+    workbook["17.北朝鮮(協調；個人)"].append(["", "", "", "", "", "暗号資産アドレス：0x4f47bc496083c727c5fbe3ce9cdf2b0f6496270c"])
+    path = tmp_path / "jp_mof.xlsx"
+    workbook.save(path)
+    read("jp_mof", path)
+    assert any("a row without a notice number speaks of crypto addresses" in r.getMessage() for r in caplog.records)
