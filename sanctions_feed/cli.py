@@ -112,16 +112,21 @@ def _parse_sources(values) -> dict[str, str]:
 @click.option("--force", is_flag=True, help="Accept a run that removes a large share of a source.")
 @click.option("--strict", is_flag=True,
               help="Refuse a source whose data has fields the parser does not read (default: warn, and publish).")
+@click.option("--reparse", is_flag=True,
+              help="Read every source again, even one unchanged since its last good run (default: an "
+                   "unchanged source is not parsed, stored or published again).")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="SANCTIONS_FEED_ARCHIVE",
               default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
 @click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_parse_now,
               help="The run's clock, for replaying history (no zone means UTC); default: now.")
 @feed_options
-def update(sources, only, samples, force, strict, archive, now, feeds, db):
+def update(sources, only, samples, force, strict, reparse, archive, now, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
-    A source that is not run or fails keeps its last good data. Exits 1 when every requested
-    source failed (nothing is published).
+    Each source is first checked for a change at the cost of one small request (the publisher's
+    own signal, a conditional GET, or the sha256 of the download): an unchanged source is not
+    parsed, stored or published again. A source that is not run or fails keeps its last good
+    data. Exits 1 when every requested source failed (nothing is published).
 
     \b
     Example:
@@ -134,7 +139,8 @@ def update(sources, only, samples, force, strict, archive, now, feeds, db):
     if now is not None:
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
-    result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict)
+    result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
+                        show_progress=sys.stderr.isatty())
     for repaired in result.repairs:
         click.echo(f"warning: feed repaired: {repaired}", err=True)
     for name, messages in sorted(result.warnings.items()):
@@ -233,20 +239,29 @@ def normalize(addresses, asset, file, feeds, db):
 @cli.command()
 @feed_options
 def sources(feeds, db):
-    """List the sources: authority, URL, schedule, expected size, and their last run.
+    """List the sources: authority, URL, schedule, and when each was last checked, last changed
+    and last published (from the feed's index.json).
 
     \b
     Example:
-        sanctions-feed sources
+        sanctions-feed sources --feeds /srv/feeds
     """
     from .publish.release import read_index
     from .spiders import load_sources
 
     index = read_index(feeds)
     state = {s.name: s for s in index.sources} if index else {}
+
+    def when(moment) -> str:
+        return f"{moment:%Y-%m-%dT%H:%M:%SZ}" if moment else "never"
+
     for name, spider in load_sources().items():
         meta, last = spider.meta, state.get(name)
-        seen = f"{last.status}, checked {last.last_checked}, as of {last.as_of}" if last else "never run"
+        seen = "never run"
+        if last is not None:
+            seen = (f"{last.status}, checked {when(last.last_checked)}, changed {when(last.last_changed)}, "
+                    f"published {when(last.last_published)}" + (f" in {last.last_release}" if last.last_release else "")
+                    + f", as of {last.as_of or '?'}" + (f"; error: {last.error}" if last.error else ""))
         click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
 
 

@@ -3,12 +3,15 @@ and a crash there must not take the store with it); their output is read back pe
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,25 +41,37 @@ class SourceRun:
     """Source fields the parser did not read (the warnings `--strict` refuses a run for)."""
     input: str = "live"
     """live (the source's URL), sample (the bundled sample) or replay (`--source`): which bounds apply."""
+    unchanged: str | None = None
+    """Why the source is the same as at its last good run (then it is not stored or published)."""
+    signals: dict = field(default_factory=dict)
+    """The source's change signals as this run found them (validators, the publisher's signal)."""
 
 
 class Crawl:
     """The crawler child process of one update. Use as a context manager: the child is started
-    on entry (so the caller can load its own code meanwhile), killed if the caller fails first,
-    and its temporary output removed on exit."""
+    on entry (so the caller can load its own code meanwhile), killed if the caller fails first
+    or it outlives `timeout`, and its temporary directory removed on exit. `known`: per source,
+    what its last good run read (sha256, change signals), for the change check."""
 
     def __init__(self, only: list[str], locations: dict[str, str], samples: bool, now: datetime,
-                 archive: Path | None = None):
-        self.out = Path(tempfile.mkdtemp(prefix="sanctions-feed-crawl-"))
+                 archive: Path | None = None, known: dict[str, dict] | None = None, timeout: float | None = None):
+        remove_stale_crawls()
+        self.out = Path(tempfile.mkdtemp(prefix=f"{CRAWL_PREFIX}{os.getpid()}-"))
+        self.known = known or {}
+        self.timeout = timeout
+        (self.out / "known.json").write_text(json.dumps(self.known), encoding="utf-8")
         # -P: the working directory is not put on sys.path, so a stray `zipfile.py` there cannot
         # shadow the standard library; the child finds the package as installed.
-        args = [sys.executable, "-P", "-m", RUNNER, str(self.out)] + (["--samples"] if samples else [])
+        args = [sys.executable, "-P", "-m", RUNNER, str(self.out), "--known", str(self.out / "known.json")]
+        args += ["--samples"] if samples else []
         args += [a for name in only for a in ("--only", name)]
         args += [f"{name}={location}" for name, location in locations.items()]
         env = {"SANCTIONS_FEED_NOW": now.isoformat()}
         if archive is not None:
             env["SANCTIONS_FEED_ARCHIVE"] = str(Path(archive).resolve())
-        self.child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # The child's stderr goes to a file: a pipe nobody reads while we wait could fill and stall it.
+        self.stderr = (self.out / "stderr.log").open("w+", encoding="utf-8")
+        self.child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr, text=True,
                                       env={**os.environ, **env})
 
     def __enter__(self) -> Crawl:
@@ -65,24 +80,78 @@ class Crawl:
     def __exit__(self, *exc_info) -> None:
         if self.child.poll() is None:  # we failed first: the crawl's output would go nowhere
             self.child.kill()
-            self.child.communicate()
+            self.child.wait()
+        self.stderr.close()
         shutil.rmtree(self.out, ignore_errors=True)
 
-    def results(self) -> list[SourceRun]:
+    def results(self, show_progress: bool = False) -> list[SourceRun]:
         """Wait for the child; every requested source's run, in the order they were requested."""
-        _, stderr = self.child.communicate()
+        started = time.monotonic()
+        while self.child.poll() is None:
+            if self.timeout is not None and time.monotonic() - started > self.timeout:
+                self.child.kill()
+                self.child.wait()
+                raise UpdateError(f"the crawl took more than its time limit ({self.timeout:g} s) and was "
+                                  "stopped; every source keeps its last good data")
+            if show_progress:
+                progress_line(self.out)
+            time.sleep(0.2)
+        if show_progress:
+            progress_line(self.out, done=True)
         report_path = self.out / "report.json"
         if self.child.returncode != 0 or not report_path.exists():
-            last = (stderr.strip().splitlines() or ["no output"])[-1]
+            self.stderr.seek(0)
+            last = (self.stderr.read().strip().splitlines() or ["no output"])[-1]
             raise UpdateError(f"the crawler process failed (exit {self.child.returncode}): {last}")
         report = json.loads(report_path.read_text())
         if "error" in report:
             raise UpdateError(report["error"])
-        return [read_run(self.out, name, outcome) for name, outcome in report.items()]
+        return [read_run(self.out, name, outcome, self.known.get(name)) for name, outcome in report.items()]
 
 
-def read_run(out_dir: Path, name: str, outcome: dict) -> SourceRun:
-    """A spider's JSON-lines output as a SourceRun."""
+CRAWL_PREFIX = "sanctions-feed-crawl-"
+
+
+def remove_stale_crawls(folder: Path | None = None) -> list[Path]:
+    """Remove the temporary directories of crawls whose update process is gone (killed before
+    it could clean up). Each is named after the pid of the update that made it."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{CRAWL_PREFIX}*"):
+        pid = path.name[len(CRAWL_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def progress_line(out: Path, done: bool = False) -> None:
+    """One line on the terminal: how far each long download is (from the crawler's notes)."""
+    parts = []
+    for path in sorted(out.glob("*.progress")):
+        try:
+            note = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        total = f"/{note['total'] / 1e6:.1f}" if note.get("total") else ""
+        parts.append(f"{path.stem}: {note['phase']} {note['done'] / 1e6:.1f}{total} MB")
+    if parts or done:
+        sys.stderr.write("\r\033[K" + ("; ".join(parts) if not done else ""))
+        sys.stderr.flush()
+
+
+def read_run(out_dir: Path, name: str, outcome: dict, known: dict | None = None) -> SourceRun:
+    """A spider's JSON-lines output as a SourceRun. A source whose input has the sha256 of its last
+    good run (`known`) is unchanged, whether the spider found it out before parsing or not."""
     from .schemas.source import RawListing, Rejected, SourceSnapshot
 
     run = SourceRun(name=name, meta=outcome["meta"], error=outcome["error"],
@@ -99,7 +168,50 @@ def read_run(out_dir: Path, name: str, outcome: dict) -> SourceRun:
                     run.rejected.append(Rejected.model_validate(item["rejected"]))
                 elif "snapshot" in item:
                     run.snapshot = SourceSnapshot.model_validate(item["snapshot"])
-    if run.error is None and run.snapshot is None:
+                elif "unchanged" in item:
+                    run.unchanged, run.signals = item["unchanged"]["reason"], item["unchanged"]["signals"]
+    if run.error is not None:
+        run.unchanged = None
+    elif run.snapshot is not None:
+        run.signals = run.snapshot.signals
+        if known and known.get("sha256") == run.snapshot.sha256:
+            run.unchanged = "the same sha256 as the last good input"
+    elif run.unchanged is None:
         run.error = f"{name}: the source produced no data"
     return run
 
+
+
+def known_inputs(feeds: Path) -> dict[str, dict]:
+    """What each source's last good run read (sha256 and change signals), for the change check.
+    Read from index.json, not the store: the crawl starts before the store is opened. A run made
+    by other parsing code does not count: after an upgrade every source is read again."""
+    try:
+        index = json.loads((Path(feeds) / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    code = code_fingerprint()
+    return {source["name"]: {"sha256": source["sha256"], "signals": source.get("signals") or {}}
+            for source in index.get("sources", [])
+            if source.get("sha256") and (source.get("signals") or {}).get("code") == code}
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the code that turns a source's bytes into listings (spiders, normalize, schemas,
+    and the reviewed registries): the same bytes read by other code may give other listings."""
+    from importlib.util import find_spec
+
+    digest = hashlib.sha256()
+    for package in ("sanctions_feed.spiders", "sanctions_feed.normalize", "sanctions_feed.schemas"):
+        spec = find_spec(package)
+        root = Path(next(iter(spec.submodule_search_locations or []))) if spec else None
+        if root is None:
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".json")
+                           and "samples" not in p.relative_to(root).parts):
+            digest.update(f"{package}/{path.relative_to(root).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    listings = Path(__file__).with_name("listings.py")
+    digest.update(listings.read_bytes())
+    return digest.hexdigest()[:16]

@@ -125,10 +125,29 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     source.sqlmodel_update({
         "url": snapshot.url, "fetched_at": snapshot.fetched_at, "as_of": snapshot.as_of,
         "sha256": snapshot.sha256, "records": snapshot.records, "status": "ok",
-        "raw_parts": [part.model_dump() for part in snapshot.parts],
-        "last_checked": now, "last_success": now, "error": None, "warnings": _capped(warnings or []),
+        "raw_parts": [part.model_dump() for part in snapshot.parts], "signals": snapshot.signals,
+        "last_checked": now, "last_success": now, "last_changed": now, "error": None,
+        "warnings": _capped(warnings or []),
     })
     session.add(source)
+
+
+def record_unchanged(session: Session, name: str, signals: dict, now: datetime, warnings: list[str]) -> None:
+    """The source is as its last good run stored it: only the check is recorded (its data, and
+    the warnings about that data, stay)."""
+    source = session.get(SourceRow, name) or SourceRow(name=name)
+    source.sqlmodel_update({"status": "ok", "error": None, "last_checked": now, "last_success": now,
+                            "signals": signals, "warnings": _capped(list(dict.fromkeys(source.warnings + warnings)))})
+    session.add(source)
+
+
+def record_published(session: Session, names: list[str], version: str, when: datetime) -> None:
+    """These sources' new data went out in release `version`."""
+    for name in names:
+        source = session.get(SourceRow, name)
+        if source is not None:
+            source.last_published, source.last_release = when, version
+            session.add(source)
 
 
 def withdrawals(current: dict[str, ListingRow], removed: set[str], delistings: dict[str, date],

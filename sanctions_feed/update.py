@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .crawl import Crawl, SourceRun
+from .crawl import Crawl, SourceRun, code_fingerprint, known_inputs
 from .errors import UpdateError
 
 
@@ -27,6 +27,8 @@ class UpdateResult:
     """What the run found to repair in the feed, left by a killed run."""
     readings: dict = field(default_factory=dict)
     """Listing id -> the address normalization read in it, for the sources stored in this run."""
+    stored: list[str] = field(default_factory=list)
+    """The sources whose new data this run stored."""
 
     def summary(self) -> str:
         if self.version:
@@ -74,8 +76,12 @@ def exclusive(feeds: Path):
 
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
-               archive: Path | None = None, strict: bool = False) -> UpdateResult:
-    with exclusive(feeds), Crawl(only, locations, samples, now, archive) as crawl:
+               archive: Path | None = None, strict: bool = False, reparse: bool = False,
+               crawl_timeout: float | None = None, show_progress: bool = False) -> UpdateResult:
+    """One update. `reparse`: read every source again, even one unchanged since its last good run
+    (`strict` does too: what a lax run let through is checked again)."""
+    known = {} if reparse or strict else known_inputs(feeds)
+    with exclusive(feeds), Crawl(only, locations, samples, now, archive, known, crawl_timeout) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from sqlmodel import Session
 
@@ -85,13 +91,14 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             open_store,
             published_release,
             record_expiries,
+            record_published,
             refresh_verdicts,
             set_published,
             stamp_events,
         )
 
         engine = open_store(db_url)
-        runs = crawl.results()
+        runs = crawl.results(show_progress)
     result = UpdateResult(version=None)
     # One transaction: the store commits only together with the release that shows it (a failed
     # publish rolls back what this update stored).
@@ -115,6 +122,8 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             if prepared is not None:
                 stamp_events(session, prepared.version)
                 set_published(session, prepared.version)
+                record_published(session, result.stored, prepared.version, now)
+                prepared.sources = load_sources(session)
             session.commit()
         if prepared is not None:
             announce(feeds, prepared)
@@ -154,12 +163,17 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
     from .listings import normalize_listings
     from .schemas.source import SourceMeta
     from .schemas.tables import SourceRow
-    from .store import current_listings, record_failure, save_run, withdrawals
+    from .store import current_listings, record_failure, record_unchanged, save_run, withdrawals
 
     status, error = "failed", run.error
     if run.warnings:
         result.warnings[run.name] = run.warnings
     noted = f", {len(run.warnings)} warnings" if run.warnings else ""
+    signals = {**run.signals, "code": code_fingerprint()}
+    if error is None and run.unchanged is not None:
+        record_unchanged(session, run.name, signals, now, run.warnings)
+        result.outcomes[run.name] = f"unchanged ({run.unchanged}){noted}"
+        return
     if error is None and strict and run.unconsumed:
         status, error = "refused", (f"{run.name}: --strict: the source sent fields the parser does not read "
                                     f"({len(run.unconsumed)} records; first: {run.unconsumed[0]})")
@@ -176,8 +190,9 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
-            save_run(session, run.name, run.snapshot, found, removed, run.rejected, current, now.date(), now,
-                     run.warnings)
+            save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals}), found, removed,
+                     run.rejected, current, now.date(), now, run.warnings)
+            result.stored.append(run.name)
             result.readings.update((listing_id, item.address) for listing_id, item in found.items())
             result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
             return

@@ -58,6 +58,9 @@ class SourceSnapshot(BaseModel):
     delistings: dict[str, date] = Field(default_factory=dict)
     """Record id -> the date the source itself says the record was withdrawn (Japan's `削除`
     rows). Such a record's listings are delisted on that date rather than on the run's."""
+    signals: dict[str, str | None] = Field(default_factory=dict)
+    """What the next run's change check compares: the URL, its ETag and Last-Modified, the
+    publisher's own change signal, when the file was last fetched whole (`verified_at`)."""
 
 
 class Holder(BaseModel):

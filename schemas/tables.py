@@ -123,7 +123,18 @@ class SourceStatus(SQLModel):
     status: str = "not_run"
     """ok, failed, refused (a guard tripped), or not_run."""
     last_checked: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The last attempt, whatever came of it."""
     last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The last attempt that worked: new data stored, or the source found unchanged."""
+    last_changed: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The last time the source's data differed from what was stored, and was stored."""
+    last_published: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a release last published a change of this source (`last_release` names it)."""
+    last_release: str | None = None
+    signals: dict = Field(default_factory=dict,
+                          sa_column=Column(JSON, nullable=False, server_default=text("'{}'")))
+    """The change check's state: the URL, its ETag and Last-Modified, the publisher's own signal,
+    when the file was last fetched whole, and the parsing code that read it (`code`)."""
     error: str | None = None
     warnings: list[str] = Field(default_factory=list,
                                 sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))

@@ -12,15 +12,16 @@ regulation's publication date. Link: the Official Journal publication of the fir
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import OneFileSpider
+from .framework.download import Document
 from .framework.xml import local_name, stream_elements
 
 URL = "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"
+CONTENT_PATH, CHECKSUM_PATH = "/xmlFullSanctionsList_1_1/content", "/xmlFullSanctionsList_1_1/checksum"
 SUBJECT_TYPES = {"person": "individual", "enterprise": "entity"}
 # Children of <sanctionEntity> this parser knows; another one is reported (the format changed).
 KNOWN_CHILDREN = {"regulation", "subjectType", "nameAlias", "citizenship", "birthdate", "address",
@@ -37,18 +38,24 @@ class EuFsfSpider(OneFileSpider):
     name = "eu_fsf"
     sample = "eu_fsf.xml"
     meta = SourceMeta(authority="European Union (DG FISMA)", title="Financial Sanctions Files (consolidated list)",
-                      url=URL, schedule="20 * * * *",
+                      url=URL, schedule="2-59/20 * * * *",
                       # 9 addresses in Sept 2026 (Garantex, Grinex); a file that loses them all is broken.
                       expected_min=5, expected_max=2_000, sample_min=5, sample_max=100)
 
-    def parse_file(self, body: bytes, url: str):
+    def signal_url(self, url: str) -> str | None:
+        """The checksum the EU serves beside the file (the same token)."""
+        head, found, tail = url.partition(CONTENT_PATH)
+        return f"{head}{CHECKSUM_PATH}{tail}" if found else None
+
+    def parse_file(self, document: Document, url: str):
         listings, generated, entries = [], None, 0
         try:
-            for _, entity in stream_elements(io.BytesIO(body), ["sanctionEntity"], root="export"):
-                if generated is None:
-                    generated = entity.getroottree().getroot().get("generationDate")
-                entries += 1
-                listings += self.parse_entity(entity)
+            with document.open() as stream:
+                for _, entity in stream_elements(stream, ["sanctionEntity"], root="export"):
+                    if generated is None:
+                        generated = entity.getroottree().getroot().get("generationDate")
+                    entries += 1
+                    listings += self.parse_entity(entity)
         except ValueError as exc:
             raise self.fail(url, str(exc)) from None
         if not entries:
@@ -59,7 +66,6 @@ class EuFsfSpider(OneFileSpider):
             as_of = None
         if as_of is None:
             raise self.fail(url, f"no readable generationDate on <export> ({generated!r}): not a complete EU FSF file")
-        self.record_raw(body, url)
         yield from listings
         yield self.snapshot(url, as_of, len(listings))
 

@@ -17,8 +17,10 @@ from datetime import datetime
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import OneFileSpider, rejected_item
+from .framework.download import Document
 
-URL = "https://gels-avoirs.dgtresor.gouv.fr/ApiPublic/api/v1/publication/derniere-publication-fichier-json"
+FILE_ENDPOINT, DATE_ENDPOINT = "derniere-publication-fichier-json", "derniere-publication-date"
+URL = f"https://gels-avoirs.dgtresor.gouv.fr/ApiPublic/api/v1/publication/{FILE_ENDPOINT}"
 RECORD_URL = "https://gels-avoirs.dgtresor.gouv.fr/Gels/RegistreDetail?idRegistre={}"
 NATURES = {"personne physique": "individual", "personne morale": "entity", "navire": "vessel"}
 PROSE_FIELDS = ("IDENTIFICATION", "MOTIFS")
@@ -36,12 +38,16 @@ class FrTresorSpider(OneFileSpider):
     sample = "fr_tresor.json"
     document_kind = "JSON"
     meta = SourceMeta(authority="France DG Trésor", title="Registre national des gels (asset freezes)",
-                      url=URL, schedule="35 * * * *",
+                      url=URL, schedule="12-59/20 * * * *",
                       # 9 addresses in 2026 (Garantex, Grinex) among 6,212 measures.
                       expected_min=3, expected_max=2_000, sample_min=5, sample_max=100)
 
-    def parse_file(self, body: bytes, url: str):
-        data = self.parse_json(body, url)
+    def signal_url(self, url: str) -> str | None:
+        """DG Trésor's `derniere-publication-date`: the date of the latest publication, alone."""
+        return url[: -len(FILE_ENDPOINT)] + DATE_ENDPOINT if url.endswith(FILE_ENDPOINT) else None
+
+    def parse_file(self, document: Document, url: str):
+        data = self.parse_json(document.read(), url)
         publication = data.get("Publications") if isinstance(data, dict) else None
         measures = publication.get("PublicationDetail") if isinstance(publication, dict) else None
         if not isinstance(publication, dict) or not isinstance(measures, list) or not measures:
@@ -53,7 +59,6 @@ class FrTresorSpider(OneFileSpider):
         except ValueError:
             raise self.fail(url, f"unreadable DatePublication {published!r}") from None
         items = [item for measure in measures for item in self.parse_measure(measure)]
-        self.record_raw(body, url)
         yield from items
         yield self.snapshot(url, as_of, len(items))
 

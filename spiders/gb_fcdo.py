@@ -10,7 +10,6 @@ Link: the designation's page on the UK Sanctions List search service.
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
 from lxml import etree
@@ -18,6 +17,7 @@ from lxml import etree
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import OneFileSpider, rejected_item
+from .framework.download import Document
 from .framework.xml import local_name, stream_elements
 
 URL = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"
@@ -41,24 +41,34 @@ class GbFcdoSpider(OneFileSpider):
     name = "gb_fcdo"
     sample = "gb_fcdo.xml"
     meta = SourceMeta(authority="UK Foreign, Commonwealth and Development Office", title="UK Sanctions List",
-                      url=URL, schedule="25 * * * *",
+                      url=URL, schedule="7-59/20 * * * *",
                       # 59 addresses in Oct 2026 over six designations.
                       expected_min=20, expected_max=5_000, sample_min=5, sample_max=200)
 
-    def parse_file(self, body: bytes, url: str):
+    signal_method = "HEAD"
+
+    def signal_url(self, url: str) -> str | None:
+        """The file itself, asked with HEAD: the server gives its Last-Modified."""
+        return url if url.startswith(("http:", "https:")) else None
+
+    def read_signal(self, document: Document) -> str | None:
+        modified = document.headers.get("last-modified")
+        return f"Last-Modified {modified}, {document.headers.get('content-length', '?')} bytes" if modified else None
+
+    def parse_file(self, document: Document, url: str):
         listings, generated, designations = [], None, 0
         try:
-            for name, elem in stream_elements(io.BytesIO(body), ["DateGenerated", "Designation"], root="Designations"):
-                if name == "DateGenerated":
-                    generated = uk_date(elem.text)
-                    continue
-                designations += 1
-                listings += self.parse_designation(elem)
+            with document.open() as stream:
+                for name, elem in stream_elements(stream, ["DateGenerated", "Designation"], root="Designations"):
+                    if name == "DateGenerated":
+                        generated = uk_date(elem.text)
+                        continue
+                    designations += 1
+                    listings += self.parse_designation(elem)
         except ValueError as exc:  # malformed XML
             raise self.fail(url, str(exc)) from None
         if not designations:
             raise self.fail(url, "no <Designation>: not a complete UK Sanctions List")
-        self.record_raw(body, url)
         yield from listings
         yield self.snapshot(url, generated, len(listings))
 

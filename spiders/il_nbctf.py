@@ -246,7 +246,7 @@ class IlNbctfSpider(SanctionsSpider):
     sample = "il_nbctf"
     meta = SourceMeta(authority="Israel NBCTF (Ministry of Defense)",
                       title="Administrative seizure and forfeiture orders against crypto wallets",
-                      url=API, schedule="30 5 * * *",
+                      url=API, schedule="24 * * * *",
                       # The API reported 1,732 wallets in Aug 2026 (one listing per wallet and order).
                       expected_min=1_000, expected_max=20_000, sample_min=5, sample_max=100)
 

@@ -16,6 +16,7 @@ the first notice date. Link: the list page (the ministry publishes no page per r
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import warnings
@@ -25,7 +26,7 @@ from urllib.parse import urljoin
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.base import SAME_BYTES, SanctionsSpider
 from .framework.documents import page_title
 
 LIST_PAGE = ("https://www.mof.go.jp/policy/international_policy/gaitame_kawase/gaitame/"
@@ -82,7 +83,7 @@ class JpMofSpider(SanctionsSpider):
     name = "jp_mof"
     sample = "jp_mof.xlsx"
     meta = SourceMeta(authority="Japan Ministry of Finance", title="Asset-freeze list (Foreign Exchange Act)",
-                      url=LIST_PAGE, schedule="40 * * * *",
+                      url=LIST_PAGE, schedule="17-59/30 * * * *",
                       # 26 addresses in the 2026-03-05 workbook (Lazarus Group, Sim Hyon Sop, Wu Huihui).
                       expected_min=10, expected_max=2_000, sample_min=5, sample_max=100)
     custom_settings = {"DOWNLOAD_MAXSIZE": 256 * 1024**2}
@@ -102,10 +103,21 @@ class JpMofSpider(SanctionsSpider):
                             + (f" (title: {title})" if title else ""))
         newest = urljoin(response.url, links[-1][1].decode("ascii", "replace"))
         self.logger.info("newest workbook: %s", newest)
+        # The list page is the change signal: each new list is a new dated workbook.
+        known = self.known.get("signals") or {}
+        same_url = bool(self.known) and known.get("url") == self.source_url
+        self.signals = {**(known if same_url else {}), "url": self.source_url, "signal": newest}
+        if same_url and known.get("signal") == newest and not self.full_check_due(known):
+            yield self.unchanged(f"the list page links the same workbook: {newest}")
+            return
         yield self.document_request(newest, callback=self.parse_workbook)
 
     def parse_workbook(self, response):
         body = self.document(response, "XLSX")
+        self.signals.update(url=self.signals.get("url", self.source_url), verified_at=self.fetched_at.isoformat())
+        if self.same_as_known(hashlib.sha256(body).hexdigest()):
+            yield self.unchanged(SAME_BYTES)
+            return
         yield from self.batched(self.parse_file(body, response.url))
 
     def parse_file(self, body: bytes, url: str):

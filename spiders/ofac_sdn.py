@@ -8,6 +8,7 @@ May 2024. Digital-currency feature types are found by name prefix, so a new code
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ from lxml import etree
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import OneFileSpider, rejected_item
+from .framework.download import Document
 from .framework.xml import local_name, stream_elements
 
 FEATURE_PREFIX = "Digital Currency Address - "
@@ -64,14 +66,15 @@ def _date(elem) -> date | None:
         return None
 
 
-def open_xml(body: bytes) -> IO[bytes] | io.RawIOBase:
+def open_xml(document: Document) -> IO[bytes] | io.RawIOBase:
     """The XML stream of a raw download: the bare XML, or the one XML member of a ZIP."""
-    if not body.strip():
+    head = document.head(4096)
+    if not head.strip():
         raise ValueError("the file is empty")
-    if body[:4] != b"PK\x03\x04":
-        return io.BytesIO(body)
+    if head[:4] != b"PK\x03\x04":
+        return document.open()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(body))
+        archive = zipfile.ZipFile(document.open())
     except zipfile.BadZipFile as exc:
         raise ValueError(f"not a readable ZIP ({exc})") from None
     members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
@@ -231,7 +234,8 @@ def parse_sdn_advanced(stream) -> ParsedList:
         raise ValueError(f"the ZIP is damaged ({exc})") from None
 
 
-SDN_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.ZIP"
+SERVICE_PATH = "/api/PublicationPreview/exports/"
+SDN_URL = f"https://sanctionslistservice.ofac.treas.gov{SERVICE_PATH}SDN_ADVANCED.ZIP"
 RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 
@@ -239,17 +243,35 @@ class OfacSdnSpider(OneFileSpider):
     name = "ofac_sdn"
     sample = "ofac_sdn.xml"
     meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
-                      url=SDN_URL, schedule="15 */6 * * *",
+                      url=SDN_URL, schedule="*/5 * * * *",
                       # 644 listings on 2024-09-27, growing; a broken file gives far fewer.
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)
-    custom_settings = {"DOWNLOAD_MAXSIZE": 1024**3,
-                       "DOWNLOAD_WARNSIZE": 512 * 1024**2, "DOWNLOAD_TIMEOUT": 600}
+    max_bytes = 1024**3
 
-    def parse_file(self, body: bytes, url: str):
+    def signal_url(self, url: str) -> str | None:
+        """The service's list of this year's publications: a few kilobytes, where the export has
+        no usable ETag (its 302 goes to a signed URL that differs on every request)."""
+        if SERVICE_PATH not in url:
+            return None
+        return f"{url.split(SERVICE_PATH)[0]}/changes/history/{self.fetched_at.year}"
+
+    def read_signal(self, document: Document) -> str | None:
+        """The newest publication (`[{"publicationID", "datePublished"}, ...]`); None in a year
+        with none yet (then the file is fetched and hashed)."""
+        publications = json.loads(document.read())
+        if not isinstance(publications, list) or not all(isinstance(p, dict) and "publicationID" in p
+                                                          for p in publications):
+            raise ValueError('expected [{"publicationID", "datePublished"}, ...]')
+        if not publications:
+            return None
+        newest = max(publications, key=lambda p: (str(p.get("datePublished")), str(p["publicationID"])))
+        return f"publication {newest['publicationID']} of {newest.get('datePublished')}"
+
+    def parse_file(self, document: Document, url: str):
         """Every address of the list (the XML, or its ZIP), its rejected features, then the snapshot."""
-        self.record_raw(body, url)
         try:
-            parsed = parse_sdn_advanced(open_xml(body))
+            with open_xml(document) as stream:
+                parsed = parse_sdn_advanced(stream)
         except ValueError as exc:
             raise self.fail(url, str(exc)) from None
         count = 0

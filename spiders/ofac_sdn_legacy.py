@@ -19,6 +19,7 @@ import re
 from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
 from .framework.base import SanctionsSpider
+from .ofac_sdn import SERVICE_PATH
 
 SDN_COLUMNS = ["ent_num", "name", "type", "programs", "title", "call_sign", "vessel_type",
                "tonnage", "grt", "vessel_flag", "vessel_owner", "remarks"]
@@ -28,7 +29,6 @@ _ADDRESS = re.compile(r"^(?:alt\.\s+)?Digital Currency Address - ([A-Za-z0-9]+)\
 _MENTION = re.compile(r"Digital Currency Address", re.I)
 _MENTION_PREFIX = "Digital Currency Address - "
 RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
-SERVICE_PATH = "/api/PublicationPreview/exports/"
 
 
 def _cell(value: str | None) -> str:
@@ -58,7 +58,7 @@ class OfacSdnLegacySpider(SanctionsSpider):
     meta = SourceMeta(authority="US Treasury OFAC", title="SDN list (legacy CSV files)",
                       # The Sanctions List Service serves the legacy files since treasury.gov/ofac/downloads retired.
                       url="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/",
-                      schedule="45 */6 * * *",
+                      schedule="45 * * * *",
                       # The same list as ofac_sdn (493 addresses on 2024-05-03, 644 by 2024-09).
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)
 

@@ -26,6 +26,7 @@ from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import OneFileSpider
 from .framework.documents import refusal
+from .framework.download import Document
 
 REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
 NOTICE_FIELDS = {"id", "authority", "date", "url", "title", "holder", "label", "addresses", "transcribed_from", "page"}
@@ -47,9 +48,9 @@ class UsFbiSpider(OneFileSpider):
                       # 57 addresses in two notices (Nov 2026); the registry only grows.
                       expected_min=57, expected_max=10_000, sample_min=57, sample_max=10_000)
 
-    def parse_file(self, body: bytes, url: str):
+    def parse_file(self, document: Document, url: str):
         """Every notice's listings and the snapshot, then a check of each notice's page."""
-        registry = self.parse_json(body, url)
+        registry = self.parse_json(document.read(), url)
         notices = registry.get("notices") if isinstance(registry, dict) else None
         if not isinstance(notices, list) or not notices or not all(isinstance(n, dict) for n in notices):
             raise self.fail(url, 'not a registry of notices: expected {"notices": [{...}, ...]}')
@@ -60,7 +61,6 @@ class UsFbiSpider(OneFileSpider):
                 listings += self.parse_notice(notice, dates[-1])
             except (KeyError, ValueError, TypeError) as exc:  # our own reviewed data: any flaw stops the run
                 raise self.fail(url, f"notice {notice.get('id', '?')}: {exc!r}") from None
-        self.record_raw(body, url)
         yield from listings
         yield self.snapshot(url, max(dates), len(listings))
         for notice in notices:

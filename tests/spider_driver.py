@@ -1,6 +1,7 @@
 """Drive a spider offline: each request answered by a function, no reactor, no network.
 
-Like City Bureau's `file_response`, but for multi-request spiders (pagination, languages).
+Like City Bureau's `file_response`, but for multi-request spiders (pagination, languages), and
+for the one-file sources' streamed downloads, which are answered by the same function.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import scrapy
 from scrapy.http import TextResponse
 from twisted.python.failure import Failure
 
+from sanctions_feed.spiders.framework.base import OneFileSpider, SourceError
+from sanctions_feed.spiders.framework.download import DownloadError, in_memory
+
 
 async def _collect(agen):
     return [item async for item in agen]
@@ -18,9 +22,29 @@ async def _collect(agen):
 
 def drive(spider: scrapy.Spider, answer) -> tuple[list[dict], list[scrapy.Request]]:
     """`answer(request)` returns (status, body bytes), or None for a failed download.
-    Returns the items yielded and every request made, in order."""
-    queue = asyncio.run(_collect(spider.start()))
-    items, requests = [], []
+    Returns the items yielded and every request made, in order; raises SourceError when the
+    spider failed the run."""
+    requests: list[scrapy.Request] = []
+    if isinstance(spider, OneFileSpider):
+        def download(url, method="GET", headers=None, **_kwargs):
+            request = scrapy.Request(url, method=method, headers=headers)
+            requests.append(request)
+            reply = answer(request)
+            if reply is None:
+                raise DownloadError(f"cannot fetch {url}")
+            status, body = reply
+            return in_memory(url, body, status)
+        spider.download = download
+    started = asyncio.run(_collect(spider.start()))
+    if getattr(spider, "error", None):
+        raise SourceError(spider.error)
+    items: list[dict] = []
+    queue: list[scrapy.Request] = []
+    for output in started:
+        if isinstance(output, scrapy.Request):
+            queue.append(output)
+        else:
+            items.extend(output.get("batch", [output]))
     while queue:
         request = queue.pop(0)
         requests.append(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import json
 import re
 import threading
 import uuid
@@ -23,21 +24,32 @@ WAF_RULE = re.compile(r"^Mozilla/\d.{33,}")  # starts with Mozilla/ and a digit,
 
 
 def sample_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("SDN_ADVANCED.XML", load_sources()["ofac_sdn"].sample_path().read_bytes())
-    return buffer.getvalue()
+    return zipped(load_sources()["ofac_sdn"].sample_path().read_bytes())
+
+
+class Service:
+    """What the OFAC-like service serves, changeable while it runs, and what it was asked."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+        self.publications = [{"publicationID": 1001, "datePublished": "2026-11-20T10:02:11"}]
+        self.requests: list[tuple[str, str]] = []
+
+    def publish(self, name: str, body: bytes, publication_id: int, when: str) -> None:
+        self.files[name] = body
+        self.publications.append({"publicationID": publication_id, "datePublished": when})
 
 
 @pytest.fixture
 def ofac_service(tmp_path):
     """An OFAC-like Sanctions List Service: files under EXPORTS answer 302 to a signed URL that
-    differs on every request, which serves the bytes with no ETag; a client whose User-Agent
-    breaks the firewall rule gets 403, and `blocked/` always does."""
+    differs on every request, which serves the bytes with no ETag; `/changes/history/<year>`
+    lists the publications; a client whose User-Agent breaks the firewall rule gets 403, and
+    `blocked/` always does."""
     legacy = load_sources()["ofac_sdn_legacy"].sample_path()
-    files = {"SDN_ADVANCED.ZIP": sample_zip(), "SDN.CSV": (legacy / "sdn.csv").read_bytes(),
-             "SDN_COMMENTS.CSV": (legacy / "sdn_comments.csv").read_bytes()}
-    requests: list[tuple[str, str]] = []
+    service = Service({"SDN_ADVANCED.ZIP": sample_zip(), "SDN.CSV": (legacy / "sdn.csv").read_bytes(),
+                       "SDN_COMMENTS.CSV": (legacy / "sdn_comments.csv").read_bytes()})
+    files, requests = service.files, service.requests
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -46,6 +58,8 @@ def ofac_service(tmp_path):
             name = self.path.rsplit("/", 1)[-1].split("?")[0]
             if not WAF_RULE.match(agent) or self.path.startswith("/blocked/"):
                 self.answer(403, b"<html><head><title>403 Forbidden</title></head><body>Request blocked.</body></html>")
+            elif re.fullmatch(r"/changes/history/\d{4}", self.path):
+                self.answer(200, json.dumps(service.publications).encode())
             elif self.path.startswith(EXPORTS) and name in files:
                 self.send_response(302)
                 self.send_header("Location", f"/signed/{name}?X-Amz-Signature={uuid.uuid4().hex}")
@@ -67,15 +81,16 @@ def ofac_service(tmp_path):
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    service.base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+        yield service
     finally:
         server.shutdown()
         server.server_close()
 
 
-def run(feeds: Path, *args):
-    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", "2026-11-25T12:00:00Z", *args])
+def run(feeds: Path, *args, now: str = "2026-11-25T12:00:00Z"):
+    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, *args])
 
 
 def test_our_user_agent_passes_the_firewall_rule_and_names_the_project():
@@ -84,16 +99,17 @@ def test_our_user_agent_passes_the_firewall_rule_and_names_the_project():
 
 
 def test_the_advanced_export_is_fetched_through_its_signed_redirect(tmp_path, ofac_service):
-    base, requests = ofac_service
+    base, requests = ofac_service.base, ofac_service.requests
     result = run(tmp_path / "feeds", "--only", "ofac_sdn", "--source", f"ofac_sdn={base}{EXPORTS}SDN_ADVANCED.ZIP")
     assert result.exit_code == 0, result.output
     assert "ofac_sdn: 23 listings" in result.output
-    assert [path.split("?")[0] for path, _ in requests] == [f"{EXPORTS}SDN_ADVANCED.ZIP", "/signed/SDN_ADVANCED.ZIP"]
+    assert [path.split("?")[0] for path, _ in requests] == [
+        "/changes/history/2026", f"{EXPORTS}SDN_ADVANCED.ZIP", "/signed/SDN_ADVANCED.ZIP"]
     assert all(agent == settings.USER_AGENT for _, agent in requests)
 
 
 def test_the_legacy_files_are_read_from_the_service_by_their_names_there(tmp_path, ofac_service):
-    base, requests = ofac_service
+    base, requests = ofac_service.base, ofac_service.requests
     result = run(tmp_path / "feeds", "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={base}{EXPORTS}")
     assert result.exit_code == 0, result.output
     assert [p for p, _ in requests if p.startswith(EXPORTS)] == [f"{EXPORTS}SDN.CSV", f"{EXPORTS}SDN_COMMENTS.CSV"]
@@ -101,9 +117,55 @@ def test_the_legacy_files_are_read_from_the_service_by_their_names_there(tmp_pat
 
 
 def test_a_firewall_refusal_is_one_line_naming_the_status_and_the_url(tmp_path, ofac_service):
-    base, _ = ofac_service
-    url = f"{base}/blocked/SDN_ADVANCED.ZIP"
+    url = f"{ofac_service.base}/blocked/SDN_ADVANCED.ZIP"
     result = run(tmp_path / "feeds", "--only", "ofac_sdn", "--source", f"ofac_sdn={url}")
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"Error: ofac_sdn: {url}: HTTP 403 (refused") and "403 Forbidden" in line
+
+
+def test_an_unchanged_list_costs_one_small_request_and_is_not_read_again(tmp_path, ofac_service):
+    """The service's publication list is the change signal: the export (302, signed URL, no ETag)
+    is fetched only when it names a new publication, and parsed only when its bytes changed."""
+    feeds, url = tmp_path / "feeds", f"{ofac_service.base}{EXPORTS}SDN_ADVANCED.ZIP"
+    source = ("--only", "ofac_sdn", "--source", f"ofac_sdn={url}")
+    first = run(feeds, *source)
+    assert first.exit_code == 0 and first.output.startswith("published "), first.output
+    versions = sorted(p.name for p in (feeds / "v").iterdir())
+
+    ofac_service.requests.clear()
+    second = run(feeds, *source, now="2026-11-25T12:05:00Z")
+    assert second.exit_code == 0, second.output
+    assert "no change: no new version; ofac_sdn: unchanged (the publisher's change signal is the same: " \
+           "publication 1001 of 2026-11-20T10:02:11)" in second.output
+    assert [path for path, _ in ofac_service.requests] == ["/changes/history/2026"]  # the year of the run's clock
+
+    # A new publication that leaves this file as it was: fetched and hashed, not parsed.
+    ofac_service.publications.append({"publicationID": 1002, "datePublished": "2026-11-25T12:06:00"})
+    ofac_service.requests.clear()
+    third = run(feeds, *source, now="2026-11-25T12:10:00Z")
+    assert "ofac_sdn: unchanged (the same sha256 as the last good input)" in third.output, third.output
+    assert [path.split("?")[0] for path, _ in ofac_service.requests] == [
+        "/changes/history/2026", f"{EXPORTS}SDN_ADVANCED.ZIP", "/signed/SDN_ADVANCED.ZIP"]
+    assert sorted(p.name for p in (feeds / "v").iterdir()) == versions
+
+    # The file changes with the next publication: read, stored, published.
+    xml = load_sources()["ofac_sdn"].sample_path().read_bytes()
+    changed = xml.replace(b"<Day>20</Day>", b"<Day>21</Day>", 1).replace(b"TEcuHDQthTmULe8fFLUccBPpjfXaTmJuuD",
+                                                                        b"TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")
+    ofac_service.publish("SDN_ADVANCED.ZIP", zipped(changed), 1003, "2026-11-25T13:00:00")
+    fourth = run(feeds, *source, now="2026-11-25T13:05:00Z")
+    assert fourth.exit_code == 0 and fourth.output.startswith("published 20261125T130500Z"), fourth.output
+    status = CliRunner().invoke(cli, ["sources", "--feeds", str(feeds)]).output
+    line = next(x for x in status.splitlines() if x.startswith("ofac_sdn:"))
+    assert "checked 2026-11-25T13:05:00Z, changed 2026-11-25T13:05:00Z, published 2026-11-25T13:05:00Z in 20261125T130500Z" in line
+    (entry,) = json.loads((feeds / "index.json").read_text())["sources"]
+    assert entry["signals"]["signal"] == "publication 1003 of 2026-11-25T13:00:00"
+    assert "X-Amz-Signature" not in json.dumps(entry)  # the signed URL is never published
+
+
+def zipped(xml: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("SDN_ADVANCED.XML", xml)
+    return buffer.getvalue()

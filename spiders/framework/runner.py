@@ -6,7 +6,8 @@ cannot be restarted in one process, and a crash here must not take the store wit
     python -P -m sanctions_feed.spiders.framework.runner OUT_DIR [--samples] [--only NAME]... [NAME=LOCATION]...
 
 runs the named sources (default: every default source, plus any given a location), each from its
-live URL, its bundled sample (--samples) or the location given, and writes OUT_DIR/<name>.jsonl
+live URL, its bundled sample (--samples) or the location given, each told what its last good run
+read (`--known FILE`: {name: {"sha256", "signals"}}, for the change check), and writes OUT_DIR/<name>.jsonl
 (items) and OUT_DIR/report.json ({name: {"ok": bool, "error": str}}). A request it cannot
 serve (an unknown source, `--samples` for a source without a sample) writes
 {"error": "..."} there instead, and nothing runs.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,10 +60,13 @@ class Requested(NamedTuple):
     input: str
 
 
-def run(out_dir: Path, requested: dict[str, Requested]) -> dict:
+def run(out_dir: Path, requested: dict[str, Requested], known: dict[str, dict] | None = None) -> dict:
     settings = Settings()
     settings.setmodule(spider_settings)
     settings.set("SANCTIONS_FEED_OUT", str(out_dir))
+    # A source that hangs (a server that never answers, a stalled parse) is closed at its time
+    # limit and fails; the others go on.
+    settings.set("CLOSESPIDER_TIMEOUT", float(os.environ.get("SANCTIONS_FEED_SOURCE_TIMEOUT", 1800)))
     if all(r.location for r in requested.values()):  # replaying local copies: nobody to be polite to
         settings.set("AUTOTHROTTLE_ENABLED", False)
     process = CrawlerProcess(settings)
@@ -76,6 +81,10 @@ def run(out_dir: Path, requested: dict[str, Requested]) -> dict:
 
     def on_closed(spider, reason=None):
         report[spider.name]["unconsumed"] = list(getattr(spider, "unconsumed", []))
+        failed = spider.error or (f"{spider.name}: stopped after its time limit ({settings.getint('CLOSESPIDER_TIMEOUT')} s)"
+                                  if reason == "closespider_timeout" else None)
+        if failed and report[spider.name]["ok"]:
+            report[spider.name].update(ok=False, error=failed)
 
     def on_error(failure, response, spider):
         error = failure.value
@@ -87,7 +96,7 @@ def run(out_dir: Path, requested: dict[str, Requested]) -> dict:
         crawler = process.create_crawler(sources[name])
         crawler.signals.connect(on_error, signal=signals.spider_error)
         crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        process.crawl(crawler, location=r.location)
+        process.crawl(crawler, location=r.location, known=(known or {}).get(name))
     process.start()
     for name, messages in collector.by_source.items():
         report[name]["warnings"] = messages
@@ -121,13 +130,15 @@ def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[s
 
 def main(argv: list[str]) -> int:
     out_dir, args = Path(argv[0]), argv[1:]
-    only, locations, samples = [], {}, False
+    only, locations, samples, known = [], {}, False, {}
     while args:
         arg = args.pop(0)
         if arg == "--samples":
             samples = True
         elif arg == "--only":
             only.append(args.pop(0))
+        elif arg == "--known":
+            known = json.loads(Path(args.pop(0)).read_text(encoding="utf-8"))
         else:
             name, _, location = arg.partition("=")
             locations[name] = location
@@ -136,7 +147,7 @@ def main(argv: list[str]) -> int:
     except RequestError as exc:
         (out_dir / "report.json").write_text(json.dumps({"error": str(exc)}))
         return 0
-    run(out_dir, requested)
+    run(out_dir, requested, known)
     return 0
 
 
