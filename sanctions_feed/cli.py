@@ -6,7 +6,11 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,17 +63,39 @@ def _set_debug(ctx, _param, value):
     return value
 
 
+def _log_destination(value: str | None) -> tuple[str | None, str | None]:
+    """SANCTIONS_FEED_LOG names a log file, or (for convenience) a level."""
+    from .logs import LEVELS
+
+    if value and value.upper() in LEVELS:
+        return value.upper(), None
+    return None, value or None
+
+
 @click.group(cls=FeedGroup)
 @click.version_option(package_name="sanctions-feed")
 @click.option("--debug", is_flag=True, envvar="SANCTIONS_FEED_DEBUG", expose_value=False, is_eager=True,
               callback=_set_debug, help="Show the traceback of any error (env SANCTIONS_FEED_DEBUG).")
-def cli():
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              envvar="SANCTIONS_FEED_LOG_LEVEL", default=None,
+              help="Log from this level on, with UTC timestamps (default: INFO for `schedule`, WARNING otherwise; "
+                   "env SANCTIONS_FEED_LOG_LEVEL).")
+@click.option("--log-file", type=click.Path(dir_okay=False), envvar="SANCTIONS_FEED_LOG", default=None,
+              help="Log to this file instead of stderr (env SANCTIONS_FEED_LOG; a level name there sets the level).")
+@click.pass_context
+def cli(ctx, log_level, log_file):
     """Crypto addresses named by official sanctions lists, as versioned JSON and CSV feeds.
 
     \b
     Example:
         sanctions-feed update --samples
     """
+    from .logs import setup
+
+    env_level, log_file = _log_destination(log_file)
+    level = log_level or env_level or ("INFO" if ctx.invoked_subcommand == "schedule" else "WARNING")
+    setup(level, log_file)
+    ctx.meta["log_level"] = level
 
 
 def _known_source(name: str, option: str) -> str:
@@ -119,8 +145,11 @@ def _parse_sources(values) -> dict[str, str]:
               default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
 @click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_parse_now,
               help="The run's clock, for replaying history (no zone means UTC); default: now.")
+@click.option("--timeout", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_SOURCE_TIMEOUT", default=1800,
+              show_default=True, metavar="SECONDS",
+              help="Each source's time limit: one that hangs fails and keeps its last good data (env SANCTIONS_FEED_SOURCE_TIMEOUT).")
 @feed_options
-def update(sources, only, samples, force, strict, reparse, archive, now, feeds, db):
+def update(sources, only, samples, force, strict, reparse, archive, now, timeout, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     Each source is first checked for a change at the cost of one small request (the publisher's
@@ -139,8 +168,9 @@ def update(sources, only, samples, force, strict, reparse, archive, now, feeds, 
     if now is not None:
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
-    result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
-                        show_progress=sys.stderr.isatty())
+    with _stopped_by_sigterm():
+        result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
+                            source_timeout=timeout, show_progress=sys.stderr.isatty())
     for repaired in result.repairs:
         click.echo(f"warning: feed repaired: {repaired}", err=True)
     for name, messages in sorted(result.warnings.items()):
@@ -151,6 +181,26 @@ def update(sources, only, samples, force, strict, reparse, archive, now, feeds, 
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
     click.echo(result.summary())
+
+
+@contextmanager
+def _stopped_by_sigterm():
+    """SIGTERM (a service manager, the scheduler) stops an update as Ctrl-C does: the crawl is
+    killed, the store rolls back, a half-written release is removed; one line says so."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        from .errors import UpdateError
+
+        raise UpdateError("stopped before the end: no partial release is visible, the previous release is intact "
+                          "(the next run finishes or undoes anything left)") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _after_latest_release(feeds: Path, now: datetime) -> None:
@@ -265,46 +315,127 @@ def sources(feeds, db):
         click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
 
 
-@cli.command()
-@click.option("--only", multiple=True, metavar="NAME", help="Schedule only these sources.")
-@click.option("--list", "list_only", is_flag=True, help="Show the jobs and their next run, then exit.")
-@feed_options
-def schedule(only, list_only, feeds, db):
-    """Run each source on its declared schedule (cron, UTC), in this one process, until stopped.
+def _parse_pairs(values, option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not rest.strip():
+            raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint=option)
+        out[_known_source(name, option)] = rest.strip()
+    return out
 
-    Each run is `sanctions-feed update --only NAME` in a fresh process. Jobs are kept in
-    `<feeds>.jobs.db`; a run missed by less than a day is made up once. Run one scheduler only.
+
+@cli.command()
+@click.option("--only", multiple=True, metavar="NAME",
+              help="Run only these sources (the others' jobs are paused, not deleted).")
+@click.option("--list", "list_only", is_flag=True,
+              help="Show each source's job, cadence and next run from the job store, then exit (changes nothing).")
+@click.option("--cadence", "cadences", multiple=True, metavar="NAME=CADENCE",
+              help="Poll NAME on this cadence instead of its default: cron (5 fields, UTC) or `every N[s|m|h]`.")
+@click.option("--source", "sources", multiple=True, metavar="NAME=LOCATION",
+              help="Every run of NAME reads this location instead of the live list (a mirror, a test server).")
+@click.option("--timeout", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_SOURCE_TIMEOUT", default=1800,
+              show_default=True, metavar="SECONDS",
+              help="Each source's time limit per run; a run is stopped 300 s after it (env SANCTIONS_FEED_SOURCE_TIMEOUT).")
+@feed_options
+@click.pass_context
+def schedule(ctx, only, list_only, cadences, sources, timeout, feeds, db):
+    """Poll each source on its cadence, in this one process, until stopped.
+
+    Each run is `sanctions-feed update --only NAME` in a fresh process, one at a time, with a time
+    limit. Jobs are kept in `<feeds>.jobs.db` (one per source; a run missed by less than a day is
+    made up once). SIGTERM or Ctrl-C stops the scheduler after the run in progress; a second one
+    stops that run too (it publishes nothing half-done). One scheduler is active per feed (per
+    store with PostgreSQL, across hosts): another one started waits as a standby and takes over
+    when the first stops or dies.
 
     \b
     Example:
         sanctions-feed schedule --feeds /srv/feeds
+        sanctions-feed schedule --list
+        sanctions-feed schedule --only ofac_sdn --cadence "ofac_sdn=every 2m"
     """
-    import time
+    from .scheduler import trigger
+    from .spiders import default_sources, load_sources
+
+    declared = load_sources()
+    active = [_known_source(name, "--only") for name in only] or default_sources()
+    names = list(dict.fromkeys(default_sources() + active))
+    overrides = _parse_pairs(cadences, "--cadence")
+    plan = {name: overrides.get(name, declared[name].meta.schedule) for name in names}
+    for name, cadence in plan.items():
+        try:
+            trigger(cadence)
+        except ValueError as exc:
+            raise click.BadParameter(f"{name}: {exc}", param_hint="--cadence") from None
+    if list_only:
+        _list_jobs(feeds, plan)
+        return
+    _run_scheduler(feeds, db, plan, set(active), _parse_pairs(sources, "--source"), timeout, ctx.meta["log_level"])
+
+
+def _list_jobs(feeds: Path, plan: dict[str, str]) -> None:
+    """The jobs as the job store holds them, read only."""
+    from .scheduler import stored_jobs
+
+    jobs = {job.id: job for job in stored_jobs(feeds) or []}
+    for name, cadence in plan.items():
+        job = jobs.pop(name, None)
+        if job is None:
+            click.echo(f"{name}: {cadence} (no job yet: the scheduler has not run with it)")
+        else:
+            click.echo(f"{name}: {job.trigger} next {job.next_run_time or 'never (paused)'}")
+    for job_id in sorted(jobs):
+        click.echo(f"{job_id}: stale job (no such source; removed when the scheduler starts)")
+
+
+def _run_scheduler(feeds: Path, db: str, plan: dict[str, str], active: set[str], locations: dict[str, str],
+                   timeout: float, log_level: str) -> None:
+    import logging
 
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from .scheduler import configure, reconcile
-    from .spiders import default_sources, load_sources
+    from . import scheduler as jobs
+    from .crawl import remove_stale_crawls
+    from .locks import leadership
 
-    names = [_known_source(name, "--only") for name in only] or default_sources()
-    schedules = {name: load_sources()[name].meta.schedule for name in names}
-    scheduler = configure(BackgroundScheduler(), feeds)
-    scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
-    removed = reconcile(scheduler, schedules, feeds, db)
-    for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
-        click.echo(f"{job.id}: {job.trigger} next {job.next_run_time}")
-    for job_id in removed:
-        click.echo(f"removed stale job {job_id}")
-    if list_only:
-        scheduler.shutdown(wait=False)
-        return
-    click.echo("scheduler running; stop with Ctrl-C")
-    scheduler.resume()
-    try:
-        while True:
-            time.sleep(3600)
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=True)
+    log = logging.getLogger("sanctions_feed.scheduler")
+    stopping = threading.Event()
+    signals = []
+
+    def on_signal(signum, _frame):
+        signals.append(signum)
+        if len(signals) == 1:
+            log.info("%s: stopping after the run in progress (send it again to stop that run too)",
+                     signal.Signals(signum).name)
+        else:
+            with jobs.SETTINGS.lock if jobs.SETTINGS else threading.Lock():
+                for name, child in (jobs.SETTINGS.running.items() if jobs.SETTINGS else []):
+                    log.info("stopping the update of %s now", name)
+                    os.killpg(child.pid, signal.SIGTERM)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    with leadership(feeds, db):
+        if stopping.is_set():
+            return
+        for path in remove_stale_crawls():
+            log.info("removed the temporary directory of a killed update: %s", path)
+        jobs.SETTINGS = jobs.RunSettings(feeds=str(feeds), db=db, locations=locations, source_timeout=timeout,
+                                         log_level=log_level)
+        scheduler = jobs.configure(BackgroundScheduler(), feeds)
+        scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
+        for job_id in jobs.reconcile(scheduler, plan, active):
+            log.info("removed the stale job %s", job_id)
+        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+            log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time or "never (paused)")
+        scheduler.resume()
+        log.info("scheduler running for %s; stop with SIGTERM or Ctrl-C", feeds)
+        while not stopping.wait(1.0):
+            pass
+        scheduler.shutdown(wait=True)  # the run in progress ends first
+        log.info("scheduler stopped")
 
 
 @cli.command("rebuild-store")

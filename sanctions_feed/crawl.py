@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .schemas.source import RawListing, Rejected, SourceSnapshot
 
 RUNNER = "sanctions_feed.spiders.framework.runner"
+CRAWL_MARGIN = 120.0
+"""Seconds the crawl process may outlive its sources' time limit before it is killed."""
 
 
 @dataclass
@@ -50,15 +52,17 @@ class SourceRun:
 class Crawl:
     """The crawler child process of one update. Use as a context manager: the child is started
     on entry (so the caller can load its own code meanwhile), killed if the caller fails first
-    or it outlives `timeout`, and its temporary directory removed on exit. `known`: per source,
-    what its last good run read (sha256, change signals), for the change check."""
+    or it outlives its sources' time limit (`source_timeout`, each) by CRAWL_MARGIN, and its
+    temporary directory removed on exit. `known`: per source, what its last good run read
+    (sha256, change signals), for the change check."""
 
     def __init__(self, only: list[str], locations: dict[str, str], samples: bool, now: datetime,
-                 archive: Path | None = None, known: dict[str, dict] | None = None, timeout: float | None = None):
+                 archive: Path | None = None, known: dict[str, dict] | None = None,
+                 source_timeout: float | None = None):
         remove_stale_crawls()
         self.out = Path(tempfile.mkdtemp(prefix=f"{CRAWL_PREFIX}{os.getpid()}-"))
         self.known = known or {}
-        self.timeout = timeout
+        self.timeout = source_timeout + CRAWL_MARGIN if source_timeout else None
         (self.out / "known.json").write_text(json.dumps(self.known), encoding="utf-8")
         # -P: the working directory is not put on sys.path, so a stray `zipfile.py` there cannot
         # shadow the standard library; the child finds the package as installed.
@@ -67,6 +71,8 @@ class Crawl:
         args += [a for name in only for a in ("--only", name)]
         args += [f"{name}={location}" for name, location in locations.items()]
         env = {"SANCTIONS_FEED_NOW": now.isoformat()}
+        if source_timeout:
+            env["SANCTIONS_FEED_SOURCE_TIMEOUT"] = f"{source_timeout:g}"
         if archive is not None:
             env["SANCTIONS_FEED_ARCHIVE"] = str(Path(archive).resolve())
         # The child's stderr goes to a file: a pipe nobody reads while we wait could fill and stall it.

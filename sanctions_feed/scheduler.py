@@ -1,54 +1,161 @@
-"""The scheduler: one process, one APScheduler 3.x job per source, each run a fresh process.
+"""The scheduler: one process, one APScheduler 3.x job per source, each run a fresh `update`.
 
 Jobs live in their own SQLite job store beside the feed (FlexGet's habit: a separate file keeps
-the job store's locks away from the feed store). Run exactly one scheduler process: APScheduler's
-job store cannot be shared between processes.
+the job store's locks away from the feed store). A job holds only its source's name: the feed
+directory, the store URL (credentials) and the replay locations are the scheduler process's own
+settings, handed to each run through its environment, never pickled into the job store or shown
+on a command line. Runs go one at a time (one update of a feed at a time anyway), each with a
+time limit. One scheduler is active per feed: a second one waits as a standby (see `leadership`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 logger = logging.getLogger(__name__)
 
 # A run missed while the scheduler was down is made up once, if it is less than a day late.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 60 * 60}
+RUN_MARGIN = 300.0
+"""Seconds a scheduled update may take beyond its sources' time limit (store, publish)."""
+_INTERVAL = re.compile(r"every\s+(\d+)\s*(s|m|h)", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
 def job_store_url(feeds: Path) -> str:
     return f"sqlite:///{Path(feeds).resolve()}.jobs.db"
 
 
-def run_source(name: str, feeds: str, db: str) -> int:
-    """Job target: one `update --only NAME` in a new process (Scrapy's reactor runs once)."""
-    command = [sys.executable, "-P", "-m", "sanctions_feed", "update", "--only", name, "--feeds", feeds, "--db", db]
-    result = subprocess.run(command, capture_output=True, text=True)
-    output = (result.stdout or result.stderr).strip().splitlines()
-    level = logging.INFO if result.returncode == 0 else logging.ERROR
-    logger.log(level, "scheduled update of %s exited %s: %s", name, result.returncode, output[-1] if output else "")
-    return result.returncode
+def trigger(cadence: str):
+    """A cadence: a cron expression (5 fields, UTC) or an interval, `every 90s`, `every 5m`, `every 1h`."""
+    interval = _INTERVAL.fullmatch(cadence.strip())
+    if interval:
+        return IntervalTrigger(seconds=int(interval.group(1)) * _UNITS[interval.group(2).lower()], timezone="UTC")
+    try:
+        return CronTrigger.from_crontab(cadence, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{cadence!r} is neither a cron expression nor `every N[s|m|h]` ({exc})") from None
 
 
-def reconcile(scheduler: BaseScheduler, schedules: dict[str, str], feeds: Path, db: str) -> list[str]:
-    """Make the job store hold exactly one job per source, on its declared cron schedule.
-    Returns the ids of the jobs removed (sources no longer declared)."""
-    for name, cron in schedules.items():
-        scheduler.add_job(run_source, CronTrigger.from_crontab(cron, timezone="UTC"), id=name,
-                          name=f"update {name}", args=[name, str(feeds), db], replace_existing=True)
-    stale = [job.id for job in scheduler.get_jobs() if job.id not in schedules]
+@dataclass
+class RunSettings:
+    """How this scheduler process runs each update: set once when it starts, never pickled."""
+
+    feeds: str
+    db: str | None = None
+    locations: dict[str, str] = field(default_factory=dict)
+    source_timeout: float = 1800.0
+    log_level: str = "INFO"
+    running: dict[str, subprocess.Popen] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+SETTINGS: RunSettings | None = None
+
+
+def run_source(name: str) -> int:
+    """Job target: `update --only NAME` in a new process (Scrapy's reactor runs once per process),
+    in a session of its own (a Ctrl-C at the terminal is the scheduler's to handle), with the
+    store URL in its environment and a time limit."""
+    settings = SETTINGS
+    if settings is None:
+        raise RuntimeError("run_source called outside a running scheduler")
+    command = [sys.executable, "-P", "-m", "sanctions_feed", "--log-level", settings.log_level,
+               "update", "--only", name, "--feeds", settings.feeds]
+    if name in settings.locations:
+        command += ["--source", f"{name}={settings.locations[name]}"]
+    env = {**os.environ, "SANCTIONS_FEED_SOURCE_TIMEOUT": f"{settings.source_timeout:g}"}
+    if settings.db:
+        env["SANCTIONS_FEED_DB"] = settings.db
+    logger.info("update of %s started", name)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             start_new_session=True)
+    with settings.lock:
+        settings.running[name] = child
+    try:
+        stdout, stderr = child.communicate(timeout=settings.source_timeout + RUN_MARGIN)
+    except subprocess.TimeoutExpired:
+        stop(child)
+        logger.error("update of %s took more than %g s and was stopped; it keeps its last good data",
+                     name, settings.source_timeout + RUN_MARGIN)
+        return 124
+    finally:
+        with settings.lock:
+            settings.running.pop(name, None)
+    errors = (stderr or "").strip().splitlines()
+    output = (stdout or "").strip().splitlines() or errors[-1:]  # a failed update says why on stderr
+    for line in errors[:-1] if output == errors[-1:] else errors:
+        logger.warning("%s: %s", name, line)
+    level = logging.INFO if child.returncode == 0 else logging.ERROR
+    logger.log(level, "update of %s exited %s: %s", name, child.returncode, output[-1] if output else "")
+    return child.returncode
+
+
+def stop(child: subprocess.Popen, grace: float = 30.0) -> None:
+    """Ask an update to stop (SIGTERM: it cleans up and publishes nothing half-done), then kill it."""
+    if child.poll() is not None:
+        return
+    os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+
+
+def reconcile(scheduler: BaseScheduler, cadences: dict[str, str], active: set[str]) -> list[str]:
+    """Make the job store hold exactly one job per source, on its cadence: a job whose cadence is
+    unchanged is kept as it is (so a run missed while the scheduler was down is still made up),
+    sources not in `active` are paused, not deleted. Returns the ids of the jobs removed
+    (sources no longer declared)."""
+    for name, cadence in cadences.items():
+        wanted = trigger(cadence)
+        job = scheduler.get_job(name)
+        if job is None or str(job.trigger) != str(wanted) or tuple(job.args) != (name,):
+            job = scheduler.add_job(run_source, wanted, id=name, name=f"update {name}", args=[name],
+                                    replace_existing=True)
+        if name in active and job.next_run_time is None:
+            scheduler.resume_job(name)
+        elif name not in active and job.next_run_time is not None:
+            scheduler.pause_job(name)
+    stale = [job.id for job in scheduler.get_jobs() if job.id not in cadences]
     for job_id in stale:
         scheduler.remove_job(job_id)
     return stale
 
 
 def configure(scheduler: BaseScheduler, feeds: Path) -> BaseScheduler:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
     scheduler.configure(jobstores={"default": SQLAlchemyJobStore(url=job_store_url(feeds))},
+                        executors={"default": ThreadPoolExecutor(1)},  # one update at a time
                         job_defaults=JOB_DEFAULTS, timezone="UTC")
     return scheduler
+
+
+def stored_jobs(feeds: Path) -> list | None:
+    """The jobs in the job store, read without writing anything (None: there is no job store)."""
+    path = Path(f"{Path(feeds).resolve()}.jobs.db")
+    if not path.exists():
+        return None
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    store = SQLAlchemyJobStore(url=f"sqlite:///file:{path}?mode=ro&uri=true")
+    store.start(BackgroundScheduler(timezone="UTC"), "default")
+    try:
+        return store.get_all_jobs()
+    finally:
+        store.shutdown()

@@ -3,7 +3,6 @@ verdicts -> build -> publish. Each step is a function of its own module, testabl
 
 from __future__ import annotations
 
-import fcntl
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from .crawl import Crawl, SourceRun, code_fingerprint, known_inputs
 from .errors import UpdateError
+from .locks import update_lock
 
 
 @dataclass
@@ -58,30 +58,14 @@ def _faults_as_errors(feeds: Path, db_url: str):
                         f"{': ' + str(exc.filename) if exc.filename else ''}); the previous release is intact") from None
 
 
-@contextmanager
-def exclusive(feeds: Path):
-    """One update of a feed at a time: a second one fails at once instead of racing the first."""
-    lock_path = Path(f"{Path(feeds).resolve()}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UpdateError(f"{feeds}: another update of this feed is running ({lock_path} is locked)") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
                archive: Path | None = None, strict: bool = False, reparse: bool = False,
-               crawl_timeout: float | None = None, show_progress: bool = False) -> UpdateResult:
+               source_timeout: float | None = None, show_progress: bool = False) -> UpdateResult:
     """One update. `reparse`: read every source again, even one unchanged since its last good run
     (`strict` does too: what a lax run let through is checked again)."""
     known = {} if reparse or strict else known_inputs(feeds)
-    with exclusive(feeds), Crawl(only, locations, samples, now, archive, known, crawl_timeout) as crawl:
+    with update_lock(feeds, db_url), Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
         from sqlmodel import Session
 

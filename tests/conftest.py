@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures for every test module.
+from .processes import schedulers  # noqa: F401
+from .servers import ofac_service  # noqa: F401
+from .stores import postgres  # noqa: F401
+
 HERE = Path(__file__).parent
 OWN_FIXTURES = HERE / "fixtures"
 

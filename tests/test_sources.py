@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from sanctions_feed import scheduler
 from sanctions_feed.cli import cli
-from sanctions_feed.scheduler import run_source
 
 THROWAWAY = '''
 """A throwaway source for the tests: a JSON list of {{id, address, label, holder}}."""
@@ -123,17 +123,20 @@ def test_sources_lists_every_source_before_any_run(tmp_path):
     assert ofac.startswith("ofac_sdn:") and "US Treasury OFAC" in ofac and "https://sanctionslistservice.ofac.treas.gov/" in ofac
 
 
-def test_the_scheduler_job_runs_an_update_in_a_fresh_process(tmp_path, plugin_dir):
-    """The job target itself, as APScheduler calls it: the source's live URL (here a local file)."""
+def test_the_scheduler_job_runs_an_update_in_a_fresh_process(tmp_path, plugin_dir, monkeypatch):
+    """The job target itself, as APScheduler calls it (with only the source's name): the
+    source's live URL (here a local file), the store from the scheduler's own settings."""
     live = tmp_path / "live.json"
     live.write_text(json.dumps(ROWS[:1]))
     add_source(plugin_dir, "zz_scheduled", url=live.as_uri())
     feeds = tmp_path / "feeds"
-    assert run_source("zz_scheduled", str(feeds), f"sqlite:///{tmp_path}/store.db") == 0
+    monkeypatch.setattr(scheduler, "SETTINGS", scheduler.RunSettings(feeds=str(feeds), db=f"sqlite:///{tmp_path}/store.db"))
+    assert scheduler.run_source("zz_scheduled") == 0
+    assert (tmp_path / "store.db").exists() and not (tmp_path / "feeds.db").exists()
     index = json.loads((feeds / "index.json").read_text())
     assert index["latest"] and [s["name"] for s in index["sources"]] == ["zz_scheduled"]
     live.write_text("not json")
-    assert run_source("zz_scheduled", str(feeds), f"sqlite:///{tmp_path}/store.db") == 1
+    assert scheduler.run_source("zz_scheduled") == 1
     assert json.loads((feeds / "index.json").read_text())["latest"] == index["latest"]
 
 

@@ -114,7 +114,9 @@ class _Transient(Exception):
 def _attempt(url, folder, headers, method, max_bytes, deadline, to_memory, progress) -> Document:
     request = urllib.request.Request(url, headers=headers, method=method)
     try:
-        response = urllib.request.urlopen(request, timeout=READ_TIMEOUT)  # noqa: S310 (http/https only here)
+        # A stalled connection fails the attempt; never waits past the download's own deadline.
+        timeout = max(min(READ_TIMEOUT, deadline - time.monotonic()), 0.1)
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https only here)
     except urllib.error.HTTPError as error:
         answer = in_memory(error.filename or url, error.read(ERROR_BODY_LIMIT) if error.fp else b"", error.code,
                            _lower(error.headers))
