@@ -50,6 +50,10 @@ class FeedGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say, to anyone
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except Exception as exc:
             if ctx.meta.get("debug"):
                 raise
@@ -72,8 +76,28 @@ def _log_destination(value: str | None) -> tuple[str | None, str | None]:
     return None, value or None
 
 
+def _load_config(ctx, _param, value: str | None):
+    """--config FILE: the file's values become the defaults of every command's options (the
+    command line and the environment still override them)."""
+    if not value:
+        return None
+    from .config import ConfigError, default_map, load
+    from .spiders import source_names
+
+    try:
+        config = load(Path(value), source_names())
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--config'") from None
+    ctx.default_map = default_map(config, list(cli.commands))
+    ctx.meta["config"], ctx.meta["config_path"] = config, str(Path(value).resolve())
+    return value
+
+
 @click.group(cls=FeedGroup)
 @click.version_option(package_name="sanctions-feed")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="SANCTIONS_FEED_CONFIG",
+              is_eager=True, expose_value=False, callback=_load_config,
+              help="A TOML configuration file (env SANCTIONS_FEED_CONFIG); see `sanctions-feed config`.")
 @click.option("--debug", is_flag=True, envvar="SANCTIONS_FEED_DEBUG", expose_value=False, is_eager=True,
               callback=_set_debug, help="Show the traceback of any error (env SANCTIONS_FEED_DEBUG).")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
@@ -161,16 +185,24 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     Example:
         sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
     """
+    from .config import configured_bounds, disabled
     from .update import run_update
 
     locations = _parse_sources(sources)
     only = [_known_source(name, "--only") for name in only]
+    config = click.get_current_context().find_root().meta.get("config")
+    off = disabled(config)
+    if off and not only:  # the configuration turned some sources off: name the others
+        from .spiders import default_sources
+
+        only = [name for name in dict.fromkeys(default_sources() + list(locations)) if name not in off]
     if now is not None:
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
     with _stopped_by_sigterm():
         result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
-                            source_timeout=timeout, show_progress=sys.stderr.isatty())
+                            source_timeout=timeout, show_progress=sys.stderr.isatty(),
+                            configured_bounds=configured_bounds(config))
     for repaired in result.repairs:
         click.echo(f"warning: feed repaired: {repaired}", err=True)
     for name, messages in sorted(result.warnings.items()):
@@ -355,11 +387,13 @@ def schedule(ctx, only, list_only, cadences, sources, timeout, feeds, db):
         sanctions-feed schedule --list
         sanctions-feed schedule --only ofac_sdn --cadence "ofac_sdn=every 2m"
     """
+    from .config import disabled
     from .scheduler import trigger
     from .spiders import default_sources, load_sources
 
     declared = load_sources()
-    active = [_known_source(name, "--only") for name in only] or default_sources()
+    off = disabled(ctx.find_root().meta.get("config"))
+    active = [_known_source(name, "--only") for name in only] or [n for n in default_sources() if n not in off]
     names = list(dict.fromkeys(default_sources() + active))
     overrides = _parse_pairs(cadences, "--cadence")
     plan = {name: overrides.get(name, declared[name].meta.schedule) for name in names}
@@ -371,7 +405,8 @@ def schedule(ctx, only, list_only, cadences, sources, timeout, feeds, db):
     if list_only:
         _list_jobs(feeds, plan)
         return
-    _run_scheduler(feeds, db, plan, set(active), _parse_pairs(sources, "--source"), timeout, ctx.meta["log_level"])
+    _run_scheduler(feeds, db, plan, set(active), _parse_pairs(sources, "--source"), timeout, ctx.meta["log_level"],
+                   ctx.meta.get("config_path"))
 
 
 def _list_jobs(feeds: Path, plan: dict[str, str]) -> None:
@@ -390,7 +425,7 @@ def _list_jobs(feeds: Path, plan: dict[str, str]) -> None:
 
 
 def _run_scheduler(feeds: Path, db: str, plan: dict[str, str], active: set[str], locations: dict[str, str],
-                   timeout: float, log_level: str) -> None:
+                   timeout: float, log_level: str, config: str | None) -> None:
     import logging
 
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -423,7 +458,7 @@ def _run_scheduler(feeds: Path, db: str, plan: dict[str, str], active: set[str],
         for path in remove_stale_crawls():
             log.info("removed the temporary directory of a killed update: %s", path)
         jobs.SETTINGS = jobs.RunSettings(feeds=str(feeds), db=db, locations=locations, source_timeout=timeout,
-                                         log_level=log_level)
+                                         log_level=log_level, config=config)
         scheduler = jobs.configure(BackgroundScheduler(), feeds)
         scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
         for job_id in jobs.reconcile(scheduler, plan, active):
@@ -436,6 +471,82 @@ def _run_scheduler(feeds: Path, db: str, plan: dict[str, str], active: set[str],
             pass
         scheduler.shutdown(wait=True)  # the run in progress ends first
         log.info("scheduler stopped")
+
+
+@cli.command("config")
+@click.option("--timeout", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_SOURCE_TIMEOUT", default=1800,
+              metavar="SECONDS", help="As `update --timeout`.")
+@click.option("--archive", type=click.Path(file_okay=False), envvar="SANCTIONS_FEED_ARCHIVE", default=None,
+              help="As `update --archive`.")
+@feed_options
+@click.pass_context
+def show_config(ctx, timeout, archive, feeds, db):
+    """Print the effective configuration as TOML, each value with where it came from (command
+    line > environment > configuration file > default); passwords are masked.
+
+    No configuration file is needed: without one, this shows the defaults. The output, with the
+    real password put back (or `db_env`), is a valid configuration file.
+
+    \b
+    Example:
+        sanctions-feed --config /etc/sanctions-feed.toml config
+    """
+    import os
+
+    from .config import configured_bounds
+    from .guards import bounds
+    from .spiders import load_sources
+    from .store import masked_url
+
+    meta = ctx.meta
+    config = meta.get("config")
+
+    def origin(name: str, env: str) -> str:
+        return _origin(ctx, name, env)
+
+    def line(key: str, value, where: str) -> str:
+        text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+        return f"{key} = {text}  # {where}"
+
+    click.echo("# sanctions-feed: effective configuration (command line > environment > configuration file > default)")
+    click.echo(f"# configuration file: {meta.get('config_path') or 'none'}")
+    click.echo(line("feeds", str(feeds), origin("feeds", "SANCTIONS_FEED_DIR")))
+    db_origin = origin("db", "SANCTIONS_FEED_DB")
+    click.echo(line("db", masked_url(db), db_origin if db_origin != "default" else "default: SQLite beside the feed directory"))
+    if archive:
+        click.echo(line("archive", str(archive), origin("archive", "SANCTIONS_FEED_ARCHIVE")))
+    click.echo(line("timeout", timeout, origin("timeout", "SANCTIONS_FEED_SOURCE_TIMEOUT")))
+    click.echo("\n[log]")
+    root = ctx.find_root()
+    click.echo(line("level", meta.get("log_level"), _origin(root, "log_level", "SANCTIONS_FEED_LOG_LEVEL")))
+    log_file = root.params.get("log_file")
+    click.echo(line("file", log_file, _origin(root, "log_file", "SANCTIONS_FEED_LOG")) if log_file
+               else "# file: none (stderr)")
+    overrides = configured_bounds(config)
+    for name, spider in load_sources().items():
+        declared, chosen = spider.meta, (config.sources.get(name) if config else None)
+        click.echo(f"\n[sources.{name}]")
+        if chosen and chosen.url:
+            click.echo(line("url", chosen.url, "configuration file (read as a replay, like --source)"))
+        else:
+            click.echo(line("url", declared.url, "live"))
+        click.echo(line("cadence", chosen.cadence if chosen and chosen.cadence else declared.schedule,
+                        "configuration file" if chosen and chosen.cadence else "default"))
+        enabled = spider.default and (chosen.enabled if chosen else True)
+        click.echo(line("enabled", enabled, "configuration file" if chosen and not chosen.enabled else
+                        ("default" if spider.default else "default: run only when named")))
+        low, high = bounds(name, declared, "live", overrides.get(name))
+        where = ("environment (SANCTIONS_FEED_BOUNDS)" if f"{name}=" in os.environ.get("SANCTIONS_FEED_BOUNDS", "")
+                 else "configuration file" if name in overrides else "default")
+        click.echo(line("expected_min", low, where))
+        click.echo(line("expected_max", high, where))
+
+
+def _origin(ctx, name: str, env: str) -> str:
+    """Where an option's value came from, in words."""
+    source = ctx.get_parameter_source(name)
+    return {"COMMANDLINE": "command line", "ENVIRONMENT": f"environment ({env})",
+            "DEFAULT_MAP": "configuration file"}.get(source.name if source else "", "default")
 
 
 @cli.command("rebuild-store")

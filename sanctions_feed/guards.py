@@ -18,13 +18,15 @@ class GuardError(SanctionsFeedError):
     """A source run looks broken (too few or too many records, or too many removals)."""
 
 
-def bounds(name: str, meta: SourceMeta, input: str = "live") -> tuple[int, int]:
+def bounds(name: str, meta: SourceMeta, input: str = "live",
+           configured: tuple[int, int] | None = None) -> tuple[int, int]:
     """The listing counts a run of the source must fall within, by what it read:
     - live (its URL): the declared bounds, which catch a broken or partial source;
     - sample (`--samples`): the bundled sample's bounds;
     - replay (`--source`): an input the operator chose, e.g. an archived list of 2021 with a
       sixth of today's addresses: never empty, and never above the live maximum.
-    `SANCTIONS_FEED_BOUNDS` (`NAME=MIN:MAX,...`) sets them for this deployment, e.g. a partial mirror."""
+    `SANCTIONS_FEED_BOUNDS` (`NAME=MIN:MAX,...`) sets them for this deployment, e.g. a partial
+    mirror; so does the configuration file (`configured`), which the environment overrides."""
     for item in filter(None, os.environ.get("SANCTIONS_FEED_BOUNDS", "").split(",")):
         key, _, value = item.strip().partition("=")
         low, _, high = value.partition(":")
@@ -32,6 +34,8 @@ def bounds(name: str, meta: SourceMeta, input: str = "live") -> tuple[int, int]:
             raise GuardError(f"SANCTIONS_FEED_BOUNDS: {item!r} is not NAME=MIN:MAX")
         if key == name:
             return int(low), int(high)
+    if configured is not None:
+        return configured
     if input == "sample":
         return meta.sample_min, meta.sample_max
     if input == "replay":
@@ -40,13 +44,14 @@ def bounds(name: str, meta: SourceMeta, input: str = "live") -> tuple[int, int]:
 
 
 def check_run(name: str, meta: SourceMeta, listing_ids: set[str], active_ids: set[str], force: bool,
-              input: str = "live", withdrawn: frozenset[str] = frozenset()) -> set[str]:
+              input: str = "live", withdrawn: frozenset[str] = frozenset(),
+              configured: tuple[int, int] | None = None) -> set[str]:
     """Refuse a run outside the source's bounds, or one that would remove a large share of its
     active listings (unless forced). Returns the ids of the listings the run removes.
     `withdrawn`: listings the source itself says it withdrew (Japan's 削除 rows): their removal is
     the source's word, not a sign of a broken file, so the share guard does not count them."""
     count = len(listing_ids)
-    low, high = bounds(name, meta, input)
+    low, high = bounds(name, meta, input, configured)
     of = {"sample": " of its bundled sample", "replay": " of a replay"}.get(input, "")
     if not force and count < low:
         raise GuardError(f"{name}: {count} listings, fewer than the {low} expected{of}: refused "

@@ -59,6 +59,8 @@ class RunSettings:
     locations: dict[str, str] = field(default_factory=dict)
     source_timeout: float = 1800.0
     log_level: str = "INFO"
+    config: str | None = None
+    """The configuration file each run reads too (its bounds, its enabled sources)."""
     running: dict[str, subprocess.Popen] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,6 +82,8 @@ def run_source(name: str) -> int:
     env = {**os.environ, "SANCTIONS_FEED_SOURCE_TIMEOUT": f"{settings.source_timeout:g}"}
     if settings.db:
         env["SANCTIONS_FEED_DB"] = settings.db
+    if settings.config:
+        env["SANCTIONS_FEED_CONFIG"] = settings.config
     logger.info("update of %s started", name)
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                              start_new_session=True)

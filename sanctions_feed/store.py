@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import event, update
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -37,9 +38,13 @@ def open_store(url: str):
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record):
             connection.execute("PRAGMA foreign_keys=ON")
+    from alembic.util import CommandError
+
     try:
-        SQLModel.metadata.create_all(engine)
-        _add_missing_columns(engine)
+        migrate(engine)
+    except CommandError as exc:  # e.g. a revision this release does not know: a newer release made the store
+        raise StoreError(f"--db {masked_url(url)}: cannot migrate the store's schema ({exc}); "
+                         "was it made by a newer release of sanctions-feed?") from None
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise StoreError(f"--db {masked_url(url)}: cannot open the store: {type(cause).__name__}: "
@@ -55,20 +60,31 @@ def _with_driver(url: str) -> str:
     return url
 
 
-def _add_missing_columns(engine) -> None:
-    """A store made by an earlier release gets the columns added since (each has a default).
-    Until Alembic migrations take over, this is the only schema change we make."""
-    from sqlalchemy import inspect
-    from sqlalchemy.schema import CreateColumn
+MIGRATIONS = Path(__file__).with_name("migrations")
 
-    inspector = inspect(engine)
+
+def migrate(engine) -> str | None:
+    """Bring the store's schema to this release's, with Alembic: a new store is created whole and
+    stamped; a store made before migrations (release 0.1) goes through every migration (each
+    takes the store as it finds it); any other is upgraded from its revision. Returns the
+    revision it was at (None: new, or from before migrations)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+        config.attributes["connection"] = connection
+        inspector = inspect(connection)
+        was = MigrationContext.configure(connection).get_current_revision()
+        if was is None and not inspector.has_table(SourceRow.__tablename__):
+            SQLModel.metadata.create_all(connection)
+            command.stamp(config, "head")
+            return None
+        command.upgrade(config, "head")  # from before migrations: through 0001 (which takes it as it is)
+    return was
 
 
 def masked_url(url: str) -> str:

@@ -61,7 +61,8 @@ def _faults_as_errors(feeds: Path, db_url: str):
 def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
                force: bool, now: datetime, samples: bool = False,
                archive: Path | None = None, strict: bool = False, reparse: bool = False,
-               source_timeout: float | None = None, show_progress: bool = False) -> UpdateResult:
+               source_timeout: float | None = None, show_progress: bool = False,
+               configured_bounds: dict[str, tuple[int, int]] | None = None) -> UpdateResult:
     """One update. `reparse`: read every source again, even one unchanged since its last good run
     (`strict` does too: what a lax run let through is checked again)."""
     known = {} if reparse or strict else known_inputs(feeds)
@@ -91,7 +92,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             result.repairs = repair(feeds, published_release(session))  # after a killed run: pointers agree again
             _store_matches_feed(session, feeds, db_url, runs, now)
             for run in runs:
-                _apply_run(session, run, force, strict, now, result)
+                _apply_run(session, run, force, strict, now, result, (configured_bounds or {}).get(run.name))
             if len(result.failures) == len(runs):
                 refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
                 session.commit()
@@ -141,7 +142,8 @@ def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun]
         set_published(session, latest)  # a store from before the marker, found to match: adopted
 
 
-def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult) -> None:
+def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult,
+               configured_bounds: tuple[int, int] | None = None) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
     from .guards import GuardError, check_fresh, check_run
     from .listings import normalize_listings
@@ -170,7 +172,7 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
             check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
             withdrawn = withdrawals(current, active - set(found), run.snapshot.delistings, now.date())
             removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input,
-                                frozenset(withdrawn))
+                                frozenset(withdrawn), configured_bounds)
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:

@@ -144,9 +144,10 @@ def test_a_store_made_before_a_column_was_added_is_upgraded(tmp_path):
 
     url = f"sqlite:///{tmp_path}/old.db"
     open_store(url).dispose()
-    with sqlite3.connect(tmp_path / "old.db") as db:  # as an earlier release left it
-        db.execute("ALTER TABLE sources DROP COLUMN warnings")
-        db.execute("ALTER TABLE sources DROP COLUMN raw_parts")
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as an early build of release 0.1 left it
+        db.execute("DROP TABLE alembic_version")
+        for column in ("warnings", "raw_parts", "signals", "last_release"):
+            db.execute(f"ALTER TABLE sources DROP COLUMN {column}")
         db.execute("INSERT INTO sources (name, status) VALUES ('ofac_sdn', 'ok')")
     with Session(open_store(url)) as session:
         (source,) = load_sources(session)

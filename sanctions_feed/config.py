@@ -1,0 +1,87 @@
+"""The configuration file: read once, turned into the commands' defaults.
+
+Precedence, highest first: the command line, the environment, the file, the built-in default
+(click's own order, with the file as its `default_map`). No file is needed to start.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import SanctionsFeedError
+from .schemas.config import ConfigFile
+
+
+class ConfigError(SanctionsFeedError):
+    """The configuration file cannot be used: one line naming the file and the key."""
+
+
+def load(path: Path, known_sources: list[str]) -> ConfigFile:
+    try:
+        with Path(path).open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        config = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
+    unknown = sorted(set(config.sources) - set(known_sources))
+    if unknown:
+        raise ConfigError(f"{path}: sources.{unknown[0]}: no such source (known: {', '.join(known_sources)})")
+    return _resolved(config, Path(path).resolve().parent)
+
+
+def _resolved(config: ConfigFile, folder: Path) -> ConfigFile:
+    """Relative paths are relative to the file's folder; `db_env` is read now."""
+    def path(value: str | None) -> str | None:
+        return str(folder / Path(value).expanduser()) if value else None
+
+    db = config.db
+    if config.db_env:
+        db = os.environ.get(config.db_env)
+        if not db:
+            raise ConfigError(f"db_env: the environment variable {config.db_env} is not set")
+    return config.model_copy(update={
+        "feeds": path(config.feeds), "archive": path(config.archive), "db": db, "db_env": None,
+        "log": config.log.model_copy(update={"file": path(config.log.file)}),
+    })
+
+
+def default_map(config: ConfigFile, commands: list[str]) -> dict:
+    """click's default_map: the group's own options, and each command's."""
+    common = {key: value for key, value in (("feeds", config.feeds), ("db", config.db)) if value is not None}
+    locations = [f"{name}={source.url}" for name, source in sorted(config.sources.items()) if source.url]
+    per_command: dict[str, dict] = {name: dict(common) for name in commands}
+    for name in ("update", "schedule"):
+        if locations:
+            per_command[name]["sources"] = locations
+    for name in ("update", "schedule", "config"):
+        if config.timeout is not None:
+            per_command[name]["timeout"] = config.timeout
+    for name in ("update", "config"):
+        if config.archive:
+            per_command[name]["archive"] = config.archive
+    cadences = [f"{name}={source.cadence}" for name, source in sorted(config.sources.items()) if source.cadence]
+    if cadences:
+        per_command["schedule"]["cadences"] = cadences
+    top = {key: value for key, value in (("log_level", config.log.level), ("log_file", config.log.file)) if value}
+    return {**top, **per_command}
+
+
+def configured_bounds(config: ConfigFile | None) -> dict[str, tuple[int, int]]:
+    """The file's bounds per source (SANCTIONS_FEED_BOUNDS, in the environment, overrides them)."""
+    return {name: (source.expected_min, source.expected_max) for name, source in (config.sources.items() if config else [])
+            if source.expected_min is not None and source.expected_max is not None}
+
+
+def disabled(config: ConfigFile | None) -> set[str]:
+    return {name for name, source in (config.sources.items() if config else []) if not source.enabled}

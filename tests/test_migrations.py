@@ -1,0 +1,96 @@
+"""The store's schema moves with Alembic migrations: a store made by the previous release (0.1,
+before migrations and before the change-check columns) is upgraded in place, keeps its data and
+publishes on; a new store is created whole and stamped; the migrated schema is the models'."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+
+from .stores import new_store
+
+NEW_IN_0002 = ("last_changed", "last_published", "last_release", "signals")
+
+
+def run(feeds, db, *args, now="2026-11-25T12:00:00Z"):
+    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--db", db, "--now", now, *args])
+
+
+def columns(db: str) -> dict[str, set[str]]:
+    engine = sa.create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        inspector = sa.inspect(engine)
+        return {table: {c["name"] for c in inspector.get_columns(table)} for table in inspector.get_table_names()}
+    finally:
+        engine.dispose()
+
+
+def as_release_0_1_made_it(db: str, feeds=None) -> None:
+    """Turn a store (and its feed's index.json) into what the previous release made: no version
+    table, no change-check columns or keys."""
+    if feeds is not None:
+        index = json.loads((feeds / "index.json").read_text())
+        for source in index["sources"]:
+            for key in NEW_IN_0002:
+                source.pop(key, None)
+        (feeds / "index.json").write_text(json.dumps(index))
+    engine = sa.create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE alembic_version"))
+        for column in NEW_IN_0002:
+            connection.execute(sa.text(f"ALTER TABLE sources DROP COLUMN {column}"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    return new_store(request.param, tmp_path, request)
+
+
+def test_a_store_of_the_previous_release_is_upgraded_and_publishes_on(tmp_path, store):
+    feeds = tmp_path / "feeds"
+    first = run(feeds, store, "--samples")
+    assert first.exit_code == 0, first.output
+    as_release_0_1_made_it(store, feeds)
+    assert not set(NEW_IN_0002) & columns(store)["sources"]
+    # The next update upgrades the store, then reads every source again (the old store kept no
+    # change signals) and finds nothing to publish: the data came through the upgrade whole.
+    again = run(feeds, store, "--samples", now="2026-11-25T13:00:00Z")
+    assert again.exit_code == 0 and again.output.startswith("no change: no new version"), again.output
+    assert "ofac_sdn: 23 listings" in again.output
+    assert set(NEW_IN_0002) <= columns(store)["sources"]
+    third = run(feeds, store, "--samples", now="2026-11-25T14:00:00Z")
+    assert "ofac_sdn: unchanged (the same sha256 as the last good input)" in third.output
+    engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    engine.dispose()
+    index = json.loads((feeds / "index.json").read_text())
+    assert len(index["versions"]) == 1 and all(s["signals"].get("code") for s in index["sources"])
+
+
+def test_the_migrated_schema_is_the_models(tmp_path, request):
+    fresh, upgraded = (new_store("sqlite", tmp_path, request) for _ in range(2))
+    assert run(tmp_path / "a", fresh, "--samples", "--only", "fr_tresor").exit_code == 0
+    assert run(tmp_path / "b", upgraded, "--samples", "--only", "fr_tresor").exit_code == 0
+    as_release_0_1_made_it(upgraded)
+    assert run(tmp_path / "b", upgraded, "--samples", "--only", "fr_tresor", "--reparse",
+               now="2026-11-25T13:00:00Z").exit_code == 0
+    assert columns(upgraded) == columns(fresh)
+
+
+def test_a_store_from_a_newer_release_is_one_clear_line(tmp_path):
+    db = f"sqlite:///{tmp_path}/store.db"
+    assert run(tmp_path / "feeds", db, "--samples", "--only", "fr_tresor").exit_code == 0
+    engine = sa.create_engine(db)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    result = run(tmp_path / "feeds", db, "--samples", "--only", "fr_tresor", now="2026-11-25T13:00:00Z")
+    assert result.exit_code == 1 and "was it made by a newer release of sanctions-feed?" in result.output
+    assert len(result.output.strip().splitlines()) == 1
