@@ -282,3 +282,26 @@ def test_the_crawl_directories_of_killed_updates_are_removed(tmp_path):
         (folder / "download-1").write_bytes(b"x")
     assert remove_stale_crawls(tmp_path) == [gone]
     assert not gone.exists() and mine.exists()
+
+
+# The operator's progress line
+
+def test_a_parse_reports_how_far_it_has_read_and_the_line_shows_it(tmp_path, capsys):
+    from sanctions_feed.crawl import progress_line
+    from sanctions_feed.spiders.framework.download import Document
+    from sanctions_feed.spiders.ofac_sdn import open_xml
+
+    from .servers import sample_zip
+
+    path = tmp_path / "SDN_ADVANCED.ZIP"
+    path.write_bytes(sample_zip())
+    seen: list[tuple[int, int]] = []
+    document = Document(url=path.as_uri(), size=path.stat().st_size, path=path,
+                        progress=lambda done, total: seen.append((done, total)))
+    with open_xml(document) as stream:  # a ZIP: read through seeks
+        assert stream.read().startswith(b"<?xml")
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+    (tmp_path / "ofac_sdn.progress").write_text(json.dumps({"phase": "parsing", "done": 12_000_000, "total": 120_000_000}))
+    (tmp_path / "eu_fsf.progress").write_text(json.dumps({"phase": "downloading", "done": 2_500_000, "total": None}))
+    progress_line(tmp_path)
+    assert capsys.readouterr().err == "\r\033[Keu_fsf: downloading 2.5 MB; ofac_sdn: parsing 12.0/120.0 MB"

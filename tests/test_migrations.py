@@ -94,3 +94,14 @@ def test_a_store_from_a_newer_release_is_one_clear_line(tmp_path):
     result = run(tmp_path / "feeds", db, "--samples", "--only", "fr_tresor", now="2026-11-25T13:00:00Z")
     assert result.exit_code == 1 and "was it made by a newer release of sanctions-feed?" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_head_revision_the_store_checks_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from sanctions_feed.store import HEAD_REVISION, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION

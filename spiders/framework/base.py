@@ -300,6 +300,7 @@ class OneFileSpider(SanctionsSpider):
                 return
             document = outcome
             self.record_raw(document, url)
+            document.progress = lambda done, total: self.progress(done, total, "parsing")
             for item in self.batched(self.parse_file(document, url)):
                 yield item
         except SourceError as exc:

@@ -55,9 +55,15 @@ class Document:
     size: int = 0
     path: Path | None = None
     body: bytes | None = None
+    progress: Progress | None = None
+    """Told how far a reader of `open()` has got (the operator's progress line while parsing)."""
 
     def open(self) -> IO[bytes]:
-        return self.path.open("rb") if self.path is not None else io.BytesIO(self.body or b"")
+        if self.path is None:
+            return io.BytesIO(self.body or b"")
+        if self.progress is None:
+            return self.path.open("rb")
+        return io.BufferedReader(_Counted(self.path.open("rb", buffering=0), self.size, self.progress), CHUNK)
 
     def read(self) -> bytes:
         if self.body is None:
@@ -69,6 +75,34 @@ class Document:
             return self.body[:size]
         with self.open() as stream:
             return stream.read(size)
+
+
+class _Counted(io.RawIOBase):
+    """A file whose reads are reported (position, size), seekable as the file is (ZIP readers seek)."""
+
+    def __init__(self, raw, size: int, progress: Progress):
+        self.raw, self.size, self.report = raw, size, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.raw.readinto(buffer)
+        self.report(self.raw.tell(), self.size)
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def in_memory(url: str, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Document:
