@@ -402,75 +402,15 @@ def schedule(ctx, only, list_only, cadences, sources, timeout, feeds, db):
             trigger(cadence)
         except ValueError as exc:
             raise click.BadParameter(f"{name}: {exc}", param_hint="--cadence") from None
+    from .scheduler import RunSettings, job_lines, run_forever
+
     if list_only:
-        _list_jobs(feeds, plan)
+        for line in job_lines(feeds, plan):
+            click.echo(line)
         return
-    _run_scheduler(feeds, db, plan, set(active), _parse_pairs(sources, "--source"), timeout, ctx.meta["log_level"],
-                   ctx.meta.get("config_path"))
-
-
-def _list_jobs(feeds: Path, plan: dict[str, str]) -> None:
-    """The jobs as the job store holds them, read only."""
-    from .scheduler import stored_jobs
-
-    jobs = {job.id: job for job in stored_jobs(feeds) or []}
-    for name, cadence in plan.items():
-        job = jobs.pop(name, None)
-        if job is None:
-            click.echo(f"{name}: {cadence} (no job yet: the scheduler has not run with it)")
-        else:
-            click.echo(f"{name}: {job.trigger} next {job.next_run_time or 'never (paused)'}")
-    for job_id in sorted(jobs):
-        click.echo(f"{job_id}: stale job (no such source; removed when the scheduler starts)")
-
-
-def _run_scheduler(feeds: Path, db: str, plan: dict[str, str], active: set[str], locations: dict[str, str],
-                   timeout: float, log_level: str, config: str | None) -> None:
-    import logging
-
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    from . import scheduler as jobs
-    from .crawl import remove_stale_crawls
-    from .locks import leadership
-
-    log = logging.getLogger("sanctions_feed.scheduler")
-    stopping = threading.Event()
-    signals = []
-
-    def on_signal(signum, _frame):
-        signals.append(signum)
-        if len(signals) == 1:
-            log.info("%s: stopping after the run in progress (send it again to stop that run too)",
-                     signal.Signals(signum).name)
-        else:
-            with jobs.SETTINGS.lock if jobs.SETTINGS else threading.Lock():
-                for name, child in (jobs.SETTINGS.running.items() if jobs.SETTINGS else []):
-                    log.info("stopping the update of %s now", name)
-                    os.killpg(child.pid, signal.SIGTERM)
-        stopping.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    with leadership(feeds, db):
-        if stopping.is_set():
-            return
-        for path in remove_stale_crawls():
-            log.info("removed the temporary directory of a killed update: %s", path)
-        jobs.SETTINGS = jobs.RunSettings(feeds=str(feeds), db=db, locations=locations, source_timeout=timeout,
-                                         log_level=log_level, config=config)
-        scheduler = jobs.configure(BackgroundScheduler(), feeds)
-        scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
-        for job_id in jobs.reconcile(scheduler, plan, active):
-            log.info("removed the stale job %s", job_id)
-        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
-            log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time or "never (paused)")
-        scheduler.resume()
-        log.info("scheduler running for %s; stop with SIGTERM or Ctrl-C", feeds)
-        while not stopping.wait(1.0):
-            pass
-        scheduler.shutdown(wait=True)  # the run in progress ends first
-        log.info("scheduler stopped")
+    run_forever(plan, set(active), RunSettings(feeds=str(feeds), db=db, locations=_parse_pairs(sources, "--source"),
+                                               source_timeout=timeout, log_level=ctx.meta["log_level"],
+                                               config=ctx.meta.get("config_path")))
 
 
 @cli.command("config")
@@ -491,55 +431,21 @@ def show_config(ctx, timeout, archive, feeds, db):
     Example:
         sanctions-feed --config /etc/sanctions-feed.toml config
     """
-    import os
-
-    from .config import configured_bounds
-    from .guards import bounds
-    from .spiders import load_sources
+    from .config import ConfigLine, describe
     from .store import masked_url
 
-    meta = ctx.meta
-    config = meta.get("config")
-
-    def origin(name: str, env: str) -> str:
-        return _origin(ctx, name, env)
-
-    def line(key: str, value, where: str) -> str:
-        text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
-        return f"{key} = {text}  # {where}"
-
-    click.echo("# sanctions-feed: effective configuration (command line > environment > configuration file > default)")
-    click.echo(f"# configuration file: {meta.get('config_path') or 'none'}")
-    click.echo(line("feeds", str(feeds), origin("feeds", "SANCTIONS_FEED_DIR")))
-    db_origin = origin("db", "SANCTIONS_FEED_DB")
-    click.echo(line("db", masked_url(db), db_origin if db_origin != "default" else "default: SQLite beside the feed directory"))
-    if archive:
-        click.echo(line("archive", str(archive), origin("archive", "SANCTIONS_FEED_ARCHIVE")))
-    click.echo(line("timeout", timeout, origin("timeout", "SANCTIONS_FEED_SOURCE_TIMEOUT")))
-    click.echo("\n[log]")
     root = ctx.find_root()
-    click.echo(line("level", meta.get("log_level"), _origin(root, "log_level", "SANCTIONS_FEED_LOG_LEVEL")))
-    log_file = root.params.get("log_file")
-    click.echo(line("file", log_file, _origin(root, "log_file", "SANCTIONS_FEED_LOG")) if log_file
-               else "# file: none (stderr)")
-    overrides = configured_bounds(config)
-    for name, spider in load_sources().items():
-        declared, chosen = spider.meta, (config.sources.get(name) if config else None)
-        click.echo(f"\n[sources.{name}]")
-        if chosen and chosen.url:
-            click.echo(line("url", chosen.url, "configuration file (read as a replay, like --source)"))
-        else:
-            click.echo(line("url", declared.url, "live"))
-        click.echo(line("cadence", chosen.cadence if chosen and chosen.cadence else declared.schedule,
-                        "configuration file" if chosen and chosen.cadence else "default"))
-        enabled = spider.default and (chosen.enabled if chosen else True)
-        click.echo(line("enabled", enabled, "configuration file" if chosen and not chosen.enabled else
-                        ("default" if spider.default else "default: run only when named")))
-        low, high = bounds(name, declared, "live", overrides.get(name))
-        where = ("environment (SANCTIONS_FEED_BOUNDS)" if f"{name}=" in os.environ.get("SANCTIONS_FEED_BOUNDS", "")
-                 else "configuration file" if name in overrides else "default")
-        click.echo(line("expected_min", low, where))
-        click.echo(line("expected_max", high, where))
+    db_origin = _origin(ctx, "db", "SANCTIONS_FEED_DB")
+    settings = [
+        ConfigLine("feeds", str(feeds), _origin(ctx, "feeds", "SANCTIONS_FEED_DIR")),
+        ConfigLine("db", masked_url(db), db_origin if db_origin != "default" else "default: SQLite beside the feed directory"),
+        ConfigLine("archive", str(archive) if archive else None, _origin(ctx, "archive", "SANCTIONS_FEED_ARCHIVE")),
+        ConfigLine("timeout", timeout, _origin(ctx, "timeout", "SANCTIONS_FEED_SOURCE_TIMEOUT")),
+    ]
+    log = [ConfigLine("level", ctx.meta.get("log_level"), _origin(root, "log_level", "SANCTIONS_FEED_LOG_LEVEL")),
+           ConfigLine("file", root.params.get("log_file"), _origin(root, "log_file", "SANCTIONS_FEED_LOG"))]
+    for line in describe(ctx.meta.get("config_path"), ctx.meta.get("config"), settings, log):
+        click.echo(line)
 
 
 def _origin(ctx, name: str, env: str) -> str:

@@ -6,9 +6,11 @@ Precedence, highest first: the command line, the environment, the file, the buil
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -85,3 +87,43 @@ def configured_bounds(config: ConfigFile | None) -> dict[str, tuple[int, int]]:
 
 def disabled(config: ConfigFile | None) -> set[str]:
     return {name for name, source in (config.sources.items() if config else []) if not source.enabled}
+
+
+class ConfigLine(NamedTuple):
+    key: str
+    value: Any
+    origin: str
+
+
+def describe(path: str | None, config: ConfigFile | None, settings: list[ConfigLine], log: list[ConfigLine]) -> list[str]:
+    """The effective configuration as TOML lines, each value with its origin (`sanctions-feed config`)."""
+    from .guards import bounds
+    from .spiders import load_sources
+
+    def line(item: ConfigLine) -> str:
+        if item.value is None:
+            return f"# {item.key}: none"
+        text = str(item.value).lower() if isinstance(item.value, bool) else json.dumps(item.value, ensure_ascii=False)
+        return f"{item.key} = {text}  # {item.origin}"
+
+    lines = ["# sanctions-feed: effective configuration (command line > environment > configuration file > default)",
+             f"# configuration file: {path or 'none'}"]
+    lines += [line(item) for item in settings if item.value is not None]
+    lines += ["", "[log]"] + [line(item) for item in log]
+    overrides = configured_bounds(config)
+    from_env = os.environ.get("SANCTIONS_FEED_BOUNDS", "")
+    for name, spider in load_sources().items():
+        declared, chosen = spider.meta, (config.sources.get(name) if config else None)
+        url = (ConfigLine("url", chosen.url, "configuration file (read as a replay, like --source)")
+               if chosen and chosen.url else ConfigLine("url", declared.url, "live"))
+        cadence = (ConfigLine("cadence", chosen.cadence, "configuration file") if chosen and chosen.cadence
+                   else ConfigLine("cadence", declared.schedule, "default"))
+        enabled = ConfigLine("enabled", spider.default and (chosen.enabled if chosen else True),
+                             "configuration file" if chosen and not chosen.enabled
+                             else "default" if spider.default else "default: run only when named")
+        low, high = bounds(name, declared, "live", overrides.get(name))
+        where = ("environment (SANCTIONS_FEED_BOUNDS)" if f"{name}=" in from_env
+                 else "configuration file" if name in overrides else "default")
+        lines += ["", f"[sources.{name}]"] + [line(item) for item in (
+            url, cadence, enabled, ConfigLine("expected_min", low, where), ConfigLine("expected_max", high, where))]
+    return lines

@@ -163,3 +163,61 @@ def stored_jobs(feeds: Path) -> list | None:
         return store.get_all_jobs()
     finally:
         store.shutdown()
+
+
+def job_lines(feeds: Path, plan: dict[str, str]) -> list[str]:
+    """`schedule --list`: each source's job as the job store holds it (read only), then stale jobs."""
+    jobs = {job.id: job for job in stored_jobs(feeds) or []}
+    lines = []
+    for name, cadence in plan.items():
+        job = jobs.pop(name, None)
+        lines.append(f"{name}: {cadence} (no job yet: the scheduler has not run with it)" if job is None
+                     else f"{name}: {job.trigger} next {job.next_run_time or 'never (paused)'}")
+    return lines + [f"{job_id}: stale job (no such source; removed when the scheduler starts)" for job_id in sorted(jobs)]
+
+
+def run_forever(plan: dict[str, str], active: set[str], settings: RunSettings) -> None:
+    """Be the active scheduler (or wait as the standby) and run the jobs until SIGTERM or SIGINT:
+    the first stops it after the run in progress, a second stops that run too."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from .crawl import remove_stale_crawls
+    from .locks import leadership
+
+    global SETTINGS
+    stopping = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum, _frame):
+        received.append(signum)
+        if len(received) == 1:
+            logger.info("%s: stopping after the run in progress (send it again to stop that run too)",
+                        signal.Signals(signum).name)
+        elif SETTINGS is not None:
+            with SETTINGS.lock:
+                for name, child in SETTINGS.running.items():
+                    logger.info("stopping the update of %s now", name)
+                    os.killpg(child.pid, signal.SIGTERM)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    feeds = Path(settings.feeds)
+    with leadership(feeds, settings.db or ""):
+        if stopping.is_set():
+            return
+        for path in remove_stale_crawls():
+            logger.info("removed the temporary directory of a killed update: %s", path)
+        SETTINGS = settings
+        scheduler = configure(BackgroundScheduler(), feeds)
+        scheduler.start(paused=True)  # reconcile the stored jobs before anything can fire
+        for job_id in reconcile(scheduler, plan, active):
+            logger.info("removed the stale job %s", job_id)
+        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+            logger.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time or "never (paused)")
+        scheduler.resume()
+        logger.info("scheduler running for %s; stop with SIGTERM or Ctrl-C", feeds)
+        while not stopping.wait(1.0):
+            pass
+        scheduler.shutdown(wait=True)  # the run in progress ends first
+        logger.info("scheduler stopped")

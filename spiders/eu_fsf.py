@@ -16,8 +16,8 @@ from datetime import date
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import OneFileSpider
 from .framework.download import Document
+from .framework.onefile import OneFileSpider
 from .framework.xml import local_name, stream_elements
 
 URL = "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"

@@ -16,8 +16,9 @@ from datetime import datetime
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import OneFileSpider, rejected_item
+from .framework.base import rejected_item
 from .framework.download import Document
+from .framework.onefile import OneFileSpider
 
 FILE_ENDPOINT, DATE_ENDPOINT = "derniere-publication-fichier-json", "derniere-publication-date"
 URL = f"https://gels-avoirs.dgtresor.gouv.fr/ApiPublic/api/v1/publication/{FILE_ENDPOINT}"

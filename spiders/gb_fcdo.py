@@ -16,8 +16,9 @@ from lxml import etree
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import OneFileSpider, rejected_item
+from .framework.base import rejected_item
 from .framework.download import Document
+from .framework.onefile import OneFileSpider
 from .framework.xml import local_name, stream_elements
 
 URL = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"

@@ -24,9 +24,9 @@ from urllib.parse import urljoin
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import OneFileSpider
 from .framework.documents import refusal
 from .framework.download import Document
+from .framework.onefile import OneFileSpider
 
 REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
 NOTICE_FIELDS = {"id", "authority", "date", "url", "title", "holder", "label", "addresses", "transcribed_from", "page"}

@@ -12,8 +12,9 @@ import scrapy
 from scrapy.http import TextResponse
 from twisted.python.failure import Failure
 
-from sanctions_feed.spiders.framework.base import OneFileSpider, SourceError
+from sanctions_feed.spiders.framework.base import SourceError
 from sanctions_feed.spiders.framework.download import DownloadError, in_memory
+from sanctions_feed.spiders.framework.onefile import OneFileSpider
 
 
 async def _collect(agen):
