@@ -34,22 +34,32 @@ def _libpq_url(db_url: str) -> str:
     return f"{scheme.split('+', 1)[0]}{sep}{rest}"
 
 
+def _acquire(try_once: Callable[[], bool], wait: bool, on_wait: Callable[[], None] | None) -> bool:
+    """Take a lock: at once or not at all, or (`wait`) polling each second until it is free."""
+    while not try_once():
+        if not wait:
+            return False
+        if on_wait:
+            on_wait()
+        time.sleep(1.0)
+    return True
+
+
 @contextmanager
 def _file_lock(path: Path, wait: bool, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
     """Hold an exclusive lock on `path`; yields False at once if it is held and `wait` is off."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
-        while True:
+        def try_once() -> bool:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if not wait:
-                    yield False
-                    return
-                if on_wait:
-                    on_wait()
-                time.sleep(1.0)
+                return False
+            return True
+
+        if not _acquire(try_once, wait, on_wait):
+            yield False
+            return
         try:
             yield True
         finally:
@@ -68,14 +78,8 @@ def _advisory_lock(db_url: str, name: str, wait: bool, on_wait: Callable[[], Non
     except psycopg.Error as exc:
         raise StoreError(f"cannot reach the store to take the {name} lock: {(str(exc).splitlines() or [''])[0]}") from None
     with connection:
-        while not connection.execute(_TRY_LOCK, (name,)).fetchone()[0]:  # type: ignore[index]
-            if not wait:
-                yield False
-                return
-            if on_wait:
-                on_wait()
-            time.sleep(1.0)
-        yield True  # released when the connection closes
+        yield _acquire(lambda: bool(connection.execute(_TRY_LOCK, (name,)).fetchone()[0]),  # type: ignore[index]
+                       wait, on_wait)  # held until the connection closes
 
 
 @contextmanager
