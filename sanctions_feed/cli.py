@@ -144,13 +144,13 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
     return when.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _parse_sources(values) -> dict[str, str]:
+def _parse_pairs(values, option: str) -> dict[str, str]:
     out = {}
     for value in values:
-        name, sep, location = value.partition("=")
-        if not sep or not location:
-            raise click.BadParameter(f"{value!r}: expected NAME=LOCATION", param_hint="--source")
-        out[_known_source(name, "--source")] = location
+        name, sep, rest = value.partition("=")
+        if not sep or not rest.strip():
+            raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint=option)
+        out[_known_source(name, option)] = rest.strip()
     return out
 
 
@@ -188,7 +188,7 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     from .config import configured_bounds, disabled
     from .update import run_update
 
-    locations = _parse_sources(sources)
+    locations = _parse_pairs(sources, "--source")
     only = [_known_source(name, "--only") for name in only]
     config = click.get_current_context().find_root().meta.get("config")
     off = disabled(config)
@@ -345,16 +345,6 @@ def sources(feeds, db):
                     f"published {when(last.last_published)}" + (f" in {last.last_release}" if last.last_release else "")
                     + f", as of {last.as_of or '?'}" + (f"; error: {last.error}" if last.error else ""))
         click.echo(f"{name}: {meta.authority} - {meta.title} [{meta.schedule}] {meta.url} ({seen})")
-
-
-def _parse_pairs(values, option: str) -> dict[str, str]:
-    out = {}
-    for value in values:
-        name, sep, rest = value.partition("=")
-        if not sep or not rest.strip():
-            raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint=option)
-        out[_known_source(name, option)] = rest.strip()
-    return out
 
 
 @cli.command()

@@ -100,11 +100,12 @@ def run_source(name: str) -> int:
         with settings.lock:
             settings.running.pop(name, None)
     errors = (stderr or "").strip().splitlines()
-    output = (stdout or "").strip().splitlines() or errors[-1:]  # a failed update says why on stderr
-    for line in errors[:-1] if output == errors[-1:] else errors:
+    output = (stdout or "").strip().splitlines()
+    summary = output[-1] if output else (errors.pop() if errors else "")  # a failed update says why on stderr
+    for line in errors:
         logger.warning("%s: %s", name, line)
     level = logging.INFO if child.returncode == 0 else logging.ERROR
-    logger.log(level, "update of %s exited %s: %s", name, child.returncode, output[-1] if output else "")
+    logger.log(level, "update of %s exited %s: %s", name, child.returncode, summary)
     return child.returncode
 
 

@@ -38,13 +38,8 @@ def open_store(url: str):
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record):
             connection.execute("PRAGMA foreign_keys=ON")
-    from alembic.util import CommandError
-
     try:
-        migrate(engine)
-    except CommandError as exc:  # e.g. a revision this release does not know: a newer release made the store
-        raise StoreError(f"--db {masked_url(url)}: cannot migrate the store's schema ({exc}); "
-                         "was it made by a newer release of sanctions-feed?") from None
+        migrate(engine, masked_url(url))
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise StoreError(f"--db {masked_url(url)}: cannot open the store: {type(cause).__name__}: "
@@ -66,34 +61,35 @@ HEAD_REVISION = "0002"
 not handed to Alembic at all, which keeps every update from loading it."""
 
 
-def migrate(engine) -> str | None:
+def migrate(engine, shown_url: str) -> None:
     """Bring the store's schema to this release's, with Alembic: a new store is created whole and
     stamped; a store made before migrations (release 0.1) goes through every migration (each
-    takes the store as it finds it); any other is upgraded from its revision. Returns the
-    revision it was at (None: new, or from before migrations)."""
+    takes the store as it finds it); any other is upgraded from its revision; one already at the
+    head is left as it is, without loading Alembic."""
     from sqlalchemy import inspect, text
 
-    with engine.connect() as connection:
-        if inspect(connection).has_table("alembic_version"):
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            if current == HEAD_REVISION:
-                return current
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
         inspector = inspect(connection)
-        was = MigrationContext.configure(connection).get_current_revision()
-        if was is None and not inspector.has_table(SourceRow.__tablename__):
+        current = (connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                   if inspector.has_table("alembic_version") else None)
+        if current == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+        from alembic.util import CommandError
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        if current is None and not inspector.has_table(SourceRow.__tablename__):
             SQLModel.metadata.create_all(connection)
             command.stamp(config, "head")
-            return None
-        command.upgrade(config, "head")  # from before migrations: through 0001 (which takes it as it is)
-    return was
+            return
+        try:
+            command.upgrade(config, "head")
+        except CommandError as exc:  # a revision this release does not know
+            raise StoreError(f"--db {shown_url}: cannot migrate the store's schema ({exc}); "
+                             "was it made by a newer release of sanctions-feed?") from None
 
 
 def masked_url(url: str) -> str:
@@ -112,9 +108,11 @@ def current_listings(session: Session, source: str) -> dict[str, ListingRow]:
 
 
 def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[str, NormalizedListing],
-             removed: set[str], rejected: list[Rejected], current: dict[str, ListingRow],
+             delisted_on: dict[str, date], rejected: list[Rejected], current: dict[str, ListingRow],
              today: date, now: datetime, warnings: list[str] | None = None) -> None:
-    """Replace the source's current listings with this run's (in the update's transaction)."""
+    """Replace the source's current listings with this run's (in the update's transaction).
+    `delisted_on`: the listings this run delists, each with its date (today, or the source's own
+    date for a record it withdrew: see `withdrawals`)."""
     known = set(session.exec(select(AddressRow.id)))
     new_addresses = {}
     for item in found.values():
@@ -125,14 +123,13 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     for listing_id, item in found.items():
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
-    delisted_on = {lid: today for lid in removed} | withdrawals(current, removed, snapshot.delistings, today)
     updates += [{"id": lid, "status": "delisted", "delisted_on": on} for lid, on in delisted_on.items()]
     for day in sorted(set(delisted_on.values()) - {today}):
         add_events(session, [(lid, "delisted") for lid, on in delisted_on.items() if on == day], day)
     events = [(lid, "delisted") for lid, on in delisted_on.items() if on == today]
     for values in inserts:
         events += [(values["id"], "listed")] + ([(values["id"], "delisted")] if values["status"] == "delisted" else [])
-    for values in updates[:len(updates) - len(removed)]:
+    for values in updates[:len(updates) - len(delisted_on)]:
         events += [(values["id"], event) for event in _events(current[values["id"]], values)]
     add_events(session, events, today)
     # Bulk statements: one source run can carry tens of thousands of rows.

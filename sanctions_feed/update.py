@@ -176,7 +176,8 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
-            save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals}), found, removed,
+            delisted = {lid: now.date() for lid in removed} | withdrawn
+            save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals}), found, delisted,
                      run.rejected, current, now.date(), now, run.warnings)
             result.stored.append(run.name)
             result.readings.update((listing_id, item.address) for listing_id, item in found.items())

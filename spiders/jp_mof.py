@@ -16,7 +16,6 @@ the first notice date. Link: the list page (the ministry publishes no page per r
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import warnings
@@ -26,8 +25,9 @@ from urllib.parse import urljoin
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SAME_BYTES, SanctionsSpider
+from .framework.base import SanctionsSpider
 from .framework.documents import page_title
+from .framework.download import Document, in_memory
 
 LIST_PAGE = ("https://www.mof.go.jp/policy/international_policy/gaitame_kawase/gaitame/"
              "economic_sanctions/list.html")
@@ -104,23 +104,24 @@ class JpMofSpider(SanctionsSpider):
         newest = urljoin(response.url, links[-1][1].decode("ascii", "replace"))
         self.logger.info("newest workbook: %s", newest)
         # The list page is the change signal: each new list is a new dated workbook.
-        known = self.known.get("signals") or {}
-        same_url = bool(self.known) and known.get("url") == self.source_url
-        self.signals = {**(known if same_url else {}), "url": self.source_url, "signal": newest}
-        if same_url and known.get("signal") == newest and not self.full_check_due(known):
-            yield self.unchanged(f"the list page links the same workbook: {newest}")
+        unchanged = self.check_signal(self.source_url, newest)
+        if unchanged:
+            yield unchanged
             return
         yield self.document_request(newest, callback=self.parse_workbook)
 
     def parse_workbook(self, response):
-        body = self.document(response, "XLSX")
-        self.signals.update(url=self.signals.get("url", self.source_url), verified_at=self.fetched_at.isoformat())
-        if self.same_as_known(hashlib.sha256(body).hexdigest()):
-            yield self.unchanged(SAME_BYTES)
+        document = in_memory(response.url, self.document(response, "XLSX"))
+        if not self.signals:  # a replayed workbook: no list page came first
+            self.check_signal(self.source_url, None)
+        unchanged = self.check_bytes(document.sha256)
+        if unchanged:
+            yield unchanged
             return
-        yield from self.batched(self.parse_file(body, response.url))
+        yield from self.batched(self.parse_file(document, response.url))
 
-    def parse_file(self, body: bytes, url: str):
+    def parse_file(self, document: Document, url: str):
+        body = document.read()
         try:
             workbook = open_workbook(body)
             listings: list[dict] = []
@@ -134,7 +135,7 @@ class JpMofSpider(SanctionsSpider):
             raise self.fail(url, "no sheet with a 告示日付 (notice date) header: not the MOF asset-freeze list")
         stamp = re.search(r"shisantouketsu(\d{8})", url)
         as_of = datetime.strptime(stamp.group(1), "%Y%m%d").date() if stamp else (modified.date() if modified else None)
-        self.record_raw(body, url)
+        self.record_raw(document, url)
         yield from listings
         yield self.snapshot(url, as_of, len(listings), delistings=withdrawn)
 

@@ -74,10 +74,19 @@ def open_xml(document: Document) -> IO[bytes] | io.RawIOBase:
         raise ValueError("the file is empty")
     if head[:4] != b"PK\x03\x04":
         return document.open()
+    raw = document.open()
     try:
-        archive = zipfile.ZipFile(document.open())
+        return _member(zipfile.ZipFile(raw), raw)
     except zipfile.BadZipFile as exc:
+        raw.close()
         raise ValueError(f"not a readable ZIP ({exc})") from None
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _member(archive: zipfile.ZipFile, raw) -> _Inflated:
+    """The one XML member of a ZIP, refused if it would unpack too far."""
     members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
     if len(members) != 1:
         raise ValueError(f"the ZIP holds {len(members)} .xml files, expected exactly one")
@@ -85,14 +94,14 @@ def open_xml(document: Document) -> IO[bytes] | io.RawIOBase:
     limit = min(MAX_XML_BYTES, MAX_ZIP_RATIO * max(member.compress_size, 1))
     if member.file_size > limit:
         raise ValueError(f"{member.filename} would unpack to {member.file_size} bytes: refused")
-    return _Inflated(archive.open(member), member.filename, limit)
+    return _Inflated(archive.open(member), member.filename, limit, raw)
 
 
 class _Inflated(io.RawIOBase):
     """A ZIP member read with its inflated bytes counted: the header's size may lie."""
 
-    def __init__(self, member, name: str, limit: int):
-        self.member, self.name, self.limit, self.count = member, name, limit, 0
+    def __init__(self, member, name: str, limit: int, file):
+        self.member, self.name, self.limit, self.count, self.file = member, name, limit, 0, file
 
     def readable(self) -> bool:
         return True
@@ -104,6 +113,11 @@ class _Inflated(io.RawIOBase):
             raise ValueError(f"{self.name} unpacks to more than {self.limit} bytes: refused")
         buffer[:len(data)] = data
         return len(data)
+
+    def close(self) -> None:
+        self.member.close()
+        self.file.close()  # the ZIP's own file: ZipFile leaves a file it was given open
+        super().close()
 
 
 def _ignore(_elem) -> None:

@@ -226,29 +226,31 @@ def test_the_japanese_list_page_is_the_signal(clock):
     url = JpMofSpider.meta.url
     newest = "https://www.mof.go.jp/files/shisantouketsu20260305.xlsx"
     items, requests = drive(JpMofSpider(location=url, known=known(url, signal=newest)), lambda r: (200, page))
-    assert len(requests) == 1 and items[0]["unchanged"]["reason"] == f"the list page links the same workbook: {newest}"
+    assert len(requests) == 1 and items[0]["unchanged"]["reason"] == f"the publisher's change signal is the same: {newest}"
 
 
 # Whole updates against loopback servers
 
-def test_a_server_that_honours_etags_answers_304_and_nothing_is_read_again(tmp_path, site):
-    site.files["/eu.xml"] = sample("eu_fsf")
-    feeds, source = tmp_path / "feeds", ("--only", "eu_fsf", "--source", f"eu_fsf={site.base}/eu.xml")
+def served_twice(tmp_path, site, name: str, path: str) -> str:
+    """Publish source `name` from `site` at `path`, then update again: the second run's output
+    (the requests it made are what `site` holds then)."""
+    site.files[path] = sample(name)
+    feeds, source = tmp_path / "feeds", ("--only", name, "--source", f"{name}={site.base}{path}")
     assert run(feeds, *source).output.startswith("published ")
     site.requests.clear()
-    second = run(feeds, *source, now="2026-11-25T12:20:00Z")
-    assert "eu_fsf: unchanged (HTTP 304, not modified since the last good input)" in second.output, second.output
+    return run(feeds, *source, now="2026-11-25T12:20:00Z").output
+
+
+def test_a_server_that_honours_etags_answers_304_and_nothing_is_read_again(tmp_path, site):
+    second = served_twice(tmp_path, site, "eu_fsf", "/eu.xml")
+    assert "eu_fsf: unchanged (HTTP 304, not modified since the last good input)" in second, second
     ((method, path, headers),) = site.requests
     assert method == "GET" and headers["If-None-Match"].startswith('"') and headers["If-Modified-Since"] == MODIFIED
 
 
 def test_the_uk_file_is_checked_with_one_head_request(tmp_path, site):
-    site.files["/docs/UK-Sanctions-List.xml"] = sample("gb_fcdo")
-    feeds, source = tmp_path / "feeds", ("--only", "gb_fcdo", "--source", f"gb_fcdo={site.base}/docs/UK-Sanctions-List.xml")
-    assert run(feeds, *source).output.startswith("published ")
-    site.requests.clear()
-    second = run(feeds, *source, now="2026-11-25T12:20:00Z")
-    assert f"gb_fcdo: unchanged (the publisher's change signal is the same: Last-Modified {MODIFIED}" in second.output
+    second = served_twice(tmp_path, site, "gb_fcdo", "/docs/UK-Sanctions-List.xml")
+    assert f"gb_fcdo: unchanged (the publisher's change signal is the same: Last-Modified {MODIFIED}" in second
     assert [(method, path) for method, path, _ in site.requests] == [("HEAD", "/docs/UK-Sanctions-List.xml")]
 
 

@@ -66,10 +66,12 @@ def test_a_document_with_a_dtd_is_refused(tmp_path):
 
 
 def test_the_zip_guard_counts_the_bytes_it_inflates():
-    member = zipfile.ZipFile(io.BytesIO(zipped("SDN_ADVANCED.XML", b"<Sanctions>" + b" " * 5000 + b"</Sanctions>")))
-    reader = _Inflated(member.open("SDN_ADVANCED.XML"), "SDN_ADVANCED.XML", limit=1000)
-    with pytest.raises(ValueError, match="unpacks to more than 1000 bytes: refused"):
+    raw = io.BytesIO(zipped("SDN_ADVANCED.XML", b"<Sanctions>" + b" " * 5000 + b"</Sanctions>"))
+    member = zipfile.ZipFile(raw).open("SDN_ADVANCED.XML")  # noqa: SIM115 (the reader closes it)
+    with (_Inflated(member, "SDN_ADVANCED.XML", limit=1000, file=raw) as reader,
+          pytest.raises(ValueError, match="unpacks to more than 1000 bytes: refused")):
         reader.read()
+    assert raw.closed  # the ZIP's file goes with its member
 
 
 def test_a_damaged_zip_is_one_clear_error(tmp_path):

@@ -56,7 +56,7 @@ def test_store_step_keeps_times_in_utc_and_build_reads_them_back(tmp_path):
                               sha256="0" * 64, records=1)
     local = datetime(2026, 11, 24, 13, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))  # UTC+1
     with Session(open_store(url)) as session:
-        save_run(session, "test", snapshot, found, set(), [], {}, NOW.date(), local)
+        save_run(session, "test", snapshot, found, {}, [], {}, NOW.date(), local)
         session.commit()
     with Session(open_store(url)) as session:  # a fresh engine: nothing cached from the write
         (source,) = load_sources(session)

@@ -110,6 +110,9 @@ class SanctionsSpider(scrapy.Spider):
         self.signals: dict = {}
         """What this run learnt of the source's change signals (validators, the publisher's own
         signal), stored with its data for the next run's check."""
+        self.stopping = False
+        """Scrapy closed the spider (its time limit): a download still running stops."""
+        self._progress_at = 0.0
         self.unconsumed: list[str] = []
         """Where the source sent fields the parser did not read (`update --strict` refuses the run)."""
         self._raw_parts: list[RawPart] = []
@@ -206,8 +209,29 @@ class SanctionsSpider(scrapy.Spider):
         stored or published for it."""
         return {"unchanged": {"reason": reason, "signals": self.signals}}
 
-    def same_as_known(self, sha256: str) -> bool:
-        return bool(self.known.get("sha256")) and self.known["sha256"] == sha256
+    def check_signal(self, url: str, signal: str | None) -> dict | None:
+        """Start this run's signals from the last good run's (when it read the same URL) and weigh
+        the publisher's `signal`: the `unchanged` item when it is the same and trusted, else None
+        (then the file is to be fetched)."""
+        known = self.known.get("signals") or {}
+        same_url = bool(self.known) and known.get("url") == url
+        self.signals = {**(known if same_url else {}), "url": url}
+        if signal is None:
+            return None
+        if same_url and signal == known.get("signal") and not self.full_check_due(known):
+            return self.unchanged(f"the publisher's change signal is the same: {signal}")
+        if same_url and known.get("signal") not in (None, signal):
+            self.signals["signal_changed_at"] = self.fetched_at.isoformat()
+        self.signals["signal"] = signal
+        return None
+
+    def check_bytes(self, sha256: str) -> dict | None:
+        """After a whole download: the `unchanged` item when it has the last good input's bytes."""
+        self.signals["verified_at"] = self.fetched_at.isoformat()
+        if self.known.get("sha256") == sha256:
+            return self.unchanged(SAME_BYTES)
+        self.signals.pop("signal_changed_at", None)  # the new file is here: the signal has settled
+        return None
 
     def full_check_due(self, known: dict) -> bool:
         """A signal is trusted for a day, and only once it has settled: when it changed but the
@@ -222,16 +246,15 @@ class SanctionsSpider(scrapy.Spider):
                 or (changed is not None and self.fetched_at - changed < SIGNAL_SETTLES))
 
     def closed(self, reason):
-        """Scrapy closed the spider (done, or its time limit): a download still running stops."""
         self.stopping = True
 
     def progress(self, done: int, total: int | None, phase: str = "downloading") -> None:
         """How far a long download or parse is, for the operator's progress line (written at
         most twice a second, beside the crawl's output)."""
-        if getattr(self, "stopping", False):
+        if self.stopping:
             raise DownloadError("the source was stopped (its time limit)")
         now = time.monotonic()
-        if now - getattr(self, "_progress_at", 0.0) < 0.5 or not getattr(self, "crawler", None):
+        if now - self._progress_at < 0.5 or not getattr(self, "crawler", None):
             return
         self._progress_at = now
         path = Path(self.settings.get("SANCTIONS_FEED_OUT")) / f"{self.name}.progress"

@@ -57,6 +57,8 @@ class Document:
     body: bytes | None = None
     progress: Progress | None = None
     """Told how far a reader of `open()` has got (the operator's progress line while parsing)."""
+    temporary: bool = False
+    """`path` is our download (removed by `discard`), not a replayed file of the operator's."""
 
     def open(self) -> IO[bytes]:
         if self.path is None:
@@ -75,6 +77,12 @@ class Document:
             return self.body[:size]
         with self.open() as stream:
             return stream.read(size)
+
+    def discard(self) -> None:
+        """Remove the downloaded file (a replayed local file is left alone)."""
+        if self.temporary and self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
 
 
 class _Counted(io.RawIOBase):
@@ -173,9 +181,9 @@ def _attempt(url, folder, headers, method, max_bytes, deadline, to_memory, progr
         except (OSError, HTTPException) as exc:
             if isinstance(exc, _TooLong):
                 raise DownloadError(str(exc)) from None
-            raise _Transient(f"the connection broke after {document.size} bytes ({exc or type(exc).__name__})") from None
+            raise _Transient(f"the connection broke mid-download ({exc or type(exc).__name__})") from None
     if total is not None and document.size != total:
-        _discard(document)
+        document.discard()
         raise _Transient(f"the body stopped at {document.size} of {total} bytes")
     return document
 
@@ -186,58 +194,54 @@ class _TooLong(OSError):
 
 def _copy(stream, document: Document, folder: Path, max_bytes: int, deadline: float, to_memory: bool,
           total: int | None, progress: Progress | None) -> None:
-    digest = hashlib.sha256()
     sink: IO[bytes]
     if to_memory:
         sink = io.BytesIO()
     else:
         handle, name = tempfile.mkstemp(prefix="download-", dir=folder)
-        document.path = Path(name)
+        document.path, document.temporary = Path(name), True
         sink = os.fdopen(handle, "wb")
     try:
         with sink:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-                sink.write(chunk)
-                document.size += len(chunk)
-                if document.size > max_bytes:
-                    raise _TooLong(f"the file is more than the {max_bytes} bytes allowed: refused")
-                if time.monotonic() > deadline:
-                    raise _TooLong(f"the download took too long ({document.size} bytes read): refused")
-                if progress is not None:
-                    progress(document.size, total)
+            document.sha256, document.size = _pump(stream, sink, max_bytes, deadline, total, progress)
             if isinstance(sink, io.BytesIO):
                 document.body = sink.getvalue()
     except BaseException:
-        _discard(document)
+        document.discard()
         raise
-    document.sha256 = digest.hexdigest()
 
 
-def _discard(document: Document) -> None:
-    if document.path is not None:
-        document.path.unlink(missing_ok=True)
-        document.path = None
+def _pump(stream, sink: IO[bytes] | None, max_bytes: float, deadline: float, total: int | None,
+          progress: Progress | None) -> tuple[str, int]:
+    """Read `stream` to its end in chunks, hashing them (and writing them to `sink`): its sha256
+    and size. Over `max_bytes` or past `deadline`, it stops with an error."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise _TooLong(f"the file is more than the {max_bytes} bytes allowed: refused")
+        if time.monotonic() > deadline:
+            raise _TooLong(f"the download took too long ({size} bytes read): refused")
+        if progress is not None:
+            progress(size, total)
+    return digest.hexdigest(), size
 
 
 def _local(url: str, to_memory: bool, progress: Progress | None) -> Document:
     """A replayed local file: read where it lies (hashed in chunks), never copied."""
     path = Path(file_uri_to_path(url))
     try:
-        size = path.stat().st_size
         if to_memory:
             return in_memory(url, path.read_bytes())
-        digest = hashlib.sha256()
+        size = path.stat().st_size
         with path.open("rb") as stream:
-            done = 0
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, size)
+            sha256, _ = _pump(stream, None, float("inf"), float("inf"), size, progress)
     except OSError as exc:
         raise DownloadError(f"cannot read the file ({exc.strerror or exc})") from None
-    return Document(url=url, sha256=digest.hexdigest(), size=size, path=path)
+    return Document(url=url, sha256=sha256, size=size, path=path)
 
 
 def keep(document: Document, target: Path) -> None:

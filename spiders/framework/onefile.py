@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
 
-from .base import SAME_BYTES, SanctionsSpider, SourceError
+from .base import SanctionsSpider, SourceError
 from .documents import refusal
 from .download import Document, DownloadError, fetch
 
@@ -66,7 +65,6 @@ class OneFileSpider(SanctionsSpider):
                 yield outcome
                 return
             document = outcome
-            self.record_raw(document, url)
             document.progress = lambda done, total: self.progress(done, total, "parsing")
             for item in self.batched(self.parse_file(document, url)):
                 yield item
@@ -75,26 +73,18 @@ class OneFileSpider(SanctionsSpider):
         except Exception as exc:  # a bug, or data no parser rule foresaw: this source fails, loudly
             self.error = f"{self.name}: {type(exc).__name__}: {exc}"
         finally:
-            if document is not None and document.path is not None and urlparse(document.url).scheme != "file":
-                document.path.unlink(missing_ok=True)
+            if document is not None:
+                document.discard()
 
     def fetch_if_changed(self, url: str) -> Document | dict:
-        """The file at `url`, or the `unchanged` item when a change check says it is the same."""
-        known = self.known.get("signals") or {}
-        same_url = bool(self.known) and known.get("url") == url
-        self.signals = {**(known if same_url else {}), "url": url}
-        # Read on every run, first runs too: what is stored with a file is the signal it came with.
-        signal = self._signal(url)
-        if signal is not None:
-            if same_url and signal == known.get("signal") and not self.full_check_due(known):
-                return self.unchanged(f"the publisher's change signal is the same: {signal}")
-            if same_url and known.get("signal") not in (None, signal):
-                self.signals["signal_changed_at"] = self.fetched_at.isoformat()
-            self.signals["signal"] = signal
-        headers = {}
-        if same_url:
-            headers = {name: known[key] for name, key in (("If-None-Match", "etag"), ("If-Modified-Since", "last_modified"))
-                       if known.get(key)}
+        """The file at `url`, recorded in the run's raw inputs, or the `unchanged` item when a
+        change check says it is the same. Runs in a worker thread."""
+        # The signal is read on every run, first runs too: a file is stored with the signal it came with.
+        unchanged = self.check_signal(url, self._signal(url))
+        if unchanged:
+            return unchanged
+        headers = {name: self.signals[key] for name, key in (("If-None-Match", "etag"), ("If-Modified-Since", "last_modified"))
+                   if self.signals.get(key)}
         try:
             document = self.download(url, headers=headers, max_bytes=self.max_bytes, deadline=self.deadline)
         except DownloadError as exc:
@@ -104,14 +94,14 @@ class OneFileSpider(SanctionsSpider):
             return self.unchanged("HTTP 304, not modified since the last good input")
         problem = refusal(document.head(), document.status, self.document_kind)
         if problem:
+            document.discard()
             raise self.fail(url, problem)
-        self.signals.update(etag=document.headers.get("etag"), last_modified=document.headers.get("last-modified"),
-                            verified_at=self.fetched_at.isoformat())
-        if self.same_as_known(document.sha256):
-            if document.path is not None and urlparse(document.url).scheme != "file":
-                document.path.unlink(missing_ok=True)
-            return self.unchanged(SAME_BYTES)
-        self.signals.pop("signal_changed_at", None)  # the new file is here: the signal has settled
+        self.signals.update(etag=document.headers.get("etag"), last_modified=document.headers.get("last-modified"))
+        unchanged = self.check_bytes(document.sha256)
+        if unchanged:
+            document.discard()
+            return unchanged
+        self.record_raw(document, url)
         return document
 
     def _signal(self, url: str) -> str | None:
