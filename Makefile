@@ -8,7 +8,7 @@ FEEDS ?= feeds
 # cannot follow: mypy reads a tree of links laid out as the installed package.
 TYPECHECK := .typecheck/sanctions_feed
 
-.PHONY: demo test test-lowest lint ci bench clean
+.PHONY: demo test test-tools test-lowest lint ci bench clean
 
 $(BIN)/sanctions-feed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,20 @@ demo: $(BIN)/sanctions-feed  ## run a full update over the bundled sample source
 	$(BIN)/sanctions-feed update --samples --feeds $(FEEDS)
 	@echo "Feed written to $(abspath $(FEEDS))/latest/"
 
-test: $(BIN)/sanctions-feed  ## the test suite, with coverage (the crawler child process included)
+test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the crawler child process included)
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest -q
 	$(BIN)/python -m coverage combine -q
 	$(BIN)/python -m coverage report --format=total | sed 's/^/coverage (lines, crawler child included): /; s/$$/%/'
 	$(BIN)/python -m coverage report --fail-under=90 > /dev/null
+
+# The stock minisign tool checks our signatures in the tests: installed where this machine can
+# (root with apt); its tests skip with a reason elsewhere.
+test-tools:
+	@command -v minisign > /dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 \
+		&& { apt-get install -y -qq minisign > /dev/null 2>&1 \
+		     || { apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq minisign > /dev/null 2>&1; }; }; } \
+		|| echo "minisign could not be installed: the tests that run it will skip"
 
 test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dependency versions
 	$(BIN)/pip install --quiet uv

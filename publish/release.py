@@ -24,11 +24,18 @@ from sanctions_feed.schemas.feed import (
     SourceStatus,
 )
 
+from .atom import ChangesAtom
 from .diff import diff, is_empty
 from .errors import FeedError
-from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, write_json
+from .schema_files import SchemaFiles
+from .settings import UNSIGNED, Publishing
+from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
+from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes, write_json
 
 INDEX = "index.json"
+MANIFEST = "manifest.json"
+
+
 
 
 def _read_model(path: Path, model, what: str):
@@ -93,8 +100,12 @@ def _fsync(path: Path) -> None:
 
 
 def _atomic_write(path: Path, payload) -> None:
+    _atomic_write_bytes(path, json_bytes(payload))
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write_json(tmp, payload)
+    tmp.write_bytes(data)
     _fsync(tmp)
     os.replace(tmp, path)
     _fsync(path.parent)
@@ -105,10 +116,13 @@ def _file_entry(path: Path, rows: int) -> FileEntry:
     return FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
 
 
-def _same_rejected(feeds: Path, previous: str, rejected) -> bool:
+def read_manifest(feeds: Path, version: str) -> Manifest:
+    return _read_model(feeds / "v" / version / MANIFEST, Manifest, "release manifest")
+
+
+def _same_rejected(manifest: Manifest, rejected) -> bool:
     """The rejected records are part of a release's content: a change to them alone is a release."""
-    path = feeds / "v" / previous / "manifest.json"
-    entry = _read_model(path, Manifest, "release manifest").files.get(RejectedCsv.FILE_NAME)
+    entry = manifest.files.get(RejectedCsv.FILE_NAME)
     text, _ = RejectedCsv.render(rejected)
     return entry is not None and entry.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -132,12 +146,18 @@ class Prepared:
     entry: IndexVersion
     sources: list[SourceStatus]
     created_at: datetime
+    renewal: bool = False
+    """Nothing changed: the release only renews the latest one before it expires."""
+    publishing: Publishing = UNSIGNED
+    manifest: str = ""
+    """manifest.json's text, as written."""
+    signature: str | None = None
 
 
 def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
-            now: datetime) -> tuple[str | None, ChangesFile | None]:
+            now: datetime, publishing: Publishing = UNSIGNED) -> tuple[str | None, ChangesFile | None]:
     """Prepare and announce in one step (for callers with no store to commit in between)."""
-    prepared = prepare(feeds, addresses, rejected, sources, now)
+    prepared = prepare(feeds, addresses, rejected, sources, now, publishing)
     if prepared is None:
         return None, None
     announce(feeds, prepared)
@@ -145,33 +165,37 @@ def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
 
 
 def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
-            now: datetime) -> Prepared | None:
-    """Write a new release if the records changed, complete and flushed, but not yet visible
-    (None: no change, and index.json's sources are refreshed). The caller commits its store,
-    then calls `announce`: a kill in between is finished or undone by `repair`."""
+            now: datetime, publishing: Publishing = UNSIGNED) -> Prepared | None:
+    """Write a new release if the records changed (or the latest release is due for renewal),
+    complete, signed and flushed, but not yet visible (None: no change, and index.json's sources
+    are refreshed). The caller commits its store, then calls `announce`: a kill in between is
+    finished or undone by `repair`."""
     feeds.mkdir(parents=True, exist_ok=True)
     index = read_index(feeds)
     previous = index.latest if index else None
     old = read_addresses(feeds, previous) if previous else []
     version = _version_id(now, feeds, previous)
     changes = diff(previous, old, version, addresses)
-    if previous is not None and is_empty(changes) and _same_rejected(feeds, previous, rejected):
-        refresh_index(feeds, sources, now)
-        return None
+    renewal = False
+    if previous is not None and is_empty(changes):
+        latest = read_manifest(feeds, previous)
+        if _same_rejected(latest, rejected):
+            if not publishing.renewal_due(latest, now):
+                refresh_index(feeds, sources, now)
+                return None
+            renewal = True
     tmp = feeds / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        files = {}
-        records = Records(addresses)
-        for writer in FILE_WRITERS:
-            rows = writer.write(tmp, version=version, addresses=addresses, changes=changes,
-                                rejected=rejected, records=records, sources=sources)
-            files[writer.FILE_NAME] = _file_entry(tmp / writer.FILE_NAME, rows)
-        for name, rows in ChainLists().write_all(tmp, addresses).items():
-            files[name] = _file_entry(tmp / name, rows)
-        manifest = Manifest(version=version, previous=previous, created_at=now, sources=sources, files=files)
-        write_json(tmp / "manifest.json", manifest.model_dump(mode="json"))
+        files = write_files(tmp, version, addresses, changes, rejected, sources)
+        key = publishing.key
+        manifest = Manifest(version=version, previous=previous, created_at=now, expires_at=now + publishing.validity,
+                            signed_by=key.public.key_id_hex if key else None, sources=sources, files=files)
+        write_json(tmp / MANIFEST, manifest.model_dump(mode="json"))
+        if key is not None:
+            (tmp / (MANIFEST + SIGNATURE_SUFFIX)).write_text(
+                key.sign((tmp / MANIFEST).read_bytes(), trusted_comment(manifest)), encoding="utf-8")
         for path in sorted(tmp.rglob("*"), reverse=True):  # files, then their directories
             _fsync(path)
         _fsync(tmp)
@@ -185,16 +209,54 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
         id=version, created_at=now, previous=previous, addresses=len(addresses),
         active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
         removed=len(changes.removed), changed=len(changes.changed))
-    return Prepared(version, previous, changes, entry, sources, now)
+    written = feeds / "v" / version
+    signature = written / (MANIFEST + SIGNATURE_SUFFIX)
+    return Prepared(version, previous, changes, entry, sources, now, renewal, publishing,
+                    (written / MANIFEST).read_text(encoding="utf-8"),
+                    signature.read_text(encoding="utf-8") if signature.is_file() else None)
+
+
+def write_files(directory: Path, version: str, addresses: list[FeedAddress], changes: ChangesFile, rejected,
+                sources: list[SourceStatus]) -> dict[str, FileEntry]:
+    """Every file of a release but its manifest, each with its manifest entry: one writer per format."""
+    files = {}
+    records = Records(addresses)
+    for writer in FILE_WRITERS:
+        rows = writer.write(directory, version=version, addresses=addresses, changes=changes,
+                            rejected=rejected, records=records, sources=sources)
+        files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
+    for name, rows in (ChainLists().write_all(directory, addresses) | SchemaFiles().write_all(directory)).items():
+        files[name] = _file_entry(directory / name, rows)
+    return files
+
+
+def trusted_comment(manifest: Manifest) -> str:
+    """What the signature's trusted comment says (minisign prints it): made from the manifest
+    alone, so that a rebuilt release is signed byte for byte as the original."""
+    expires = manifest.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if manifest.expires_at else "never"
+    return f"sanctions-feed release {manifest.version} previous {manifest.previous or 'none'} expires {expires}"
 
 
 def announce(feeds: Path, prepared: Prepared) -> None:
-    """Make a prepared release the latest: the `latest` link, then index.json, each replaced whole."""
+    """Make a prepared release the latest: the public key and the Atom feed, the `latest` link,
+    then index.json, each replaced whole."""
+    key = prepared.publishing.key
+    if key is not None and _read_text(feeds / PUBLIC_KEY_FILE) != key.public.text():
+        _atomic_write_bytes(feeds / PUBLIC_KEY_FILE, key.public.text().encode())
     _point_latest(feeds, prepared.version)
     index = read_index(feeds)
     versions = [v for v in (index.versions if index else []) if v.id != prepared.version] + [prepared.entry]
-    _atomic_write(feeds / INDEX, IndexFile(latest=prepared.version, updated_at=prepared.created_at,
-                                           versions=versions, sources=prepared.sources).model_dump(mode="json"))
+    updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
+                        sources=prepared.sources)
+    _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing.feed_url))
+    _atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _point_latest(feeds: Path, version: str) -> None:
@@ -206,7 +268,7 @@ def _point_latest(feeds: Path, version: str) -> None:
     _fsync(feeds)
 
 
-def repair(feeds: Path, committed: str | None) -> list[str]:
+def repair(feeds: Path, committed: str | None, publishing: Publishing = UNSIGNED) -> list[str]:
     """Make the feed's pointers agree with the store, after a run that was killed. `committed`:
     the release the store last committed. Returns what was done, for the log.
 
@@ -233,7 +295,7 @@ def repair(feeds: Path, committed: str | None) -> list[str]:
         manifest = _read_model(release / "manifest.json", Manifest, "release manifest") \
             if (release / "manifest.json").is_file() else None
         if release.name == committed and manifest is not None and manifest.previous == latest:
-            announce(feeds, _prepared_from(feeds, release.name, manifest))
+            announce(feeds, _prepared_from(feeds, release.name, manifest, publishing))
             latest = release.name
             done.append(f"finished announcing {release.name} (killed after the store committed it)")
         else:
@@ -246,10 +308,11 @@ def repair(feeds: Path, committed: str | None) -> list[str]:
     return done
 
 
-def _prepared_from(feeds: Path, version: str, manifest: Manifest) -> Prepared:
+def _prepared_from(feeds: Path, version: str, manifest: Manifest, publishing: Publishing) -> Prepared:
     addresses = read_addresses(feeds, version)
     changes = _read_model(feeds / "v" / version / "changes.json", ChangesFile, "release changes")
     entry = IndexVersion(id=version, created_at=manifest.created_at, previous=manifest.previous,
                          addresses=len(addresses), active=sum(1 for a in addresses if a.status == "active"),
                          added=len(changes.added), removed=len(changes.removed), changed=len(changes.changed))
-    return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at)
+    return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at,
+                    publishing=publishing)

@@ -1,10 +1,12 @@
-"""Serve a feed directory over HTTP for pullers: ETags, conditional GETs, cache headers, and
-never a byte from outside the directory. For one machine; past that, put the directory behind
-object storage and a CDN (pullers then never touch this process)."""
+"""Serve a feed directory over HTTP for pullers: ETags, conditional GETs, cache headers, gzip for
+clients that accept it, and never a byte from outside the directory. For one machine; past that,
+push the feed to object storage behind a CDN (`update --publish-to`): pullers then never touch
+this process."""
 
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
 import mimetypes
 import os
@@ -19,10 +21,28 @@ from urllib.parse import unquote, urlsplit
 # Release directories never change; the pointers to them do.
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "public, max-age=60, must-revalidate"
-TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+         ".html": "text/html; charset=utf-8", ".atom": "application/atom+xml", ".pub": "text/plain; charset=utf-8",
+         ".minisig": "text/plain; charset=utf-8"}
 MAX_SEGMENT = 255  # bytes: longer than any file name, and the OS would refuse it
 IDLE_TIMEOUT = 30.0  # seconds a connection may sit silent
 BACKLOG = 128
+COMPRESSIBLE = frozenset({".json", ".csv", ".txt", ".html", ".atom", ".xml", ".pub", ".minisig"})
+MIN_GZIP = 1024  # bytes: below this, gzip saves nothing worth a header
+GZIP_CACHE_BYTES = 64 * 1024**2
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Accept-Encoding names gzip (or *) with a non-zero quality (RFC 9110 12.5.3)."""
+    for item in (header or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=")
+            try:
+                return not params.strip() or float(quality) > 0
+            except ValueError:
+                return False
+    return False
 
 
 class FeedFiles:
@@ -35,6 +55,8 @@ class FeedFiles:
     def __init__(self, root: Path):
         self.root = root.resolve()
         self._etags: dict[tuple[int, int, int, int], str] = {}
+        self._gzipped: dict[tuple[int, int, int, int], bytes] = {}
+        self._gzipped_bytes = 0
         self._lock = threading.Lock()
 
     def resolve(self, url_path: str) -> Path | None:
@@ -73,6 +95,21 @@ class FeedFiles:
                 self._etags[key] = tag
         return handle, stat, tag
 
+    def gzipped(self, handle, stat) -> bytes:
+        """The file gzip-compressed (deterministic: no name, no time), cached by inode."""
+        key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            cached = self._gzipped.get(key)
+        if cached is None:
+            cached = gzip.compress(handle.read(), compresslevel=6, mtime=0)
+            with self._lock:
+                if self._gzipped_bytes + len(cached) > GZIP_CACHE_BYTES:
+                    self._gzipped.clear()
+                    self._gzipped_bytes = 0
+                self._gzipped[key] = cached
+                self._gzipped_bytes += len(cached)
+        return cached
+
     @staticmethod
     def cache_control(url_path: str) -> str:
         """By the URL, not the file: `latest/x` is the same file as `v/<ID>/x` but it moves."""
@@ -99,6 +136,10 @@ def make_handler(files: FeedFiles):
                 return
             handle, stat, tag = opened
             with handle:
+                compress = (path.suffix in COMPRESSIBLE and stat.st_size >= MIN_GZIP
+                            and accepts_gzip(self.headers.get("Accept-Encoding")))
+                if compress:  # another representation: another ETag (RFC 9110 8.8.3)
+                    tag = tag[:-1] + '-gzip"'
                 # Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
                 wanted = {t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")}
                 status = HTTPStatus.NOT_MODIFIED if tag in wanted or "*" in wanted else HTTPStatus.OK
@@ -106,11 +147,21 @@ def make_handler(files: FeedFiles):
                 self.send_header("ETag", tag)
                 self.send_header("Cache-Control", files.cache_control(self.path))
                 self.send_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
+                if path.suffix in COMPRESSIBLE:
+                    self.send_header("Vary", "Accept-Encoding")
                 if status == HTTPStatus.NOT_MODIFIED:
                     self.end_headers()
                     return
                 kind = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 self.send_header("Content-Type", kind)
+                if compress:
+                    data = files.gzipped(handle, stat)
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if body:
+                        self.wfile.write(data)
+                    return
                 self.send_header("Content-Length", str(stat.st_size))
                 self.end_headers()
                 if body:

@@ -39,8 +39,12 @@ class Records:
         return cached[1] if cached is not None and cached[0] is address else address.model_dump(mode="json")
 
 
+def json_bytes(payload) -> bytes:
+    return (json.dumps(payload, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
 def write_json(path: Path, payload) -> None:
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_bytes(json_bytes(payload))
 
 
 def write_json_records(path: Path, payload: dict) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .errors import SanctionsFeedError, default_db_url
+from .errors import SanctionsFeedError, default_archive, default_db_url
 
 # Commands import their machinery when they run: `--help` and `normalize` stay fast, and
 # `update` loads the store while its crawler child is already at work.
@@ -166,14 +166,30 @@ def _parse_pairs(values, option: str) -> dict[str, str]:
               help="Read every source again, even one unchanged since its last good run (default: an "
                    "unchanged source is not parsed, stored or published again).")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path), envvar="SANCTIONS_FEED_ARCHIVE",
-              default=None, help="Keep every raw input in DIR, named by its sha256 (env SANCTIONS_FEED_ARCHIVE).")
+              default=None, help="Keep every raw input in DIR, named by its sha256, for `rebuild` (env SANCTIONS_FEED_ARCHIVE; "
+                   "default: <feeds>.raw beside the feed directory).")
 @click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_parse_now,
               help="The run's clock, for replaying history (no zone means UTC); default: now.")
 @click.option("--timeout", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_SOURCE_TIMEOUT", default=1800,
               show_default=True, metavar="SECONDS",
               help="Each source's time limit: one that hangs fails and keeps its last good data (env SANCTIONS_FEED_SOURCE_TIMEOUT).")
+@click.option("--signing-key", type=click.Path(dir_okay=False, path_type=Path), envvar="SANCTIONS_FEED_SIGNING_KEY",
+              default=None, metavar="FILE",
+              help="Sign each release with this minisign secret key (`sanctions-feed keygen`; env SANCTIONS_FEED_SIGNING_KEY).")
+@click.option("--expires-after", type=click.IntRange(min=1), envvar="SANCTIONS_FEED_EXPIRES_AFTER", default=30,
+              show_default=True, metavar="DAYS",
+              help="Each release's validity; a quiet feed renews its latest release a quarter of it ahead.")
+@click.option("--feed-url", envvar="SANCTIONS_FEED_URL", default=None, metavar="URL",
+              help="The feed's public URL, for absolute links in changes.atom and webhooks (env SANCTIONS_FEED_URL).")
+@click.option("--publish-to", envvar="SANCTIONS_FEED_PUBLISH_TO", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Push each release to S3-compatible storage (AWS settings from the standard environment and "
+                   "files; env SANCTIONS_FEED_PUBLISH_TO).")
+@click.option("--webhook", "webhooks", multiple=True, envvar="SANCTIONS_FEED_WEBHOOKS", metavar="URL",
+              help="POST a signed summary of each release with changes here (repeatable; env SANCTIONS_FEED_WEBHOOKS, "
+                   "space-separated; the HMAC secret from SANCTIONS_FEED_WEBHOOK_SECRET).")
 @feed_options
-def update(sources, only, samples, force, strict, reparse, archive, now, timeout, feeds, db):
+def update(sources, only, samples, force, strict, reparse, archive, now, timeout, signing_key, expires_after,
+           feed_url, publish_to, webhooks, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     Each source is first checked for a change at the cost of one small request (the publisher's
@@ -186,8 +202,10 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
         sanctions-feed update --source ofac_sdn=./SDN_ADVANCED.XML --only ofac_sdn
     """
     from .config import configured_bounds, disabled
+    from .publishing import publishing_settings
     from .update import run_update
 
+    publishing = publishing_settings(feeds, signing_key, expires_after, feed_url, publish_to, webhooks)
     locations = _parse_pairs(sources, "--source")
     only = [_known_source(name, "--only") for name in only]
     config = click.get_current_context().find_root().meta.get("config")
@@ -199,10 +217,11 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     if now is not None:
         _after_latest_release(feeds, now)
     clock = now or datetime.now(timezone.utc).replace(microsecond=0)
+    archive = archive or default_archive(feeds)
     with _stopped_by_sigterm():
         result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
                             source_timeout=timeout, show_progress=sys.stderr.isatty(),
-                            configured_bounds=configured_bounds(config))
+                            configured_bounds=configured_bounds(config), publishing=publishing)
     for repaired in result.repairs:
         click.echo(f"warning: feed repaired: {repaired}", err=True)
     for name, messages in sorted(result.warnings.items()):
@@ -212,7 +231,12 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
             click.echo(f"warning: {name}: ... and {len(messages) - MAX_ECHOED_WARNINGS} more (all in index.json)", err=True)
     for _name, error in sorted(result.failures.items()):
         click.echo(f"warning: {error}", err=True)
+    for delivery in result.deliveries:
+        click.echo(delivery, err=True)
     click.echo(result.summary())
+    if result.version and publishing.key is None:
+        click.echo(f"note: release {result.version} is unsigned: no signing key (`sanctions-feed keygen`, then "
+                   "--signing-key or SANCTIONS_FEED_SIGNING_KEY)", err=True)
 
 
 @contextmanager
@@ -429,7 +453,7 @@ def show_config(ctx, timeout, archive, feeds, db):
     settings = [
         ConfigLine("feeds", str(feeds), _origin(ctx, "feeds", "SANCTIONS_FEED_DIR")),
         ConfigLine("db", masked_url(db), db_origin if db_origin != "default" else "default: SQLite beside the feed directory"),
-        ConfigLine("archive", str(archive) if archive else None, _origin(ctx, "archive", "SANCTIONS_FEED_ARCHIVE")),
+        ConfigLine("archive", str(archive or default_archive(feeds)), _origin(ctx, "archive", "SANCTIONS_FEED_ARCHIVE")),
         ConfigLine("timeout", timeout, _origin(ctx, "timeout", "SANCTIONS_FEED_SOURCE_TIMEOUT")),
     ]
     log = [ConfigLine("level", ctx.meta.get("log_level"), _origin(root, "log_level", "SANCTIONS_FEED_LOG_LEVEL")),
@@ -495,3 +519,5 @@ def serve(host, port, feeds, db):
 
 def main():
     cli(prog_name="sanctions-feed")
+
+from . import release_commands  # noqa: E402,F401 - registers keygen, verify, rebuild on the group

@@ -54,6 +54,7 @@ def _resolved(config: ConfigFile, folder: Path) -> ConfigFile:
             raise ConfigError(f"db_env: the environment variable {config.db_env} is not set")
     return config.model_copy(update={
         "feeds": path(config.feeds), "archive": path(config.archive), "db": db, "db_env": None,
+        "signing_key": path(config.signing_key),
         "log": config.log.model_copy(update={"file": path(config.log.file)}),
     })
 
@@ -72,6 +73,11 @@ def default_map(config: ConfigFile, commands: list[str]) -> dict:
     for name in ("update", "config"):
         if config.archive:
             per_command[name]["archive"] = config.archive
+    publishing = {"signing_key": config.signing_key, "expires_after": config.expires_after,
+                  "feed_url": config.feed_url, "publish_to": config.publish_to, "webhooks": config.webhooks or None}
+    per_command["update"].update({key: value for key, value in publishing.items() if value is not None})
+    if config.signing_key:
+        per_command.setdefault("keygen", dict(common))["signing_key"] = config.signing_key
     cadences = [f"{name}={source.cadence}" for name, source in sorted(config.sources.items()) if source.cadence]
     if cadences:
         per_command["schedule"]["cadences"] = cadences

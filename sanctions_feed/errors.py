@@ -19,3 +19,10 @@ def default_db_url(feeds) -> str:
     from pathlib import Path
 
     return f"sqlite:///{Path(feeds).resolve()}.db"
+
+
+def default_archive(feeds):
+    """The raw archive beside the feed directory: every input by sha256, what `rebuild` reads."""
+    from pathlib import Path
+
+    return Path(f"{Path(feeds).resolve()}.raw")

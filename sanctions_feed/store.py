@@ -21,8 +21,10 @@ from .schemas.tables import (
     ListingEventRow,
     ListingRow,
     RejectedRow,
+    ReleaseRow,
     SourceRow,
     StoreStateRow,
+    WebhookDeliveryRow,
 )
 
 
@@ -56,7 +58,7 @@ def _with_driver(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest migration's revision (a test holds it to the scripts): a store already there is
 not handed to Alembic at all, which keeps every update from loading it."""
 
@@ -237,6 +239,28 @@ def published_release(session: Session) -> str | None:
     """The feed release this store last published (None: a new store, or one older than the marker)."""
     row = session.get(StoreStateRow, "published")
     return row.value if row is not None else None
+
+
+def record_release(session: Session, version: str, previous: str | None, created_at: datetime, manifest: str,
+                   signature: str | None) -> None:
+    """Keep the release's manifest and signature as published: `rebuild` writes the release again
+    from them and the archived inputs the manifest names."""
+    session.add(ReleaseRow(version=version, previous=previous, created_at=created_at, manifest=manifest,
+                           signature=signature))
+
+
+def record_deliveries(engine, deliveries) -> None:
+    """Each webhook delivery of a release (a later attempt at the same one replaces it)."""
+    with Session(engine) as session:
+        for delivery in deliveries:
+            row_id = f"{delivery.version}|{delivery.url}"
+            row = session.get(WebhookDeliveryRow, row_id) or WebhookDeliveryRow(
+                id=row_id, version=delivery.version, url=delivery.url, status=delivery.status,
+                attempts=delivery.attempts, at=delivery.at)
+            row.status, row.attempts, row.at = delivery.status, delivery.attempts, delivery.at
+            row.http_status, row.error = delivery.http_status, delivery.error
+            session.add(row)
+        session.commit()
 
 
 def set_published(session: Session, version: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .crawl import Crawl, SourceRun, code_fingerprint, known_inputs
 from .errors import UpdateError
 from .locks import update_lock
+from .publish.settings import Publishing
 
 
 @dataclass
@@ -29,9 +30,15 @@ class UpdateResult:
     """Listing id -> the address normalization read in it, for the sources stored in this run."""
     stored: list[str] = field(default_factory=list)
     """The sources whose new data this run stored."""
+    renewal: bool = False
+    """The release only renews the latest one before it expires (nothing changed)."""
+    deliveries: list[str] = field(default_factory=list)
+    """What became of the object-storage push and each webhook, for the log."""
 
     def summary(self) -> str:
-        if self.version:
+        if self.version and self.renewal:
+            head = f"published {self.version}: renewal of the latest release before it expires, no change"
+        elif self.version:
             head = f"published {self.version}: +{self.added} added, -{self.removed} removed, ~{self.changed} changed"
         else:
             head = "no change: no new version"
@@ -62,9 +69,12 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                force: bool, now: datetime, samples: bool = False,
                archive: Path | None = None, strict: bool = False, reparse: bool = False,
                source_timeout: float | None = None, show_progress: bool = False,
-               configured_bounds: dict[str, tuple[int, int]] | None = None) -> UpdateResult:
+               configured_bounds: dict[str, tuple[int, int]] | None = None,
+               publishing: Publishing | None = None) -> UpdateResult:
     """One update. `reparse`: read every source again, even one unchanged since its last good run
-    (`strict` does too: what a lax run let through is checked again)."""
+    (`strict` does too: what a lax run let through is checked again). `publishing`: how the
+    release is signed, and where it is pushed and announced after it is written."""
+    publishing = publishing or Publishing()
     known = {} if reparse or strict else known_inputs(feeds)
     with update_lock(feeds, db_url), Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).
@@ -77,6 +87,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             published_release,
             record_expiries,
             record_published,
+            record_release,
             refresh_verdicts,
             set_published,
             stamp_events,
@@ -89,7 +100,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     # publish rolls back what this update stored).
     with _faults_as_errors(feeds, db_url):
         with Session(engine) as session:
-            result.repairs = repair(feeds, published_release(session))  # after a killed run: pointers agree again
+            result.repairs = repair(feeds, published_release(session), publishing)  # after a killed run: pointers agree again
             _store_matches_feed(session, feeds, db_url, runs, now)
             for run in runs:
                 _apply_run(session, run, force, strict, now, result, (configured_bounds or {}).get(run.name))
@@ -103,18 +114,24 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             # Two phases: the release is written whole but invisible, the store commits naming it,
             # then `latest` and index.json point at it. A kill in between is finished or undone by
             # `repair` at the next run.
-            prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now)
+            prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
             if prepared is not None:
                 stamp_events(session, prepared.version)
                 set_published(session, prepared.version)
                 record_published(session, result.stored, prepared.version, now)
+                record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
+                               prepared.signature)
                 prepared.sources = load_sources(session)
             session.commit()
         if prepared is not None:
             announce(feeds, prepared)
             changes = prepared.changes
-            result.version = prepared.version
+            result.version, result.renewal = prepared.version, prepared.renewal
             result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
+    if publishing.publish_to or (prepared is not None and publishing.webhooks):
+        from .distribute import distribute
+
+        result.deliveries = distribute(feeds, engine, prepared, result.stored, publishing)
     return result
 
 

@@ -50,6 +50,16 @@ class ConfigFile(_Strict):
     timeout: float | None = Field(default=None, ge=1)
     """Each source's time limit per run, in seconds."""
     log: LogConfig = Field(default_factory=LogConfig)
+    signing_key: str | None = None
+    """The minisign secret key that signs every release (never inside the feed directory)."""
+    expires_after: int | None = Field(default=None, ge=1)
+    """Each release's validity, in days."""
+    feed_url: str | None = None
+    """The feed's public URL, for absolute links in changes.atom and webhooks."""
+    publish_to: str | None = None
+    """s3://bucket/prefix: push every release there."""
+    webhooks: list[str] = Field(default_factory=list)
+    """URLs told of every release with changes (the HMAC secret comes from SANCTIONS_FEED_WEBHOOK_SECRET)."""
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 from .address import Chain, Kind, Validity
 from .tables import SourceStatus
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json."""
 Status = Literal["active", "delisted", "expired"]
 Event = Literal["listed", "delisted", "relisted", "expired", "corrected"]
 
@@ -97,9 +98,17 @@ class FileEntry(BaseModel):
 
 
 class Manifest(BaseModel):
+    """A release's table of contents: every file with its sha256, size and row count. Signed
+    (manifest.json.minisig) when the publisher has a key: the signature covers every file."""
+
     version: str
     previous: str | None
     created_at: AwareDatetime
+    expires_at: AwareDatetime | None = None
+    """After this time a puller must not trust the release as current (a feed frozen by a mirror
+    or an attacker is then noticed): a quiet feed publishes a renewal before it comes."""
+    signed_by: str | None = None
+    """The minisign key id of the signing key, or None for an unsigned release."""
     schema_version: str = SCHEMA_VERSION
     sources: list[SourceStatus]
     files: dict[str, FileEntry]
@@ -122,3 +131,27 @@ class IndexFile(BaseModel):
     schema_version: str = SCHEMA_VERSION
     versions: list[IndexVersion]
     sources: list[SourceStatus]
+
+
+class WebhookCounts(BaseModel):
+    addresses: int
+    active: int
+    added: int
+    removed: int
+    changed: int
+
+
+class WebhookPayload(BaseModel):
+    """The body POSTed to each webhook after a release with changes."""
+
+    event: Literal["release"] = "release"
+    version: str
+    previous: str | None
+    created_at: AwareDatetime
+    counts: WebhookCounts
+    sources: list[str]
+    """The sources whose new data this release publishes."""
+    links: dict[str, str]
+    """changes.json, changes.csv, changes.html, manifest.json, addresses.json of the release:
+    absolute when the feed's public URL is configured, else relative to the feed root."""
+    schema_version: str = SCHEMA_VERSION

@@ -147,3 +147,35 @@ MAX_WARNINGS = 100
 
 class SourceRow(SourceStatus, table=True):
     __tablename__ = "sources"
+
+
+class ReleaseRow(SQLModel, table=True):
+    """Each published release's manifest, as published: with the archived raw inputs it names,
+    what `rebuild` needs to write the release again, byte for byte."""
+
+    __tablename__ = "releases"
+
+    version: str = Field(primary_key=True)
+    previous: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    manifest: str
+    """manifest.json's text."""
+    signature: str | None = None
+    """manifest.json.minisig's text (Ed25519 is deterministic: re-signing gives the same)."""
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One webhook's delivery of one release: what the subscriber was told, and whether it heard."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: str = Field(primary_key=True)
+    """release | url"""
+    version: str = Field(index=True)
+    url: str
+    status: str
+    """delivered or failed"""
+    attempts: int
+    http_status: int | None = None
+    error: str | None = None
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -17,7 +17,10 @@ class Scheduler:
 
     def __init__(self, feeds: Path, *args: str, db: str | None = None):
         self.log = feeds.parent / f"scheduler-{time.monotonic_ns()}.log"
-        env = {**os.environ, "SANCTIONS_FEED_LOG": str(self.log)}
+        # A temporary directory of its own: what its runs leave there is theirs, whatever else runs.
+        self.tmp = feeds.parent / "tmp"
+        self.tmp.mkdir(exist_ok=True)
+        env = {**os.environ, "SANCTIONS_FEED_LOG": str(self.log), "TMPDIR": str(self.tmp)}
         if db:
             env["SANCTIONS_FEED_DB"] = db
         self.process = subprocess.Popen([sys.executable, "-m", "sanctions_feed", "--log-level", "INFO", "schedule",

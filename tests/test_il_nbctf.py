@@ -310,7 +310,7 @@ def test_what_the_spider_warns_about_reaches_the_operator(tmp_path):
     write_replay_dir(replay, items)
     result = run(feeds, "--only", "il_nbctf", "--source", f"il_nbctf={replay}")
     assert result.exit_code == 0, result.output
-    summary = result.output.strip().splitlines()[-1]
+    summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("published ") and "il_nbctf: 12 listings, 0 rejected, 1 warnings" in summary
     assert f"warning: il_nbctf: unconsumed fields in wallet {items['cryptocurrencyWallet'][0]['id']}: newRiskScore" in result.output
     (source,) = json.loads((feeds / "index.json").read_text())["sources"]

@@ -15,6 +15,7 @@ from sanctions_feed.cli import cli
 from .stores import new_store
 
 NEW_IN_0002 = ("last_changed", "last_published", "last_release", "signals")
+NEW_TABLES = ("releases", "webhook_deliveries")  # 0003
 
 
 def run(feeds, db, *args, now="2026-11-25T12:00:00Z"):
@@ -42,6 +43,8 @@ def as_release_0_1_made_it(db: str, feeds=None) -> None:
     engine = sa.create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE alembic_version"))
+        for table in NEW_TABLES:
+            connection.execute(sa.text(f"DROP TABLE {table}"))
         for column in NEW_IN_0002:
             connection.execute(sa.text(f"ALTER TABLE sources DROP COLUMN {column}"))
     engine.dispose()
@@ -68,7 +71,7 @@ def test_a_store_of_the_previous_release_is_upgraded_and_publishes_on(tmp_path, 
     assert "ofac_sdn: unchanged (the same sha256 as the last good input)" in third.output
     engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     engine.dispose()
     index = json.loads((feeds / "index.json").read_text())
     assert len(index["versions"]) == 1 and all(s["signals"].get("code") for s in index["sources"])

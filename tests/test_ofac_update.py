@@ -158,7 +158,7 @@ def test_legacy_sdn_csv_named_alone_never_publishes_a_fragment(tmp_path):
     result = run(feeds, "--only", "ofac_sdn_legacy", "--source", f"ofac_sdn_legacy={sdn}")
     assert result.exit_code == 0, result.output
     assert "warning: ofac_sdn_legacy: sdn.csv given alone, without sdn_comments.csv" in result.output
-    assert "1 warnings" in result.output.strip().splitlines()[-1]
+    assert "1 warnings" in result.stdout.strip().splitlines()[-1]
     records = latest(feeds)["addresses"]
     truncated = [r for r in records if "truncated" in r["issues"]]
     assert truncated, "the cut remarks of this file must show up as truncated"

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 
@@ -155,7 +154,6 @@ def test_sigterm_in_a_run_lets_it_finish_and_leaves_whole_releases(tmp_path, ofa
 
 def test_a_second_sigterm_stops_the_run_and_publishes_nothing(tmp_path, ofac_service, schedulers):
     feeds = tmp_path / "feeds"
-    crawls = set(Path(tempfile.gettempdir()).glob("sanctions-feed-crawl-*"))
     ofac_service.delay = 30.0
     scheduler = schedulers(feeds, *ofac_args(ofac_service, "every 1s"))
     scheduler.wait_for(lambda: any(path.startswith("/signed/") for path, _ in ofac_service.requests), what="a download")
@@ -165,7 +163,7 @@ def test_a_second_sigterm_stops_the_run_and_publishes_nothing(tmp_path, ofac_ser
     assert scheduler.stop(timeout=30) == 0
     assert latest(feeds) is None and not (feeds / "v").exists()
     assert any("stopped before the end: no partial release is visible" in line for line in scheduler.lines())
-    assert set(Path(tempfile.gettempdir()).glob("sanctions-feed-crawl-*")) <= crawls  # the run's is gone
+    assert list(scheduler.tmp.iterdir()) == []  # the run's crawl directory is gone
 
 
 def test_a_hung_source_times_out_and_the_others_keep_running(tmp_path, ofac_service, schedulers):

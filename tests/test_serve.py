@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import urllib.error
 import urllib.parse
@@ -60,6 +61,25 @@ def test_nothing_outside_the_feed_dir(served, path):
     base, _ = served
     status, _, body = get(base + path)
     assert status == 404 and b"outside" not in body
+
+
+def test_gzip_for_clients_that_accept_it_with_its_own_etag(served):
+    base, feeds = served
+    url = f"{base}/latest/addresses.json"
+    plain = get(url)
+    status, headers, body = get(url, **{"Accept-Encoding": "br, gzip;q=0.8"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(body) == (feeds / "latest" / "addresses.json").read_bytes()
+    assert int(headers["Content-Length"]) == len(body) < len(plain[2])
+    assert headers["ETag"] != plain[1]["ETag"] and headers["ETag"].endswith('-gzip"')
+    assert plain[1]["Vary"] == "Accept-Encoding" and "Content-Encoding" not in plain[1]
+    assert get(url, **{"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]})[0] == 304
+    assert get(url, **{"Accept-Encoding": "gzip", "If-None-Match": plain[1]["ETag"]})[0] == 200
+    refused = get(url, **{"Accept-Encoding": "gzip;q=0"})
+    assert refused[0] == 200 and "Content-Encoding" not in refused[1] and refused[2] == plain[2]
+    head = urllib.request.urlopen(urllib.request.Request(url, method="HEAD", headers={"Accept-Encoding": "gzip"}),
+                                  timeout=5)
+    assert head.headers["Content-Length"] == headers["Content-Length"] and head.read() == b""
 
 
 def test_a_weak_etag_matches(served):

@@ -8,26 +8,10 @@ wants the caller to back off. This middleware sits just before it on the way bac
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
-BASE_DELAY = 2.0
-MAX_DELAY = 120.0
+from sanctions_feed.backoff import BASE_DELAY, MAX_DELAY, retry_delay
 
-
-def retry_delay(attempt: int, retry_after: str | None, now: datetime | None = None) -> float:
-    """Seconds to wait before retry number `attempt` (1, 2, ...): the server's `Retry-After`
-    (seconds or an HTTP date) when it gives one, else exponential backoff; capped either way."""
-    if retry_after:
-        value = retry_after.strip()
-        if value.isdigit():
-            return min(float(value), MAX_DELAY)
-        try:
-            when = parsedate_to_datetime(value)
-            return min(max((when - (now or datetime.now(timezone.utc))).total_seconds(), 0.0), MAX_DELAY)
-        except (TypeError, ValueError):
-            pass
-    return min(BASE_DELAY * 2 ** (attempt - 1), MAX_DELAY)
+__all__ = ["BASE_DELAY", "MAX_DELAY", "BackoffMiddleware", "retry_delay"]
 
 
 class BackoffMiddleware:

@@ -22,4 +22,6 @@ DOWNLOAD_TIMEOUT = 300
 HTTPCACHE_ENABLED = False
 ITEM_PIPELINES = {"sanctions_feed.spiders.framework.pipelines.JsonLinesPipeline": 100}
 # Just after RetryMiddleware (550) on the way out, just before it on the way back.
-DOWNLOADER_MIDDLEWARES = {"sanctions_feed.spiders.framework.middlewares.BackoffMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {"sanctions_feed.spiders.framework.middlewares.BackoffMiddleware": 560,
+                          # first of all: a replay answers from the raw archive, and nothing goes out
+                          "sanctions_feed.spiders.framework.replay.ReplayMiddleware": 50}

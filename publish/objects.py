@@ -1,0 +1,125 @@
+"""The feed pushed to S3-compatible object storage, for pullers at scale (behind a CDN).
+
+Object stores have no symlinks and no atomic directory rename, so the order is the guarantee:
+1. each release not yet in the bucket, file by file, its manifest and signature last, every
+   object written with `If-None-Match: *` (a release already there is never overwritten), a
+   SHA-256 checksum the store verifies, its content type, and `Cache-Control: immutable`;
+2. `latest/` copies of the newest release (short max-age);
+3. the feed root's files, and `index.json` last: it is the pointer, and it only ever names
+   releases whose every file is already there.
+The bucket's own index.json says which releases it holds: one GET per push. Endpoint, region and
+credentials come from the standard AWS configuration (AWS_ENDPOINT_URL, AWS_REGION, profiles...)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import FeedError
+from .release import INDEX, MANIFEST
+from .serve import IMMUTABLE, MUTABLE, TYPES
+from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
+
+ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom")
+"""Pushed after latest/, before index.json (which is last)."""
+
+
+class PushError(FeedError):
+    """The object-storage copy could not be brought up to date (the local release stands)."""
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """(bucket, key prefix without slashes at either end) of s3://bucket/prefix."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+        raise FeedError(f"--publish-to {url!r}: not an s3://BUCKET/PREFIX URL")
+    return parts.netloc, parts.path.strip("/")
+
+
+def content_type(name: str) -> str:
+    if name.startswith("schema/"):
+        return "application/schema+json"
+    return TYPES.get(Path(name).suffix, "application/octet-stream")
+
+
+def _release_files(folder: Path) -> list[str]:
+    """A release's files, manifest and signature last: a release whose manifest is in the bucket is whole."""
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    last = [MANIFEST + SIGNATURE_SUFFIX, MANIFEST]
+    return [n for n in names if n not in last] + [n for n in last if n in names]
+
+
+class Bucket:
+    def __init__(self, url: str, client=None):
+        import boto3
+
+        self.url = url
+        self.bucket, self.prefix = parse_s3_url(url)
+        self.client = client or boto3.session.Session().client("s3")
+        self.written = 0
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def read(self, name: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(name))["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied", "403"):
+                return None
+            raise
+
+    def put(self, name: str, data: bytes, cache_control: str, once: bool) -> None:
+        """Write one object; `once`: never over an existing one (an identical one is left alone)."""
+        from botocore.exceptions import ClientError
+
+        digest = hashlib.sha256(data).digest()
+        extra = {"IfNoneMatch": "*"} if once else {}
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type(name),
+                                   CacheControl=cache_control, ChecksumSHA256=base64.b64encode(digest).decode(),
+                                   Metadata={"sha256": digest.hex()}, **extra)
+        except ClientError as exc:
+            if not once or exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                raise
+            there = self.client.head_object(Bucket=self.bucket, Key=self.key(name)).get("Metadata", {}).get("sha256")
+            if there != digest.hex():
+                raise PushError(f"{self.url}: {name} is already in the bucket with other content; a published "
+                                "release is never overwritten") from None
+            return
+        self.written += 1
+
+
+def push_feed(feeds: Path, url: str, client=None) -> str:
+    """Bring the bucket up to date with the local feed; one line saying what was pushed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    local = json.loads((feeds / INDEX).read_bytes()) if (feeds / INDEX).is_file() else None
+    if local is None or local.get("latest") is None:
+        return f"{url}: nothing published yet, nothing pushed"
+    try:
+        bucket = Bucket(url, client)
+        remote = bucket.read(INDEX)
+        held = {v["id"] for v in json.loads(remote)["versions"]} if remote else set()
+        missing = [v["id"] for v in local["versions"] if v["id"] not in held and (feeds / "v" / v["id"]).is_dir()]
+        for version in missing:
+            folder = feeds / "v" / version
+            for name in _release_files(folder):
+                bucket.put(f"v/{version}/{name}", (folder / name).read_bytes(), IMMUTABLE, once=True)
+        latest = feeds / "v" / local["latest"]
+        for name in _release_files(latest):
+            bucket.put(f"latest/{name}", (latest / name).read_bytes(), MUTABLE, once=False)
+        for name in ROOT_FILES:
+            if (feeds / name).is_file():
+                bucket.put(name, (feeds / name).read_bytes(), MUTABLE, once=False)
+        bucket.put(INDEX, (feeds / INDEX).read_bytes(), MUTABLE, once=False)
+    except (BotoCoreError, ClientError) as exc:
+        raise PushError(f"{url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "
+                        "and the next run pushes what is missing") from None
+    releases = ", ".join(missing) if missing else "none new"
+    return f"pushed to {url}: releases {releases}; latest/ and index.json ({bucket.written} objects)"

@@ -1,0 +1,38 @@
+"""How releases are published beyond their files (kept free of heavy imports: the command line
+builds it before the crawl starts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sanctions_feed.schemas.feed import Manifest
+
+    from .signing import SecretKey
+
+DEFAULT_VALIDITY = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """How releases are published beyond the files themselves: signed (with `key`), valid for
+    `validity`, announced under `feed_url` (the feed's public URL, for links in notifications)."""
+
+    key: SecretKey | None = None
+    validity: timedelta = DEFAULT_VALIDITY
+    feed_url: str | None = None
+    publish_to: str | None = None
+    """s3://bucket/prefix: the object-storage copy, pushed after each release."""
+    webhooks: tuple[str, ...] = ()
+    webhook_secret: str | None = None
+
+    def renewal_due(self, manifest: Manifest, now: datetime) -> bool:
+        """A quiet feed renews its latest release before it expires (a quarter of the validity
+        ahead), so that pullers never see an expired release from a healthy publisher."""
+        return manifest.expires_at is None or manifest.expires_at - now < self.validity / 4
+
+
+UNSIGNED = Publishing()
+"""No key, no copies elsewhere, no webhooks: the files alone."""

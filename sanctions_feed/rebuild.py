@@ -1,0 +1,151 @@
+"""Rebuild a published release, byte for byte, from the raw archive and the store's record of
+releases: the source runs behind it are replayed into a scratch store (each URL answered with the
+bytes the run got then), the store's state on the release's day is built, and the release's files
+are written again beside its manifest as published. Every file is then checked against it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from .errors import SanctionsFeedError
+
+
+class RebuildError(SanctionsFeedError):
+    """A release that cannot be rebuilt: not recorded, or an input missing from the archive."""
+
+
+@dataclass
+class Rebuilt:
+    version: str
+    folder: Path
+    files: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _recorded(engine, version: str):
+    from .schemas.feed import Manifest
+    from .schemas.tables import ReleaseRow
+
+    with Session(engine) as session:
+        rows = sorted(session.exec(select(ReleaseRow)), key=lambda row: row.version)
+    chain = [row for row in rows if row.version <= version]
+    if not chain or chain[-1].version != version:
+        known = f"recorded: {rows[0].version} to {rows[-1].version}" if rows else "none recorded"
+        raise RebuildError(f"release {version} is not recorded in the store ({known}); releases made before "
+                           "sanctions-feed 0.2 cannot be rebuilt")
+    return chain, [Manifest.model_validate_json(row.manifest) for row in chain]
+
+
+def _source_runs(manifests, archive: Path) -> dict[datetime, dict]:
+    """When each source's data, as the releases show it, was stored, with its raw inputs."""
+    runs: dict[datetime, dict] = {}
+    for manifest in manifests:
+        for source in manifest.sources:
+            if source.last_changed is None or not source.raw_parts:
+                continue
+            for part in source.raw_parts:
+                if not (archive / part["sha256"]).is_file():
+                    raise RebuildError(f"{source.name}: the input {part['url']} (sha256 {part['sha256']}) is not in "
+                                       f"the raw archive {archive}")
+            runs.setdefault(source.last_changed, {})[source.name] = source
+    return runs
+
+
+def _state(engine, day):
+    """The addresses and rejected records as a release on `day` showed them (what `update` does)."""
+    from .publish.build import build_addresses, load_rejected
+    from .store import record_expiries, refresh_verdicts
+
+    with Session(engine) as session:
+        refresh_verdicts(session, day)
+        record_expiries(session, day)
+        state = build_addresses(session, day), load_rejected(session)
+        session.commit()
+    return state
+
+
+def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None:
+    from .spiders.framework.replay import REPLAY_ENV
+    from .update import run_update
+
+    answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts}
+    mapping = scratch / f"replay-{when:%Y%m%dT%H%M%S}.json"
+    mapping.write_text(json.dumps(answers), encoding="utf-8")
+    locations = {name: source.url for name, source in sources.items() if source.url}
+    previous = os.environ.get(REPLAY_ENV)
+    os.environ[REPLAY_ENV] = str(mapping)
+    try:
+        result = run_update(scratch / "feeds", f"sqlite:///{scratch / 'store.db'}", locations, sorted(sources),
+                            force=True, now=when, reparse=True)
+    finally:
+        if previous is None:
+            os.environ.pop(REPLAY_ENV, None)
+        else:
+            os.environ[REPLAY_ENV] = previous
+    if result.failures:
+        raise RebuildError(f"replaying the run of {when:%Y-%m-%dT%H:%M:%SZ}: " + "; ".join(result.failures.values()))
+
+
+def rebuild_release(engine, version: str, archive: Path, out: Path, feeds: Path | None = None) -> Rebuilt:
+    from .publish.diff import diff
+    from .publish.release import MANIFEST, write_files
+    from .publish.signing import SIGNATURE_SUFFIX
+    from .store import open_store
+
+    chain, manifests = _recorded(engine, version)
+    runs = _source_runs(manifests, archive)
+    if out.exists() and any(out.iterdir()):
+        raise RebuildError(f"{out}: not empty; rebuild into a new directory (--out)")
+    scratch = Path(tempfile.mkdtemp(prefix="sanctions-feed-rebuild-"))
+    try:
+        scratch_store = open_store(f"sqlite:///{scratch / 'store.db'}")
+        states: dict[str, tuple] = {}
+        pending = sorted(runs)
+        wanted = {version, manifests[-1].previous}
+        for manifest in manifests:
+            while pending and pending[0] <= manifest.created_at:
+                when = pending.pop(0)
+                _replay(scratch, when, runs[when], archive)
+            if manifest.version in wanted:
+                states[manifest.version] = _state(scratch_store, manifest.created_at.date())
+        scratch_store.dispose()
+        target = manifests[-1]
+        addresses, rejected = states[version]
+        before = states[target.previous][0] if target.previous else []
+        out.mkdir(parents=True, exist_ok=True)
+        files = write_files(out, version, addresses, diff(target.previous, before, version, addresses), rejected,
+                            target.sources)
+        (out / MANIFEST).write_text(chain[-1].manifest, encoding="utf-8")
+        if chain[-1].signature:
+            (out / (MANIFEST + SIGNATURE_SUFFIX)).write_text(chain[-1].signature, encoding="utf-8")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    rebuilt = Rebuilt(version, out, len(files))
+    for name, entry in sorted(target.files.items()):
+        made = files.get(name)
+        if made is None:
+            rebuilt.problems.append(f"{name}: not rebuilt")
+        elif made.sha256 != entry.sha256:
+            rebuilt.problems.append(f"{name}: rebuilt with sha256 {made.sha256[:16]}…, published {entry.sha256[:16]}…")
+    rebuilt.problems += [f"{name}: rebuilt, but not in the published manifest" for name in sorted(set(files) - set(target.files))]
+    published = feeds / "v" / version if feeds is not None else None
+    if published is not None and published.is_dir():
+        for path in sorted(p for p in published.rglob("*") if p.is_file()):
+            name = path.relative_to(published).as_posix()
+            copy = out / name
+            if not copy.is_file() or _sha256(copy) != _sha256(path):
+                rebuilt.problems.append(f"{name}: differs from the published file in {published}")
+    return rebuilt
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

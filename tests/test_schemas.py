@@ -1,0 +1,55 @@
+"""The JSON Schemas we publish: every published JSON file validates against its release's schema,
+and a schema changes only with a deliberate schema_version change."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.cli import cli
+from sanctions_feed.publish.schema_files import FINGERPRINTS, MODELS, fingerprint, schema_bytes
+from sanctions_feed.schemas.feed import SCHEMA_VERSION
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory):
+    feeds = tmp_path_factory.mktemp("schemas") / "feeds"
+    for now in ("2026-11-24T12:00:00Z", "2026-11-24T13:00:00Z"):
+        result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(feeds), "--now", now, "--reparse"])
+        assert result.exit_code == 0, result.output
+    return feeds
+
+
+def test_a_schema_change_is_a_deliberate_schema_version_change():
+    assert SCHEMA_VERSION in FINGERPRINTS, f"record schema_version {SCHEMA_VERSION} in FINGERPRINTS"
+    assert FINGERPRINTS[SCHEMA_VERSION] == fingerprint(), (
+        "the published JSON Schemas changed: raise SCHEMA_VERSION and record the new fingerprint "
+        "(python -m sanctions_feed.publish.schema_files)")
+    assert len(set(FINGERPRINTS.values())) == len(FINGERPRINTS)  # no version reuses another's schemas
+
+
+@pytest.mark.parametrize("name", sorted(set(MODELS) - {"webhook.json"}))
+def test_every_published_json_file_validates_against_its_schema(feeds, name):
+    release = feeds / "latest"
+    schema = json.loads((release / "schema" / name).read_text())
+    assert (release / "schema" / name).read_bytes() == schema_bytes(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(((feeds if name == "index.json" else release) / name).read_text())
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_a_document_that_breaks_the_schema_is_caught(feeds):
+    schema = json.loads((feeds / "latest" / "schema" / "addresses.json").read_text())
+    document = json.loads((feeds / "latest" / "addresses.json").read_text())
+    document["addresses"][0]["status"] = "gone"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_the_schemas_are_listed_in_the_manifest(feeds):
+    manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
+    assert {f"schema/{name}" for name in MODELS} <= set(manifest["files"])
+    assert manifest["schema_version"] == SCHEMA_VERSION
