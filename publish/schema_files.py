@@ -1,17 +1,21 @@
 """JSON Schemas of every JSON file we publish, generated from the pydantic models that write them
 and published in each release (`schema/<file>.json`), so a puller can validate what it reads.
 
-A schema changes only with a deliberate `SCHEMA_VERSION` change: `FINGERPRINTS` records the
-schemas' sha256 for each version, and a test fails when the models change under the same version."""
+The schemas are generated once and kept in `schemas/json/` (what a release publishes does not
+depend on the installed pydantic, whose output differs in details between versions). A schema
+changes only with a deliberate `SCHEMA_VERSION` change: `FINGERPRINTS` records the kept schemas'
+sha256 for each version, and a test fails when the models no longer match the kept schemas."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 from pydantic import BaseModel
 
+import sanctions_feed.schemas
 from sanctions_feed.schemas.feed import SCHEMA_VERSION, AddressesFile, ChangesFile, IndexFile, Manifest, WebhookPayload
 
 # The published file each schema describes, and the model that writes it.
@@ -23,6 +27,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "webhook.json": WebhookPayload,
 }
 FOLDER = "schema"
+KEPT = Path(sanctions_feed.schemas.__file__).with_name("json")
 
 # schema_version -> sha256 of the schemas it names (`python -m sanctions_feed.publish.schema_files`
 # prints the current one). A new entry goes with every SCHEMA_VERSION change; none is ever edited.
@@ -31,7 +36,8 @@ FINGERPRINTS = {
 }
 
 
-def json_schema(name: str) -> dict:
+def generated(name: str) -> dict:
+    """The schema as the installed pydantic generates it from the model."""
     model = MODELS[name]
     schema = model.model_json_schema(by_alias=True, mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -39,8 +45,26 @@ def json_schema(name: str) -> dict:
             "title": f"sanctions-feed {name} (schema_version {SCHEMA_VERSION})", **schema}
 
 
+def _text(schema: dict) -> bytes:
+    return (json.dumps(schema, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
 def schema_bytes(name: str) -> bytes:
-    return (json.dumps(json_schema(name), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    """The kept schema, as every release publishes it."""
+    return (KEPT / name).read_bytes()
+
+
+def normalized(schema):
+    """What pydantic versions write differently for the same model: an explicit
+    `additionalProperties: true` (the default), and a one-value `enum` for a `const`."""
+    if isinstance(schema, list):
+        return [normalized(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: normalized(value) for key, value in schema.items() if (key, value) != ("additionalProperties", True)}
+    if isinstance(out.get("enum"), list) and len(out["enum"]) == 1 and "const" in out:
+        del out["enum"]
+    return out
 
 
 def fingerprint() -> str:
@@ -67,4 +91,8 @@ class SchemaFiles:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:  # after a deliberate SCHEMA_VERSION change
+        KEPT.mkdir(exist_ok=True)
+        for name in MODELS:
+            (KEPT / name).write_bytes(_text(generated(name)))
     print(SCHEMA_VERSION, fingerprint())

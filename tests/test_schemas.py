@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.cli import cli
-from sanctions_feed.publish.schema_files import FINGERPRINTS, MODELS, fingerprint, schema_bytes
+from sanctions_feed.publish.schema_files import FINGERPRINTS, MODELS, fingerprint, generated, normalized, schema_bytes
 from sanctions_feed.schemas.feed import SCHEMA_VERSION
 
 
@@ -21,6 +21,13 @@ def feeds(tmp_path_factory):
         result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(feeds), "--now", now, "--reparse"])
         assert result.exit_code == 0, result.output
     return feeds
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_kept_schemas_are_the_models(name):
+    assert normalized(json.loads(schema_bytes(name))) == normalized(generated(name)), (
+        f"the model behind {name} changed: raise SCHEMA_VERSION, regenerate the kept schemas "
+        "(python -m sanctions_feed.publish.schema_files --write) and record the new fingerprint")
 
 
 def test_a_schema_change_is_a_deliberate_schema_version_change():
