@@ -26,12 +26,13 @@ def in_git_work_tree(path: Path) -> bool:
     return any((parent / ".git").exists() for parent in path.resolve().parents)
 
 
-def check_key_location(key: Path, feeds: Path) -> None:
-    """A secret key inside the feed directory would be served to everyone; inside a repository, committed."""
+def check_key_location(key: Path, feeds: Path, new: bool = False) -> None:
+    """A secret key inside the feed directory would be served to everyone; a new one made inside
+    a repository could be committed."""
     if inside(key, feeds):
         raise PublishingError(f"{key}: the signing key is inside the feed directory {feeds}, which is published; "
                               "keep it elsewhere (e.g. ~/.config/sanctions-feed/minisign.key)")
-    if in_git_work_tree(key):
+    if new and in_git_work_tree(key):
         raise PublishingError(f"{key}: the signing key is inside a git work tree, where it could be committed; "
                               "keep it elsewhere (e.g. ~/.config/sanctions-feed/minisign.key)")
 

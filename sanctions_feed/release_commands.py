@@ -35,7 +35,7 @@ def keygen(signing_key, force, feeds, db):
     from .publishing import check_key_location
 
     path = (signing_key or DEFAULT_KEY).expanduser()
-    check_key_location(path, feeds)
+    check_key_location(path, feeds, new=True)
     key, public_path = write_key_pair(path, force)
     click.echo(f"secret key: {path} (keep it private; back it up)")
     click.echo(f"public key: {public_path} (key id {key.public.key_id_hex})")

