@@ -139,6 +139,12 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
     if index.latest != (ids[-1] if ids else None):
         problems.append(f"{INDEX}: latest is {index.latest}, but the newest release listed is {ids[-1]} "
                         "(an older release put back in place of a newer one)")
+    if not reader.remote and (Path(reader.where) / "v").is_dir():
+        newer = sorted(p.name for p in (Path(reader.where) / "v").iterdir()
+                       if VERSION_ID.fullmatch(p.name) and p.name > (ids[-1] if ids else ""))
+        if newer:
+            problems.append(f"{INDEX}: its newest release is {ids[-1] if ids else 'none'}, but v/{newer[-1]} is newer "
+                            "(an older index put back)")
     if after is not None and version <= after:
         problems.append(f"{INDEX}: release {version} is not newer than {after}, the last one seen "
                         "(an older release put back in place of a newer one)")

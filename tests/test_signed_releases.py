@@ -164,6 +164,9 @@ def test_an_index_rolled_back_to_an_older_release_fails(copy):
     assert result.exit_code == 1 and f"latest is {versions[1]}, but the newest release listed is {versions[2]}" in result.stdout
     index["versions"] = index["versions"][:2]  # the whole index of the older day, put back
     (feeds / "index.json").write_text(json.dumps(index))
+    result = verify(feeds, "--at", AFTER, "--public-key", str(public))
+    assert result.exit_code == 1 and f"v/{versions[2]} is newer (an older index put back)" in result.stdout
+    assert "latest/manifest.json: differs" in result.stdout  # `latest` still points at the newest
     result = verify(feeds, "--at", AFTER, "--public-key", str(public), "--after", versions[2])
     assert result.exit_code == 1 and f"release {versions[1]} is not newer than {versions[2]}" in result.stdout
 
