@@ -104,22 +104,25 @@ def push_feed(feeds: Path, url: str, client=None) -> str:
         return f"{url}: nothing published yet, nothing pushed"
     try:
         bucket = Bucket(url, client)
-        remote = bucket.read(INDEX)
-        held = {v["id"] for v in json.loads(remote)["versions"]} if remote else set()
+        remote = json.loads(bucket.read(INDEX) or b"null")
+        held = {v["id"] for v in remote["versions"]} if remote else set()
         missing = [v["id"] for v in local["versions"] if v["id"] not in held and (feeds / "v" / v["id"]).is_dir()]
         for version in missing:
             folder = feeds / "v" / version
             for name in _release_files(folder):
                 bucket.put(f"v/{version}/{name}", (folder / name).read_bytes(), IMMUTABLE, once=True)
-        latest = feeds / "v" / local["latest"]
-        for name in _release_files(latest):
-            bucket.put(f"latest/{name}", (latest / name).read_bytes(), MUTABLE, once=False)
-        for name in ROOT_FILES:
-            if (feeds / name).is_file():
-                bucket.put(name, (feeds / name).read_bytes(), MUTABLE, once=False)
+        moved = remote is None or remote.get("latest") != local["latest"]
+        if moved:  # an unchanged run sends index.json alone
+            latest = feeds / "v" / local["latest"]
+            for name in _release_files(latest):
+                bucket.put(f"latest/{name}", (latest / name).read_bytes(), MUTABLE, once=False)
+            for name in ROOT_FILES:
+                if (feeds / name).is_file():
+                    bucket.put(name, (feeds / name).read_bytes(), MUTABLE, once=False)
         bucket.put(INDEX, (feeds / INDEX).read_bytes(), MUTABLE, once=False)
     except (BotoCoreError, ClientError) as exc:
         raise PushError(f"{url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "
                         "and the next run pushes what is missing") from None
     releases = ", ".join(missing) if missing else "none new"
-    return f"pushed to {url}: releases {releases}; latest/ and index.json ({bucket.written} objects)"
+    pointers = "latest/, the root files and index.json" if moved else "index.json"
+    return f"pushed to {url}: releases {releases}; {pointers} ({bucket.written} objects)"

@@ -130,7 +130,7 @@ def test_an_unchanged_run_pushes_no_release_and_a_failed_push_is_caught_up(tmp_p
     assert second.stdout.startswith("no change")
     assert f"pushed to s3://{bucket}/sanctions/: releases 20261101T000000Z" in second.stderr  # caught up
     third = update(feeds, source, "2026-11-03T00:00:00Z", key, bucket)
-    assert "releases none new" in third.stderr
+    assert "releases none new; index.json (1 objects)" in third.stderr  # index.json alone
 
 
 def test_a_release_already_in_the_bucket_is_never_overwritten(tmp_path, s3):
