@@ -47,7 +47,6 @@ def _section(title: str, rows: list[str]) -> str:
 
 class ChangesHtml:
     FILE_NAME = "changes.html"
-    MIME_TYPE = "text/html"
 
     def write(self, directory: Path, version: str, changes: ChangesFile, sources, **_) -> int:
         source_rows = "".join(

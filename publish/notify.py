@@ -47,13 +47,12 @@ class Delivery:
 
 
 def payload(prepared, stored: list[str], publishing: Publishing) -> bytes:
-    base = (publishing.feed_url or "").rstrip("/") + "/" if publishing.feed_url else ""
     entry = prepared.entry
     body = WebhookPayload(
         version=prepared.version, previous=prepared.previous, created_at=prepared.created_at,
         counts=WebhookCounts(addresses=entry.addresses, active=entry.active, added=entry.added,
                              removed=entry.removed, changed=entry.changed),
-        sources=sorted(stored), links={name: f"{base}v/{prepared.version}/{name}" for name in LINKED_FILES})
+        sources=sorted(stored), links={name: publishing.link(f"v/{prepared.version}/{name}") for name in LINKED_FILES})
     return body.model_dump_json().encode("utf-8")
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .errors import FeedError
 from .release import INDEX, MANIFEST
-from .serve import IMMUTABLE, MUTABLE, TYPES
+from .serve import IMMUTABLE, MUTABLE, content_type
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 
 ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom")
@@ -37,12 +37,6 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
         raise FeedError(f"--publish-to {url!r}: not an s3://BUCKET/PREFIX URL")
     return parts.netloc, parts.path.strip("/")
-
-
-def content_type(name: str) -> str:
-    if name.startswith("schema/"):
-        return "application/schema+json"
-    return TYPES.get(Path(name).suffix, "application/octet-stream")
 
 
 def _release_files(folder: Path) -> list[str]:

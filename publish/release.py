@@ -30,7 +30,7 @@ from .errors import FeedError
 from .schema_files import SchemaFiles
 from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
-from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes, write_json
+from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes
 
 INDEX = "index.json"
 MANIFEST = "manifest.json"
@@ -192,10 +192,11 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
         key = publishing.key
         manifest = Manifest(version=version, previous=previous, created_at=now, expires_at=now + publishing.validity,
                             signed_by=key.public.key_id_hex if key else None, sources=sources, files=files)
-        write_json(tmp / MANIFEST, manifest.model_dump(mode="json"))
-        if key is not None:
-            (tmp / (MANIFEST + SIGNATURE_SUFFIX)).write_text(
-                key.sign((tmp / MANIFEST).read_bytes(), trusted_comment(manifest)), encoding="utf-8")
+        manifest_bytes = json_bytes(manifest.model_dump(mode="json"))
+        (tmp / MANIFEST).write_bytes(manifest_bytes)
+        signature = key.sign(manifest_bytes, trusted_comment(manifest)) if key is not None else None
+        if signature is not None:
+            (tmp / (MANIFEST + SIGNATURE_SUFFIX)).write_text(signature, encoding="utf-8")
         for path in sorted(tmp.rglob("*"), reverse=True):  # files, then their directories
             _fsync(path)
         _fsync(tmp)
@@ -209,11 +210,8 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
         id=version, created_at=now, previous=previous, addresses=len(addresses),
         active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
         removed=len(changes.removed), changed=len(changes.changed))
-    written = feeds / "v" / version
-    signature = written / (MANIFEST + SIGNATURE_SUFFIX)
     return Prepared(version, previous, changes, entry, sources, now, renewal, publishing,
-                    (written / MANIFEST).read_text(encoding="utf-8"),
-                    signature.read_text(encoding="utf-8") if signature.is_file() else None)
+                    manifest_bytes.decode("utf-8"), signature)
 
 
 def write_files(directory: Path, version: str, addresses: list[FeedAddress], changes: ChangesFile, rejected,
@@ -248,7 +246,7 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     versions = [v for v in (index.versions if index else []) if v.id != prepared.version] + [prepared.entry]
     updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
                         sources=prepared.sources)
-    _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing.feed_url))
+    _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing))
     _atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
 
 

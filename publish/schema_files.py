@@ -78,7 +78,6 @@ class SchemaFiles:
     """schema/<file>.json in every release: one JSON Schema per published JSON file."""
 
     FILE_NAME = FOLDER
-    MIME_TYPE = "application/schema+json"
 
     def write_all(self, directory: Path) -> dict[str, int]:
         (directory / FOLDER).mkdir()

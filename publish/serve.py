@@ -27,6 +27,17 @@ TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt":
 MAX_SEGMENT = 255  # bytes: longer than any file name, and the OS would refuse it
 IDLE_TIMEOUT = 30.0  # seconds a connection may sit silent
 BACKLOG = 128
+SCHEMA_TYPE = "application/schema+json"
+
+
+def content_type(name: str) -> str:
+    """The Content-Type of a feed file, by its path from the feed root (served or uploaded)."""
+    if name.startswith("schema/") or "/schema/" in name:
+        return SCHEMA_TYPE
+    suffix = Path(name).suffix
+    return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 COMPRESSIBLE = frozenset({".json", ".csv", ".txt", ".html", ".atom", ".xml", ".pub", ".minisig"})
 MIN_GZIP = 1024  # bytes: below this, gzip saves nothing worth a header
 GZIP_CACHE_BYTES = 64 * 1024**2
@@ -152,8 +163,7 @@ def make_handler(files: FeedFiles):
                 if status == HTTPStatus.NOT_MODIFIED:
                     self.end_headers()
                     return
-                kind = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                self.send_header("Content-Type", kind)
+                self.send_header("Content-Type", content_type(path.relative_to(files.root).as_posix()))
                 if compress:
                     data = files.gzipped(handle, stat)
                     self.send_header("Content-Encoding", "gzip")

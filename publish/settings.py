@@ -28,6 +28,12 @@ class Publishing:
     webhooks: tuple[str, ...] = ()
     webhook_secret: str | None = None
 
+    def link(self, path: str) -> str:
+        """A feed file's link for readers elsewhere: absolute under the feed's public URL when
+        one is configured, else relative to the feed root (it resolves from `serve`, object
+        storage or a file)."""
+        return f"{self.feed_url.rstrip('/')}/{path}" if self.feed_url else path
+
     def renewal_due(self, manifest: Manifest, now: datetime) -> bool:
         """A quiet feed renews its latest release before it expires (a quarter of the validity
         ahead), so that pullers never see an expired release from a healthy publisher."""

@@ -4,10 +4,7 @@ of `previous`, and the expiry. Every problem is named with its file and reason."
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from sanctions_feed.schemas.feed import IndexFile, Manifest
 from .errors import FeedError
 from .release import INDEX, MANIFEST, VERSION_ID, trusted_comment
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX, PublicKey, SignatureError, parse_public_key
+from .writers import count_rows
 
 USER_AGENT = "sanctions-feed-verify/0.1"
 TIMEOUT = 60.0
@@ -30,14 +28,25 @@ TIMEOUT = 60.0
 class Reader:
     """The feed's files by path from its root: a directory, or an http(s) URL."""
 
+    SHARED = (INDEX, PUBLIC_KEY_FILE)
+
     def __init__(self, where: str):
         self.where = where
+        self._kept: dict[str, bytes | None] = {}
+        """index.json, the key and manifests: `--all` reads each for two releases."""
         self.remote = urlsplit(where).scheme in ("http", "https")
         if not self.remote and not Path(where).is_dir():
             raise FeedError(f"{where}: no feed directory or http(s) URL")
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes, or None when it is not there; FeedError when it cannot be read."""
+        if path in self.SHARED or path.endswith("/" + MANIFEST):
+            if path not in self._kept:
+                self._kept[path] = self._read(path)
+            return self._kept[path]
+        return self._read(path)
+
+    def _read(self, path: str) -> bytes | None:
         if not self.remote:
             file = Path(self.where) / path
             try:
@@ -80,22 +89,6 @@ def _model(data: bytes | None, model, name: str, problems: list[str]):
         return None
 
 
-def count_rows(name: str, data: bytes) -> int | None:
-    """A file's row count as the manifest records it (None: counted from another file)."""
-    if name.endswith(".csv"):
-        return max(sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1, 0)
-    if name.endswith(".txt"):
-        return data.count(b"\n")
-    if name.startswith("schema/"):
-        return 1
-    if name == "addresses.json":
-        return len(json.loads(data)["addresses"])
-    if name == "changes.json":
-        changes = json.loads(data)
-        return len(changes["added"]) + len(changes["removed"]) + len(changes["changed"])
-    return None  # changes.html: as many rows as changes.json
-
-
 def listed_versions(reader: Reader) -> list[str]:
     problems: list[str] = []
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
@@ -136,14 +129,15 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
     if version is None or not VERSION_ID.fullmatch(version):
         return Verdict(version or "latest", [f"{INDEX}: no release {version or 'published yet'}"])
     verdict = Verdict(version, problems)
-    if index.latest != (ids[-1] if ids else None):
-        problems.append(f"{INDEX}: latest is {index.latest}, but the newest release listed is {ids[-1]} "
+    newest = ids[-1] if ids else None
+    if index.latest != newest:
+        problems.append(f"{INDEX}: latest is {index.latest}, but the newest release listed is {newest} "
                         "(an older release put back in place of a newer one)")
     if not reader.remote and (Path(reader.where) / "v").is_dir():
         newer = sorted(p.name for p in (Path(reader.where) / "v").iterdir()
-                       if VERSION_ID.fullmatch(p.name) and p.name > (ids[-1] if ids else ""))
+                       if VERSION_ID.fullmatch(p.name) and p.name > (newest or ""))
         if newer:
-            problems.append(f"{INDEX}: its newest release is {ids[-1] if ids else 'none'}, but v/{newer[-1]} is newer "
+            problems.append(f"{INDEX}: its newest release is {newest}, but v/{newer[-1]} is newer "
                             "(an older index put back)")
     if after is not None and version <= after:
         problems.append(f"{INDEX}: release {version} is not newer than {after}, the last one seen "
@@ -229,7 +223,7 @@ def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: Verdict
         try:
             rows = count_rows(name, data)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            verdict.problems.append(f"{base}{name}: cannot count its rows ({type(exc).__name__})")
+            verdict.problems.append(f"{base}{name}: cannot count its rows ({type(exc).__name__}: {exc})")
             continue
         if name == "changes.json":
             changes_rows = rows

@@ -28,6 +28,25 @@ def csv_value(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_START else cell
 
 
+def count_rows(name: str, data: bytes) -> int | None:
+    """A published file's row count as its writer reported it to the manifest (None: changes.html,
+    whose rows are changes.json's)."""
+    if name.endswith(".csv"):
+        return max(sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1, 0)
+    if name.endswith(".txt"):
+        return data.count(b"\n")
+    if name.startswith("schema/"):
+        return 1
+    if name == AddressesJson.FILE_NAME:
+        return len(json.loads(data)["addresses"])
+    if name == ChangesJson.FILE_NAME:
+        changes = json.loads(data)
+        return len(changes["added"]) + len(changes["removed"]) + len(changes["changed"])
+    if name == ChangesHtml.FILE_NAME:
+        return None
+    raise ValueError(f"no row count is defined for {name}")  # a new format must say how its rows count
+
+
 class Records:
     """Each address's JSON form, built once per release and shared by the writers."""
 
@@ -81,7 +100,6 @@ def write_csv(path: Path, header: list[str], rows) -> int:
 
 class AddressesJson:
     FILE_NAME = "addresses.json"
-    MIME_TYPE = "application/json"
 
     def write(self, directory: Path, version: str, addresses: list[FeedAddress], records: Records, **_) -> int:
         write_json_records(directory / self.FILE_NAME,
@@ -109,7 +127,6 @@ def address_csv_rows(addresses: list[FeedAddress]):
 
 class AddressesCsv:
     FILE_NAME = "addresses.csv"
-    MIME_TYPE = "text/csv"
 
     def write(self, directory: Path, addresses: list[FeedAddress], **_) -> int:
         return write_csv(directory / self.FILE_NAME, ADDRESS_CSV_HEADER, address_csv_rows(addresses))
@@ -117,7 +134,6 @@ class AddressesCsv:
 
 class ChangesJson:
     FILE_NAME = "changes.json"
-    MIME_TYPE = "application/json"
 
     def write(self, directory: Path, changes: ChangesFile, records: Records, **_) -> int:
         write_json_records(directory / self.FILE_NAME, {
@@ -146,7 +162,6 @@ def changes_csv_rows(changes: ChangesFile):
 
 class ChangesCsv:
     FILE_NAME = "changes.csv"
-    MIME_TYPE = "text/csv"
 
     def write(self, directory: Path, changes: ChangesFile, **_) -> int:
         return write_csv(directory / self.FILE_NAME, CHANGES_CSV_HEADER, changes_csv_rows(changes))
@@ -154,7 +169,6 @@ class ChangesCsv:
 
 class RejectedCsv:
     FILE_NAME = "rejected.csv"
-    MIME_TYPE = "text/csv"
     HEADER = ["source", "source_record_id", "reason", "raw"]
 
     @classmethod
@@ -175,7 +189,6 @@ class ChainLists:
     lists `<address> <tag>` pairs instead."""
 
     FILE_NAME = "chains"
-    MIME_TYPE = "text/plain"
     EVM = "evm"
 
     def write_all(self, directory: Path, addresses: list[FeedAddress]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from .crawl import Crawl, SourceRun, code_fingerprint, known_inputs
 from .errors import UpdateError
 from .locks import update_lock
-from .publish.settings import Publishing
+from .publish.settings import UNSIGNED, Publishing
 
 
 @dataclass
@@ -74,7 +74,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
     """One update. `reparse`: read every source again, even one unchanged since its last good run
     (`strict` does too: what a lax run let through is checked again). `publishing`: how the
     release is signed, and where it is pushed and announced after it is written."""
-    publishing = publishing or Publishing()
+    publishing = publishing or UNSIGNED
     known = {} if reparse or strict else known_inputs(feeds)
     with update_lock(feeds, db_url), Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
         # While the child crawls, this process loads the rest of the pipeline (the other core).

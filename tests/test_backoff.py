@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sanctions_feed.spiders.framework.middlewares import MAX_DELAY, retry_delay
+from sanctions_feed.backoff import MAX_DELAY, retry_delay
 
 
 def test_exponential_backoff_is_capped():

@@ -107,6 +107,18 @@ def test_a_minisign_made_signature_checks_out_with_our_reader(tmp_path):
     assert read_secret_key(tmp_path / "k.key").public == key  # and its unencrypted secret key is one we can sign with
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _other_letter(path: Path, at: int) -> None:
+    """One base64 letter of the signature changed to another."""
+    text = path.read_text()
+    path.write_text(text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1:])
+
+
 def _flip_byte(path: Path, at: int = 40) -> None:
     data = bytearray(path.read_bytes())
     data[at] ^= 0x01
@@ -117,7 +129,10 @@ def _flip_byte(path: Path, at: int = 40) -> None:
     (lambda f, v: _flip_byte(f / "v" / v[-1] / "addresses.csv"), "addresses.csv: sha256 differs from the manifest's"),
     (lambda f, v: _flip_byte(f / "v" / v[-1] / "chains" / "bitcoin.txt", 3), "chains/bitcoin.txt: sha256 differs"),
     (lambda f, v: _flip_byte(f / "v" / v[-1] / "manifest.json", 60), "manifest.json.minisig: the signature does not match"),
-    (lambda f, v: _flip_byte(f / "v" / v[-1] / "manifest.json.minisig", 70), "manifest.json.minisig: "),
+    (lambda f, v: _other_letter(f / "v" / v[-1] / "manifest.json.minisig", 100),
+     "manifest.json.minisig: the signature does not match the file"),
+    (lambda f, v: _replace(f / "v" / v[-1] / "manifest.json.minisig", "expires 2026-12", "expires 2027-12"),
+     "manifest.json.minisig: the trusted comment was altered"),
     (lambda f, v: (f / "v" / v[-1] / "changes.csv").unlink(), "changes.csv: missing"),
     (lambda f, v: (f / "v" / v[-1] / "manifest.json.minisig").unlink(), "missing (the release is unsigned)"),
     (lambda f, v: (f / "v" / v[-1] / "extra.csv").write_text("x\n"), "extra.csv: not in the manifest"),
@@ -255,3 +270,15 @@ def test_the_configuration_file_names_the_key_and_the_validity(tmp_path):
     manifest = json.loads((feeds / "latest" / "manifest.json").read_text())
     assert manifest["expires_at"] == "2026-11-08T00:00:00Z" and manifest["signed_by"]
     assert "https://feeds.example.org/v/" in (feeds / "changes.atom").read_text()
+
+
+def test_every_published_file_has_a_row_count_verify_can_check(history):
+    from sanctions_feed.publish.writers import count_rows
+
+    _, feeds, _, versions = history
+    manifest = json.loads((feeds / "v" / versions[-1] / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        rows = count_rows(name, (feeds / "v" / versions[-1] / name).read_bytes())
+        assert rows is None and name == "changes.html" or rows == entry["rows"], name
+    with pytest.raises(ValueError, match="no row count is defined"):
+        count_rows("new-format.bin", b"")

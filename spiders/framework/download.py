@@ -28,8 +28,9 @@ from urllib.parse import urlparse
 
 from w3lib.url import file_uri_to_path
 
+from sanctions_feed.backoff import retry_delay
+
 from . import settings
-from .middlewares import retry_delay
 from .replay import archived, replaying
 
 CHUNK = 1024 * 1024

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sanctions_feed.backoff import BASE_DELAY, MAX_DELAY, retry_delay
-
-__all__ = ["BASE_DELAY", "MAX_DELAY", "BackoffMiddleware", "retry_delay"]
+from sanctions_feed.backoff import retry_delay
 
 
 class BackoffMiddleware:
