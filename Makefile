@@ -19,7 +19,7 @@ $(BIN)/sanctions-feed: pyproject.toml
 
 demo: $(BIN)/sanctions-feed  ## run a full update over the bundled sample sources
 	$(BIN)/sanctions-feed update --samples --feeds $(FEEDS)
-	@echo "Feed written to $(abspath $(FEEDS))/latest/"
+	@echo "Feed written to $(abspath $(FEEDS))/latest/; open $(abspath $(FEEDS))/site/index.html to read it"
 
 test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the crawler child process included)
 	rm -f .coverage .coverage.*
@@ -28,13 +28,16 @@ test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the cr
 	$(BIN)/python -m coverage report --format=total | sed 's/^/coverage (lines, crawler child included): /; s/$$/%/'
 	$(BIN)/python -m coverage report --fail-under=90 > /dev/null
 
-# The stock minisign tool checks our signatures in the tests: installed where this machine can
-# (root with apt); its tests skip with a reason elsewhere.
+# The stock minisign tool checks our signatures in the tests, and Debian's Chromium (with its
+# driver, and fonts for Hebrew and Japanese) opens the site: installed where this machine can
+# (root with apt); the tests that need them skip with a reason elsewhere.
+TEST_PACKAGES = minisign chromium chromium-driver fonts-noto-core fonts-noto-cjk
 test-tools:
-	@command -v minisign > /dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 \
-		&& { apt-get install -y -qq minisign > /dev/null 2>&1 \
-		     || { apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq minisign > /dev/null 2>&1; }; }; } \
-		|| echo "minisign could not be installed: the tests that run it will skip"
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p > /dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 \
+		&& { apt-get install -y -qq $$missing > /dev/null 2>&1 \
+		     || { apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq $$missing > /dev/null 2>&1; }; }; } \
+		|| echo "could not install$$missing: the tests that use them will skip"
 
 test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dependency versions
 	$(BIN)/pip install --quiet uv
@@ -51,9 +54,10 @@ lint: $(BIN)/sanctions-feed  ## ruff and mypy (default settings)
 
 ci: test lint test-lowest  ## what .ci/run runs
 
-bench: $(BIN)/sanctions-feed  ## measure normalization and the OFAC update path
+bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path and bulk screening
 	$(BIN)/python bench/bench_normalize.py
 	$(BIN)/python bench/bench_ofac.py --repeat 5
+	$(BIN)/python bench/bench_check.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.*

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from sanctions_feed.schemas.address import caip2
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow, SourceStatus
 
@@ -51,6 +52,7 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
             validity="invalid" if cut_only else address.validity, issues=issues,
             assets=sorted({asset for item in listings for asset in item.assets}),
             status=address_status(listings), first_seen=address.first_seen, listings=listings,
+            caip2=caip2(address.chain, issues),
         ))
     return out
 

@@ -5,7 +5,7 @@ Object stores have no symlinks and no atomic directory rename, so the order is t
    object written with `If-None-Match: *` (a release already there is never overwritten), a
    SHA-256 checksum the store verifies, its content type, and `Cache-Control: immutable`;
 2. `latest/` copies of the newest release (short max-age);
-3. the feed root's files, and `index.json` last: it is the pointer, and it only ever names
+3. the feed root's files and the site, and `index.json` last: it is the pointer, and it only ever names
    releases whose every file is already there.
 The bucket's own index.json says which releases it holds: one GET per push. Endpoint, region and
 credentials come from the standard AWS configuration (AWS_ENDPOINT_URL, AWS_REGION, profiles...)."""
@@ -22,6 +22,7 @@ from .errors import FeedError
 from .release import INDEX, MANIFEST
 from .serve import IMMUTABLE, MUTABLE, content_type
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
+from .site import SITE
 
 ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom")
 """Pushed after latest/, before index.json (which is last)."""
@@ -113,6 +114,9 @@ def push_feed(feeds: Path, url: str, client=None) -> str:
             for name in ROOT_FILES:
                 if (feeds / name).is_file():
                     bucket.put(name, (feeds / name).read_bytes(), MUTABLE, once=False)
+            site = feeds / SITE
+            for path in sorted(p for p in site.rglob("*") if p.is_file()) if site.is_dir() else []:
+                bucket.put(f"{SITE}/{path.relative_to(site).as_posix()}", path.read_bytes(), MUTABLE, once=False)
         bucket.put(INDEX, (feeds / INDEX).read_bytes(), MUTABLE, once=False)
     except (BotoCoreError, ClientError) as exc:
         raise PushError(f"{url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -21,18 +22,22 @@ from sanctions_feed.schemas.feed import (
     IndexFile,
     IndexVersion,
     Manifest,
+    SourceCounts,
     SourceStatus,
 )
 
 from .atom import ChangesAtom
 from .diff import diff, is_empty
 from .errors import FeedError
+from .ftm import FtmExport
 from .schema_files import SchemaFiles
 from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
+from .site import Site
 from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes
 
 INDEX = "index.json"
+log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 
 
@@ -188,7 +193,7 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        files = write_files(tmp, version, addresses, changes, rejected, sources)
+        files = write_files(tmp, version, addresses, changes, rejected, sources, old)
         key = publishing.key
         manifest = Manifest(version=version, previous=previous, created_at=now, expires_at=now + publishing.validity,
                             signed_by=key.public.key_id_hex if key else None, sources=sources, files=files)
@@ -206,16 +211,42 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    entry = IndexVersion(
-        id=version, created_at=now, previous=previous, addresses=len(addresses),
-        active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
-        removed=len(changes.removed), changed=len(changes.changed))
+    entry = index_entry(version, now, previous, addresses, changes)
     return Prepared(version, previous, changes, entry, sources, now, renewal, publishing,
                     manifest_bytes.decode("utf-8"), signature)
 
 
+def index_entry(version: str, created_at: datetime, previous: str | None, addresses: list[FeedAddress],
+                changes: ChangesFile) -> IndexVersion:
+    """A release's line in index.json: its counts, per source and per chain."""
+    by_source: dict[str, dict[str, int]] = {}
+
+    def count(address: FeedAddress, what: str, active_only: bool = False) -> None:
+        for source in {listing.source for listing in address.listings
+                       if not active_only or listing.status == "active"}:
+            counts = by_source.setdefault(source, dict.fromkeys(("active", "added", "removed", "changed"), 0))
+            counts[what] += 1
+
+    by_chain: dict[str, int] = {}
+    for a in addresses:
+        if a.status == "active":
+            count(a, "active", active_only=True)
+            chain = "account" if a.kind == "exchange_account" else a.chain
+            by_chain[chain] = by_chain.get(chain, 0) + 1
+    for what, changed in (("added", changes.added), ("removed", changes.removed),
+                          ("changed", [c.after for c in changes.changed])):
+        for a in changed:
+            count(a, what)
+    return IndexVersion(
+        id=version, created_at=created_at, previous=previous, addresses=len(addresses),
+        active=sum(1 for a in addresses if a.status == "active"), added=len(changes.added),
+        removed=len(changes.removed), changed=len(changes.changed),
+        by_source={name: SourceCounts(**counts) for name, counts in sorted(by_source.items())},
+        active_by_chain=dict(sorted(by_chain.items())))
+
+
 def write_files(directory: Path, version: str, addresses: list[FeedAddress], changes: ChangesFile, rejected,
-                sources: list[SourceStatus]) -> dict[str, FileEntry]:
+                sources: list[SourceStatus], previous: list[FeedAddress]) -> dict[str, FileEntry]:
     """Every file of a release but its manifest, each with its manifest entry: one writer per format."""
     files = {}
     records = Records(addresses)
@@ -223,7 +254,8 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
         rows = writer.write(directory, version=version, addresses=addresses, changes=changes,
                             rejected=rejected, records=records, sources=sources)
         files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
-    for name, rows in (ChainLists().write_all(directory, addresses) | SchemaFiles().write_all(directory)).items():
+    for name, rows in (ChainLists().write_all(directory, addresses) | SchemaFiles().write_all(directory)
+                       | FtmExport().write_all(directory, addresses, previous)).items():
         files[name] = _file_entry(directory / name, rows)
     return files
 
@@ -236,8 +268,8 @@ def trusted_comment(manifest: Manifest) -> str:
 
 
 def announce(feeds: Path, prepared: Prepared) -> None:
-    """Make a prepared release the latest: the public key and the Atom feed, the `latest` link,
-    then index.json, each replaced whole."""
+    """Make a prepared release the latest: the public key, the `latest` link, the Atom feed and
+    the site, then index.json, each replaced whole."""
     key = prepared.publishing.key
     if key is not None and _read_text(feeds / PUBLIC_KEY_FILE) != key.public.text():
         _atomic_write_bytes(feeds / PUBLIC_KEY_FILE, key.public.text().encode())
@@ -247,6 +279,10 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
                         sources=prepared.sources)
     _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing))
+    try:
+        Site(feeds, updated).write()
+    except (OSError, ValueError) as exc:  # the release stands; the next one rebuilds the site
+        log.error("the site was not rebuilt for release %s: %s: %s", prepared.version, type(exc).__name__, exc)
     _atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
 
 
@@ -309,8 +345,6 @@ def repair(feeds: Path, committed: str | None, publishing: Publishing = UNSIGNED
 def _prepared_from(feeds: Path, version: str, manifest: Manifest, publishing: Publishing) -> Prepared:
     addresses = read_addresses(feeds, version)
     changes = _read_model(feeds / "v" / version / "changes.json", ChangesFile, "release changes")
-    entry = IndexVersion(id=version, created_at=manifest.created_at, previous=manifest.previous,
-                         addresses=len(addresses), active=sum(1 for a in addresses if a.status == "active"),
-                         added=len(changes.added), removed=len(changes.removed), changed=len(changes.changed))
+    entry = index_entry(version, manifest.created_at, manifest.previous, addresses, changes)
     return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at,
                     publishing=publishing)

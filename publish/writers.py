@@ -33,7 +33,7 @@ def count_rows(name: str, data: bytes) -> int | None:
     whose rows are changes.json's)."""
     if name.endswith(".csv"):
         return max(sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1, 0)
-    if name.endswith(".txt"):
+    if name.endswith(".txt") or name.startswith("entities."):  # one record per line
         return data.count(b"\n")
     if name.startswith("schema/"):
         return 1
@@ -111,7 +111,7 @@ ADDRESS_CSV_HEADER = [
     "id", "chain", "address", "display", "kind", "platform", "validity", "issues", "assets",
     "address_status", "first_seen", "source", "source_record_id", "holder", "holder_type",
     "holder_status", "programs", "listing_assets", "listed_on", "valid_until", "listing_status",
-    "delisted_on", "source_url", "raw_address", "holder_issues", "tag",
+    "delisted_on", "source_url", "raw_address", "holder_issues", "tag", "caip2",
 ]
 
 
@@ -122,7 +122,7 @@ def address_csv_rows(addresses: list[FeedAddress]):
                    a.assets, a.status, a.first_seen, listing.source, listing.source_record_id, listing.holder,
                    listing.holder_type, listing.holder_status, listing.programs, listing.assets, listing.listed_on,
                    listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address,
-                   listing.holder_issues, a.tag]
+                   listing.holder_issues, a.tag, a.caip2]
 
 
 class AddressesCsv:
@@ -146,7 +146,7 @@ class ChangesJson:
 
 
 CHANGES_CSV_HEADER = ["change", "id", "chain", "address", "status", "fields", "sources",
-                      "holders", "programs", "source_urls"]
+                      "holders", "programs", "source_urls", "caip2"]
 
 
 def changes_csv_rows(changes: ChangesFile):
@@ -157,7 +157,7 @@ def changes_csv_rows(changes: ChangesFile):
         yield [change, a.id, a.chain, a.address, a.status, fields,
                sorted({listing.source for listing in a.listings}), sorted({listing.holder for listing in a.listings if listing.holder}),
                sorted({p for listing in a.listings for p in listing.programs}),
-               sorted({listing.source_url for listing in a.listings if listing.source_url})]
+               sorted({listing.source_url for listing in a.listings if listing.source_url}), a.caip2]
 
 
 class ChangesCsv:

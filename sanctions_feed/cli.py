@@ -520,4 +520,5 @@ def serve(host, port, feeds, db):
 def main():
     cli(prog_name="sanctions-feed")
 
-from . import release_commands  # noqa: E402,F401 - registers keygen, verify, rebuild on the group
+# Registered on the group: keygen, verify, rebuild; check, history.
+from . import analyst_commands, release_commands  # noqa: E402,F401

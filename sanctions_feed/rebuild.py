@@ -123,7 +123,7 @@ def rebuild_release(engine, version: str, archive: Path, out: Path, feeds: Path 
         before = states[target.previous][0] if target.previous else []
         out.mkdir(parents=True, exist_ok=True)
         files = write_files(out, version, addresses, diff(target.previous, before, version, addresses), rejected,
-                            target.sources)
+                            target.sources, before)
         (out / MANIFEST).write_text(chain[-1].manifest, encoding="utf-8")
         if chain[-1].signature:
             (out / (MANIFEST + SIGNATURE_SUFFIX)).write_text(chain[-1].signature, encoding="utf-8")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from .address import Chain, Kind, Validity
+from .address import Chain, Kind, Validity, caip2
 from .tables import SourceStatus
 
-SCHEMA_VERSION = "1.1"
-"""1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json."""
+SCHEMA_VERSION = "1.2"
+"""1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json.
+1.2: address records gain caip2; index.json's versions gain per-source counts and active
+addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json, entities.delta.json)."""
 Status = Literal["active", "delisted", "expired"]
 Event = Literal["listed", "delisted", "relisted", "expired", "corrected"]
 
@@ -67,6 +69,16 @@ class FeedAddress(BaseModel):
     status: Status
     first_seen: date
     listings: list[FeedListing]
+    caip2: str | None = None
+    """The CAIP-2 id of the chain the address was listed under (e.g. `eip155:1`, `tron:0x2b6653dc`):
+    None for an unknown chain or one with no registered id. Derived from chain and issues, so a
+    release written before 1.2 reads with it filled in."""
+
+    @model_validator(mode="after")
+    def _derive_caip2(self) -> FeedAddress:
+        if self.caip2 is None:
+            self.caip2 = caip2(self.chain, self.issues)
+        return self
 
 
 class AddressesFile(BaseModel):
@@ -114,6 +126,15 @@ class Manifest(BaseModel):
     files: dict[str, FileEntry]
 
 
+class SourceCounts(BaseModel):
+    """One source's part of a release: its active addresses and the changes that touch it."""
+
+    active: int
+    added: int
+    removed: int
+    changed: int
+
+
 class IndexVersion(BaseModel):
     id: str
     created_at: AwareDatetime
@@ -123,6 +144,11 @@ class IndexVersion(BaseModel):
     added: int
     removed: int
     changed: int
+    by_source: dict[str, SourceCounts] = Field(default_factory=dict)
+    """Per source (since 1.2; empty for older releases): an address counts for every source that
+    names it, so the sources' counts may add up to more than the release's."""
+    active_by_chain: dict[str, int] = Field(default_factory=dict)
+    """Active addresses per chain (since 1.2); exchange accounts under `account`."""
 
 
 class IndexFile(BaseModel):

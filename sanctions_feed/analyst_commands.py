@@ -1,0 +1,201 @@
+"""The commands a compliance analyst runs: screen addresses (`check`), tell an address's story
+(`history`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .cli import cli, feed_options
+from .errors import SanctionsFeedError
+
+EXIT_NO_MATCH, EXIT_MATCH, EXIT_ERROR = 0, 1, 2
+CHECK_CSV_HEADER = ["input", "status", "note", "release", "id", "chain", "caip2", "address", "display", "tag",
+                    "address_status", "holders", "programs", "sources", "source_record_ids", "source_urls",
+                    "listed_on", "valid_until", "delisted_on", "listed_under"]
+
+
+def _parse_day(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class ScreeningError(click.ClickException):
+    exit_code = EXIT_ERROR
+
+
+def release_in_force(feeds: Path, on: date | None) -> str:
+    """The latest release, or the one in force on a day (the last published by its end; the
+    first release when the feed began later: its records still carry their dated history)."""
+    from .publish.release import read_index
+
+    index = read_index(feeds)
+    if index is None or not index.versions:
+        raise SanctionsFeedError(f"{feeds}: no release to screen against (run `sanctions-feed update` first)")
+    if on is None:
+        return index.latest or index.versions[-1].id
+    before = [v.id for v in index.versions if v.created_at.date() <= on]
+    return before[-1] if before else index.versions[0].id
+
+
+@cli.command()
+@click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8-sig", errors="replace"), default=None,
+              help="Screen every line of this file (one address per line; `-` for stdin), streamed.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="text for people; json: one object per verdict per line; csv: one row per match.")
+@click.option("--on", "on", default=None, metavar="YYYY-MM-DD", callback=_parse_day,
+              help="Screen against the release in force on this day, and the listings in force then.")
+@click.option("--hits-only", is_flag=True, help="Report only inputs that match or need a tag (bulk screening).")
+@feed_options
+def check(addresses, file, fmt, on, hits_only, feeds, db):
+    """Screen addresses against the latest release (or the one in force --on a day).
+
+    Addresses may be written any way: any case, with spaces or zero-width characters, with
+    look-alike (e.g. Cyrillic) letters, in any valid form (CashAddr or legacy, X-address, TRON
+    hex, EVM with or without 0x). An EVM address matches whatever EVM chain it was listed under.
+    A tagged deposit address matches only with its tag (`ADDRESS?dt=TAG` or `ADDRESS (tag TAG)`);
+    alone it is reported as a shared deposit address, tag required.
+
+    Exit status: 0 nothing matched, 1 something matched, 2 an error (no release, unreadable file).
+
+    \b
+    Example:
+        sanctions-feed check 0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+        sanctions-feed check --file customers.txt --format csv --hits-only > hits.csv
+        sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
+    """
+    from .publish.release import read_addresses
+    from .screening import MATCH, Screen
+
+    if not addresses and file is None:
+        raise click.UsageError("give addresses to screen, or --file FILE")
+    try:
+        version = release_in_force(feeds, on)
+        screen = Screen(read_addresses(feeds, version), on)
+    except SanctionsFeedError as exc:
+        raise ScreeningError(str(exc)) from None
+    lines = list(addresses) if file is None else file
+    out = sys.stdout
+    write = _WRITERS[fmt](out, version)
+    matched = checked = 0
+    try:
+        for verdict in screen.check_lines(lines):
+            checked += 1
+            if verdict.status == MATCH:
+                matched += 1
+            if not hits_only or verdict.status in (MATCH, "tag_required"):
+                write(verdict)
+    except OSError as exc:
+        raise ScreeningError(f"{getattr(file, 'name', 'input')}: cannot read ({exc})") from None
+    out.flush()
+    when = f" in force on {on}" if on else ""
+    click.echo(f"checked {checked} address(es) against release {version}{when}: {matched} matched", err=True)
+    sys.exit(EXIT_MATCH if matched else EXIT_NO_MATCH)
+
+
+def _match_fields(address, on) -> dict:
+    from .screening import listing_in_force
+
+    listings = [listing for listing in address.listings if listing_in_force(listing, on)] or address.listings
+    return {
+        "id": address.id, "chain": address.chain, "caip2": address.caip2, "address": address.address,
+        "display": address.display, "tag": address.tag, "address_status": address.status,
+        "listings": [{"source": x.source, "source_record_id": x.source_record_id, "holder": x.holder,
+                      "holder_type": x.holder_type, "programs": x.programs, "listed_on": x.listed_on,
+                      "valid_until": x.valid_until, "delisted_on": x.delisted_on, "status": x.status,
+                      "source_url": x.source_url} for x in listings],
+    }
+
+
+def _json_writer(out, version):
+    def write(verdict):
+        from .screening import evm_note
+
+        matches = [_match_fields(a, None) | {"listed_under": evm_note(a)} for a in verdict.matches]
+        out.write(json.dumps({"input": verdict.input, "status": verdict.status, "note": verdict.note,
+                              "release": version, "matches": matches}, ensure_ascii=False, default=str) + "\n")
+    return write
+
+
+def _csv_writer(out, version):
+    from .publish.writers import csv_row
+    from .screening import evm_note
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CHECK_CSV_HEADER)
+
+    def write(verdict):
+        if not verdict.matches:
+            writer.writerow(csv_row([verdict.input, verdict.status, verdict.note, version]))
+        for a in verdict.matches:
+            m = _match_fields(a, None)
+            listings = m["listings"]
+
+            def each(key, listings=listings):
+                return sorted({str(x[key]) for x in listings if x[key]})
+            writer.writerow(csv_row([
+                verdict.input, verdict.status, verdict.note, version, a.id, a.chain, a.caip2, a.address, a.display,
+                a.tag, a.status, each("holder"), sorted({p for x in listings for p in x["programs"]}),
+                each("source"), each("source_record_id"), each("source_url"), each("listed_on"),
+                each("valid_until"), each("delisted_on"), evm_note(a)]))
+    return write
+
+
+def _text_writer(out, version):
+    from .screening import MATCH, evm_note
+
+    def write(verdict):
+        label = {MATCH: "MATCH"}.get(verdict.status, verdict.note)
+        out.write(f"{label}: {verdict.input}\n")
+        for a in verdict.matches:
+            shown = a.display + (f" tag {a.tag}" if a.tag else "")
+            out.write(f"  {a.chain} {shown} ({a.status}{'; ' + evm_note(a) if evm_note(a) else ''})\n")
+            for x in _match_fields(a, None)["listings"]:
+                dates = ", ".join(f"{k} {x[k]}" for k in ("listed_on", "valid_until", "delisted_on") if x[k])
+                out.write(f"    {x['holder'] or '(no holder named)'}; programs: {', '.join(x['programs']) or '-'}\n"
+                          f"    {x['source']} record {x['source_record_id']} ({x['status']}{', ' + dates if dates else ''})"
+                          f"{': ' + x['source_url'] if x['source_url'] else ''}\n")
+    return write
+
+
+_WRITERS = {"json": _json_writer, "csv": _csv_writer, "text": _text_writer}
+
+
+@cli.command()
+@click.argument("address")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@feed_options
+def history(address, fmt, feeds, db):
+    """Every listing event of an address, oldest first: listed, delisted, relisted, expired,
+    corrected, each with its date, source, official record and the release that first showed it.
+    The address may be written any way `check` accepts.
+
+    \b
+    Example:
+        sanctions-feed history 0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+    """
+    from .history import address_history
+
+    events = address_history(db, address)
+    if fmt == "json":
+        for event in events:
+            click.echo(json.dumps(event, ensure_ascii=False, default=str))
+        return
+    if not events:
+        click.echo(f"{address}: never listed in this store")
+        return
+    for event in events:
+        click.echo(f"{event['date']}  {event['event']:<9} {event['address_id']}  {event['source']} record "
+                   f"{event['source_record_id']} (official listing date {event['listed_on'] or 'not given'})  "
+                   f"release {event['release'] or '(not yet published)'}"
+                   f"{'  ' + event['source_url'] if event['source_url'] else ''}")

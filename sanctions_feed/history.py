@@ -1,0 +1,54 @@
+"""An address's story from the store: every listing event with its source record and the release
+that first showed it (`history`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from .errors import StoreError
+from .normalize.keys import screen_readings
+from .schemas.tables import AddressRow, ListingEventRow, ListingRow
+from .screening import KeyIndex, reading_of
+
+_EVENT_ORDER = {"listed": 0, "relisted": 1, "corrected": 2, "expired": 3, "delisted": 4}
+
+
+def address_history(db_url: str, text: str) -> list[dict]:
+    """The events of every stored address the text names (any written form, any EVM chain; a
+    tagged deposit address alone names its tagged entries), sorted by date."""
+    from .store import masked_url, open_store
+
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise StoreError(f"--db {masked_url(db_url)}: no store there (run `sanctions-feed update` first)")
+    engine = open_store(db_url)
+    try:
+        with Session(engine) as session:
+            rows = list(session.exec(select(AddressRow)))
+            index = KeyIndex((reading_of(_with_issues(row)), row.id) for row in rows if row.kind != "unknown")
+            ids: set[str] = set()
+            for reading in screen_readings(text):
+                found, deposits = index.lookup(reading)
+                ids.update(found or deposits)
+            if not ids:
+                return []
+            listings = {row.id: row for row in session.exec(select(ListingRow).where(col(ListingRow.address_id).in_(ids)))}
+            events = session.exec(select(ListingEventRow).where(col(ListingEventRow.listing_id).in_(list(listings))))
+            out = []
+            for event in events:
+                listing = listings[event.listing_id]
+                out.append({"date": event.on, "event": event.event, "address_id": listing.address_id,
+                            "source": listing.source, "source_record_id": listing.source_record_id,
+                            "holder": json.loads(listing.holder).get("name"), "listed_on": listing.listed_on,
+                            "source_url": listing.source_url,
+                            "release": event.version})
+    finally:
+        engine.dispose()
+    return sorted(out, key=lambda e: (e["date"], _EVENT_ORDER.get(e["event"], 9), e["address_id"], e["source"],
+                                      e["source_record_id"]))
+
+
+def _with_issues(row: AddressRow) -> AddressRow:
+    return row.model_copy(update={"issues": json.loads(row.issues)})

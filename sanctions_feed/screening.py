@@ -1,0 +1,162 @@
+"""Screening addresses against a release: `check`. Pure over a release's address records; the
+command line reads the release and writes the verdicts.
+
+An input matches an address when both share a match key (`normalize.keys`): any written form,
+case, spacing, invisible or look-alike characters, and any EVM chain for an EVM address. A tagged
+deposit address matches only with its tag; the address alone is reported as `tag_required`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from .normalize.keys import deposit_keys, match_keys, screen_readings
+from .schemas.address import EVM_CHAINS, NormalizedAddress
+from .schemas.feed import FeedAddress, FeedListing
+
+Status = str
+MATCH, TAG_REQUIRED, NOT_IN_FORCE, NO_MATCH, NOT_AN_ADDRESS = (
+    "match", "tag_required", "not_in_force", "no_match", "not_an_address")
+NOTES = {
+    MATCH: "listed",
+    TAG_REQUIRED: "shared deposit address, tag required",
+    NOT_IN_FORCE: "listed once, not in force",
+    NO_MATCH: "no match",
+    NOT_AN_ADDRESS: "not an address",
+}
+
+
+def reading_of(record) -> NormalizedAddress:
+    """A published or stored address record as normalization's result type (for its match keys)."""
+    issues = record.issues if isinstance(record.issues, list | tuple) else ()
+    return NormalizedAddress(record.kind, record.chain, record.address, record.display, record.validity,
+                             tuple(issues), None, record.platform, record.tag)
+
+
+def listing_start(listing: FeedListing) -> date:
+    """When a listing began: the official listing date, else the day we first saw it."""
+    return listing.listed_on or (listing.events[0].date if listing.events else listing.first_seen)
+
+
+def listing_in_force(listing: FeedListing, on: date | None) -> bool:
+    """Active now (on=None), or in force on a day: listed by then (the official listing date, else
+    the day we first saw it) and not delisted or expired by then, by its dated events."""
+    if on is None:
+        return listing.status == "active"
+    if listing_start(listing) > on or (listing.valid_until is not None and listing.valid_until < on):
+        return False
+    state = "listed"
+    for event in listing.events:  # oldest first
+        if event.date <= on:
+            state = event.event
+    if not listing.events and listing.delisted_on is not None and listing.delisted_on <= on:
+        state = "delisted"
+    return state not in ("delisted", "expired")
+
+
+@dataclass
+class Verdict:
+    input: str
+    status: Status
+    reading: NormalizedAddress | None = None
+    matches: list[FeedAddress] = field(default_factory=list)
+    """The listed addresses the input names (for `tag_required` and `not_in_force`: the ones it
+    would name)."""
+
+    @property
+    def note(self) -> str:
+        return NOTES[self.status]
+
+
+class KeyIndex:
+    """Items by match key, and tagged deposits by their address alone."""
+
+    def __init__(self, items: Iterable[tuple[NormalizedAddress, object]]):
+        self.by_key: dict[str, list] = {}
+        self.deposits: dict[str, list] = {}
+        for reading, item in items:
+            keys = match_keys(reading)
+            for key in keys:
+                self.by_key.setdefault(key, []).append(item)
+            if reading.kind == "tagged_deposit":
+                for key in deposit_keys(keys):
+                    self.deposits.setdefault(key, []).append(item)
+
+    def lookup(self, reading: NormalizedAddress) -> tuple[list, list]:
+        """(items the reading names, tagged deposits it names without their tag)."""
+        keys = match_keys(reading)
+        if len(keys) == 1:  # the usual case, kept cheap for bulk screening
+            found = self.by_key.get(keys[0])
+            if found or reading.kind == "tagged_deposit":
+                return list(found or ()), []
+            return [], list(self.deposits.get(keys[0], ()))
+        found = _unique(item for key in keys for item in self.by_key.get(key, ()))
+        if found or reading.kind == "tagged_deposit":
+            return found, []
+        return [], _unique(item for key in keys for item in self.deposits.get(key, ()))
+
+
+class Screen:
+    """The addresses of one release, ready to screen against (on a day, or as they stand)."""
+
+    def __init__(self, addresses: list[FeedAddress], on: date | None = None):
+        self.on = on
+        self.index = KeyIndex((reading_of(a), a) for a in addresses if a.kind != "unknown")
+
+    def in_force(self, address: FeedAddress) -> bool:
+        return any(listing_in_force(listing, self.on) for listing in address.listings)
+
+    def check(self, text: str) -> list[Verdict]:
+        """One verdict per address the text names (most texts name one)."""
+        verdicts = []
+        for reading in screen_readings(text):
+            found, deposits = self.index.lookup(reading)  # a listed string that is no address is still listed
+            if reading.kind == "unknown" and not found:
+                verdicts.append(Verdict(text, NOT_AN_ADDRESS, reading))
+                continue
+            if not found and not deposits and reading.validity == "invalid" and text.strip().lower() != text.strip():
+                # a mistyped case breaks a checksum, not the identity of a case-blind form
+                for lower in screen_readings(text.lower()):
+                    found, deposits = self.index.lookup(lower)
+                    if found or deposits:
+                        break
+            if found:
+                active = [a for a in found if self.in_force(a)]
+                if active:
+                    verdicts.append(Verdict(text, MATCH, reading, active))
+                elif self.on is not None and not any(_listed_before(a, self.on) for a in found):
+                    verdicts.append(Verdict(text, NO_MATCH, reading))
+                else:
+                    verdicts.append(Verdict(text, NOT_IN_FORCE, reading, found))
+            elif deposits:
+                verdicts.append(Verdict(text, TAG_REQUIRED, reading, [a for a in deposits if self.in_force(a)] or deposits))
+            else:
+                verdicts.append(Verdict(text, NO_MATCH, reading))
+        return verdicts
+
+    def check_lines(self, lines: Iterable[str]) -> Iterator[Verdict]:
+        """Stream verdicts over lines (blank lines and `#` comments skipped): memory stays flat."""
+        for line in lines:
+            text = line.strip()
+            if text and not text.startswith("#"):
+                yield from self.check(text)
+
+
+def evm_note(address: FeedAddress) -> str | None:
+    """Say which EVM chain an address was listed under when it matched as an EVM account."""
+    if address.chain in EVM_CHAINS:
+        return f"listed under {address.chain}; an EVM account is the same on every EVM chain"
+    return None
+
+
+def _listed_before(address: FeedAddress, on: date) -> bool:
+    return any(listing_start(listing) <= on for listing in address.listings)
+
+
+def _unique(items) -> list:
+    seen: dict[int, object] = {}
+    for item in items:
+        seen.setdefault(id(item), item)
+    return list(seen.values())
