@@ -103,12 +103,18 @@ class FtmExport:
     ENTITIES = "entities.ftm.json"
     DELTA = "entities.delta.json"
 
-    def write_all(self, directory: Path, addresses: list[FeedAddress],
-                  previous: list[FeedAddress] | None) -> dict[str, int]:
-        """Both files: the delta against the previous release's entities, as this code makes them
-        (all ADD for the first release)."""
+    def write_all(self, directory: Path, addresses: list[FeedAddress], previous: list[FeedAddress] | None,
+                  previous_dir: Path | None = None) -> dict[str, int]:
+        """Both files. The delta is against the entities the previous release published (what a
+        consumer applying deltas holds), or, for a release that published none, against its
+        records as this code makes them; all ADD for the first release."""
         now = entities(addresses)
-        before = entities(previous or [])
+        published = previous_dir / self.ENTITIES if previous_dir is not None else None
+        if published is not None and published.is_file():
+            with published.open(encoding="utf-8") as lines:
+                before = {entity["id"]: entity for entity in map(json.loads, lines)}
+        else:
+            before = entities(previous or [])
         with (directory / self.ENTITIES).open("w", encoding="utf-8") as out:
             out.writelines(_line(entity) for entity in now.values())
         ops = [("ADD", entity) for key, entity in now.items() if key not in before]

@@ -157,6 +157,8 @@ class Prepared:
     manifest: str = ""
     """manifest.json's text, as written."""
     signature: str | None = None
+    addresses: list[FeedAddress] | None = None
+    """The release's records, for the site (None: read back from the release)."""
 
 
 def publish(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[SourceStatus],
@@ -193,7 +195,8 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        files = write_files(tmp, version, addresses, changes, rejected, sources, old)
+        files = write_files(tmp, version, addresses, changes, rejected, sources, old,
+                            feeds / "v" / previous if previous else None)
         key = publishing.key
         manifest = Manifest(version=version, previous=previous, created_at=now, expires_at=now + publishing.validity,
                             signed_by=key.public.key_id_hex if key else None, sources=sources, files=files)
@@ -213,7 +216,7 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
         raise
     entry = index_entry(version, now, previous, addresses, changes)
     return Prepared(version, previous, changes, entry, sources, now, renewal, publishing,
-                    manifest_bytes.decode("utf-8"), signature)
+                    manifest_bytes.decode("utf-8"), signature, addresses)
 
 
 def index_entry(version: str, created_at: datetime, previous: str | None, addresses: list[FeedAddress],
@@ -246,8 +249,10 @@ def index_entry(version: str, created_at: datetime, previous: str | None, addres
 
 
 def write_files(directory: Path, version: str, addresses: list[FeedAddress], changes: ChangesFile, rejected,
-                sources: list[SourceStatus], previous: list[FeedAddress]) -> dict[str, FileEntry]:
-    """Every file of a release but its manifest, each with its manifest entry: one writer per format."""
+                sources: list[SourceStatus], previous: list[FeedAddress],
+                previous_dir: Path | None = None) -> dict[str, FileEntry]:
+    """Every file of a release but its manifest, each with its manifest entry: one writer per format.
+    `previous`: the previous release's records (and `previous_dir` its directory, if there is one)."""
     files = {}
     records = Records(addresses)
     for writer in FILE_WRITERS:
@@ -255,7 +260,7 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
                             rejected=rejected, records=records, sources=sources)
         files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
     for name, rows in (ChainLists().write_all(directory, addresses) | SchemaFiles().write_all(directory)
-                       | FtmExport().write_all(directory, addresses, previous)).items():
+                       | FtmExport().write_all(directory, addresses, previous, previous_dir)).items():
         files[name] = _file_entry(directory / name, rows)
     return files
 
@@ -280,7 +285,7 @@ def announce(feeds: Path, prepared: Prepared) -> None:
                         sources=prepared.sources)
     _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing))
     try:
-        Site(feeds, updated).write()
+        Site(feeds, updated, prepared.changes, prepared.addresses).write()
     except (OSError, ValueError) as exc:  # the release stands; the next one rebuilds the site
         log.error("the site was not rebuilt for release %s: %s: %s", prepared.version, type(exc).__name__, exc)
     _atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
@@ -347,4 +352,4 @@ def _prepared_from(feeds: Path, version: str, manifest: Manifest, publishing: Pu
     changes = _read_model(feeds / "v" / version / "changes.json", ChangesFile, "release changes")
     entry = index_entry(version, manifest.created_at, manifest.previous, addresses, changes)
     return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at,
-                    publishing=publishing)
+                    publishing=publishing, addresses=addresses)

@@ -23,7 +23,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "public, max-age=60, must-revalidate"
 TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".html": "text/html; charset=utf-8", ".atom": "application/atom+xml", ".pub": "text/plain; charset=utf-8",
-         ".minisig": "text/plain; charset=utf-8"}
+         ".minisig": "text/plain; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 MAX_SEGMENT = 255  # bytes: longer than any file name, and the OS would refuse it
 IDLE_TIMEOUT = 30.0  # seconds a connection may sit silent
 BACKLOG = 128
@@ -38,7 +39,8 @@ def content_type(name: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-COMPRESSIBLE = frozenset({".json", ".csv", ".txt", ".html", ".atom", ".xml", ".pub", ".minisig"})
+COMPRESSIBLE = frozenset({".json", ".csv", ".txt", ".html", ".atom", ".xml", ".pub", ".minisig", ".css", ".js",
+                          ".svg"})
 MIN_GZIP = 1024  # bytes: below this, gzip saves nothing worth a header
 GZIP_CACHE_BYTES = 64 * 1024**2
 

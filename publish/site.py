@@ -21,6 +21,9 @@ from .chart import line_chart
 
 SITE = "site"
 ASSETS = ("site.css", "site.js")
+GENERATOR = "sanctions-feed site 1"
+"""Named in every page: a release's page is kept from the previous site while this is unchanged
+(its content is the release's own, which never changes), and written anew when the pages change."""
 
 
 def _t(value) -> str:
@@ -31,7 +34,7 @@ def _page(title: str, body: str, depth: int) -> str:
     up = "../" * depth
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_t(title)} - sanctions-feed</title>"
+            f'<meta name="generator" content="{GENERATOR}"><title>{_t(title)} - sanctions-feed</title>'
             f'<link rel="stylesheet" href="{up}site.css"><script src="{up}site.js" defer></script></head>'
             f'<body><nav><a href="{up}index.html">Releases</a><a href="{up}sources/index.html">Sources</a>'
             f'<a href="{up}../index.json">index.json</a><a href="{up}../changes.atom">Atom feed</a></nav>'
@@ -104,8 +107,12 @@ def _source_counts(entry: IndexVersion, manifest: Manifest | None, up: str = "")
 class Site:
     """Reads the feed's releases and writes `site/` whole, in place of the old one."""
 
-    def __init__(self, feeds: Path, index: IndexFile):
+    def __init__(self, feeds: Path, index: IndexFile, latest_changes: ChangesFile | None = None,
+                 latest_addresses: list[FeedAddress] | None = None):
+        """`latest_*`: the latest release's changes and addresses when the caller has them in
+        memory (else they are read from the release)."""
         self.feeds, self.index = feeds, index
+        self.latest_changes, self.latest_addresses = latest_changes, latest_addresses
 
     def _release(self, version: str, name: str, model):
         path = self.feeds / "v" / version / name
@@ -134,8 +141,15 @@ class Site:
         versions = self.index.versions
         manifests = {v.id: self._release(v.id, "manifest.json", Manifest) for v in versions}
         latest_changes = None
+        marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
         for entry in versions:
-            changes = self._release(entry.id, "changes.json", ChangesFile)
+            page = out / "releases" / f"{entry.id}.html"
+            kept = self.feeds / SITE / "releases" / page.name
+            if entry.id != self.index.latest and kept.is_file() and marker in kept.read_bytes()[:1024]:
+                shutil.copyfile(kept, page)
+                continue
+            changes = self.latest_changes if entry.id == self.index.latest and self.latest_changes else \
+                self._release(entry.id, "changes.json", ChangesFile)
             if changes is None:
                 continue
             if entry.id == self.index.latest:
@@ -148,7 +162,7 @@ class Site:
                                           "manifest.json"))
                     + f"</p><h2>Sources</h2><p>{_source_counts(entry, manifests[entry.id], '../')}</p>"
                     f"<h2>Changes</h2>{changes_table('changes', changes, '../')}")
-            (out / "releases" / f"{entry.id}.html").write_text(_page(f"Release {entry.id}", body, 1), encoding="utf-8")
+            page.write_text(_page(f"Release {entry.id}", body, 1), encoding="utf-8")
         self._write_charts(out)
         self._write_sources(out)
         rows = "".join(
@@ -189,8 +203,10 @@ class Site:
                 line_chart(f"Active addresses of {name}", times, {name: values}), encoding="utf-8")
 
     def _write_sources(self, out: Path) -> None:
-        latest = self._release(self.index.latest, "addresses.json", AddressesFile) if self.index.latest else None
-        addresses = latest.addresses if latest else []
+        addresses = self.latest_addresses
+        if addresses is None:
+            latest = self._release(self.index.latest, "addresses.json", AddressesFile) if self.index.latest else None
+            addresses = latest.addresses if latest else []
         items = []
         for status in self.index.sources:
             name = status.name

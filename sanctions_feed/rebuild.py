@@ -122,8 +122,9 @@ def rebuild_release(engine, version: str, archive: Path, out: Path, feeds: Path 
         addresses, rejected = states[version]
         before = states[target.previous][0] if target.previous else []
         out.mkdir(parents=True, exist_ok=True)
+        previous_dir = feeds / "v" / target.previous if feeds is not None and target.previous else None
         files = write_files(out, version, addresses, diff(target.previous, before, version, addresses), rejected,
-                            target.sources, before)
+                            target.sources, before, previous_dir)
         (out / MANIFEST).write_text(chain[-1].manifest, encoding="utf-8")
         if chain[-1].signature:
             (out / (MANIFEST + SIGNATURE_SUFFIX)).write_text(chain[-1].signature, encoding="utf-8")

@@ -94,6 +94,14 @@ def test_ftm_delta_says_add_mod_del_against_the_previous_release(two_releases):
     assert modified == changed and len(ops) == len(changed) + len(set(after) - set(before)) + len(set(before) - set(after))
     manifest = json.loads((second / "manifest.json").read_text())
     assert manifest["files"]["entities.delta.json"]["rows"] == len(ops)
+    held: dict[str, dict] = {}  # a consumer that applies every delta in order holds the latest export
+    for release in (first, second):
+        for op in lines(release / "entities.delta.json"):
+            if op["op"] == "DEL":
+                del held[op["entity"]["id"]]
+            else:
+                held[op["entity"]["id"]] = op["entity"]
+    assert held == after
 
 
 def test_every_address_record_has_its_caip2_chain_id(two_releases):
@@ -173,3 +181,23 @@ def test_site_keeps_names_in_their_script_and_direction(tmp_path):
     assert '<meta charset="utf-8">' in html
     for name in names:
         assert f'<td dir="auto"><bdi>{name}</bdi></td>' in html
+
+
+def test_site_keeps_past_release_pages_as_they_would_be_rendered(two_releases, tmp_path):
+    import shutil
+
+    from sanctions_feed.publish.release import read_index
+    from sanctions_feed.publish.site import Site
+
+    first = json.loads((two_releases / "index.json").read_text())["versions"][0]["id"]
+    kept = (two_releases / "site" / "releases" / f"{first}.html").read_bytes()
+    copy = tmp_path / "feeds"
+    shutil.copytree(two_releases, copy, symlinks=True)
+    shutil.rmtree(copy / "site")
+    Site(copy, read_index(copy)).write()  # every page rendered from the releases' files
+    assert (copy / "site" / "releases" / f"{first}.html").read_bytes() == kept
+    assert (copy / "site" / "index.html").read_bytes() == (two_releases / "site" / "index.html").read_bytes()
+    stale = copy / "site" / "releases" / f"{first}.html"
+    stale.write_text("<!doctype html><title>an older page format</title>")
+    Site(copy, read_index(copy)).write()
+    assert stale.read_bytes() == kept  # a page of another format is written anew

@@ -106,6 +106,11 @@ def test_releases_are_pushed_immutable_first_and_index_last(tmp_path, s3):
     assert client.head_object(Bucket=bucket, Key=f"{PREFIX}/changes.atom")["ContentType"] == "application/atom+xml"
     latest = client.get_object(Bucket=bucket, Key=f"{PREFIX}/latest/manifest.json")["Body"].read()
     assert latest == (feeds / "v" / versions[-1] / "manifest.json").read_bytes()
+    site = {p.relative_to(feeds).as_posix() for p in (feeds / "site").rglob("*") if p.is_file()}
+    assert site and site <= keys(client, bucket)  # the site of the latest release, pushed with latest/
+    page = client.get_object(Bucket=bucket, Key=f"{PREFIX}/site/index.html")
+    assert page["Body"].read() == (feeds / "site" / "index.html").read_bytes()
+    assert page["ContentType"] == "text/html; charset=utf-8"
 
     # A puller verifies the object-storage copy over plain HTTP, with the publisher's key.
     result = CliRunner().invoke(cli, ["verify", f"{endpoint}/{bucket}/{PREFIX}/", "--all", "--at", AFTER,

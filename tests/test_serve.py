@@ -55,6 +55,16 @@ def test_etag_and_conditional_get(served):
     assert status == 200 and index_headers["Cache-Control"] == MUTABLE
 
 
+def test_the_site_is_served_with_its_types(served):
+    base, _feeds = served
+    for path, kind in (("site/index.html", "text/html"), ("site/site.css", "text/css"),
+                       ("site/site.js", "text/javascript"), ("site/chart-sources.svg", "image/svg+xml"),
+                       ("site/sources/ofac_sdn.html", "text/html")):
+        status, headers, body = get(f"{base}/{path}")
+        assert status == 200 and headers["Content-Type"].startswith(kind) and body, path
+        assert headers["Cache-Control"] == MUTABLE
+
+
 @pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/escape", "/v", "/..%2fsecret.txt",
                                   "/latest/../../secret.txt", "/.hidden", "/nothing.json"])
 def test_nothing_outside_the_feed_dir(served, path):
