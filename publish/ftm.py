@@ -95,8 +95,8 @@ def entities(addresses: list[FeedAddress]) -> dict[str, dict]:
     return {key: merged[key] for key in sorted(merged)}
 
 
-def _line(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n"
+def _json(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
 class FtmExport:
@@ -115,12 +115,14 @@ class FtmExport:
                 before = {entity["id"]: entity for entity in map(json.loads, lines)}
         else:
             before = entities(previous or [])
+        text = {key: _json(entity) for key, entity in now.items()}
         with (directory / self.ENTITIES).open("w", encoding="utf-8") as out:
-            out.writelines(_line(entity) for entity in now.values())
-        ops = [("ADD", entity) for key, entity in now.items() if key not in before]
-        ops += [("MOD", entity) for key, entity in now.items() if key in before and before[key] != entity]
-        ops += [("DEL", entity) for key, entity in before.items() if key not in now]
-        ops.sort(key=lambda op: (op[1]["id"], op[0]))
+            out.writelines(line + "\n" for line in text.values())
+        ops = [(key, "ADD", text[key]) for key in now if key not in before]
+        ops += [(key, "MOD", text[key]) for key, entity in now.items() if key in before and before[key] != entity]
+        ops += [(key, "DEL", _json(entity)) for key, entity in before.items() if key not in now]
+        ops.sort()
         with (directory / self.DELTA).open("w", encoding="utf-8") as out:
-            out.writelines(_line({"op": op, "entity": entity}) for op, entity in ops)
+            # the entity's own line inside: what json.dumps(sort_keys=True) writes, made once
+            out.writelines(f'{{"entity": {line}, "op": "{op}"}}\n' for _, op, line in ops)
         return {self.ENTITIES: len(now), self.DELTA: len(ops)}
