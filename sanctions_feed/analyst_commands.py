@@ -29,10 +29,6 @@ def _parse_day(_ctx, _param, value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-class ScreeningError(click.ClickException):
-    exit_code = EXIT_ERROR
-
-
 def release_in_force(feeds: Path, on: date | None) -> str:
     """The latest release, or the one in force on a day (the last published by its end; the
     first release when the feed began later: its records still carry their dated history)."""
@@ -66,7 +62,8 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
     A tagged deposit address matches only with its tag (`ADDRESS?dt=TAG` or `ADDRESS (tag TAG)`);
     alone it is reported as a shared deposit address, tag required.
 
-    Exit status: 0 nothing matched, 1 something matched, 2 an error (no release, unreadable file).
+    Exit status: 0 nothing matched, 1 something matched, 2 an error (no release, unreadable file,
+    bad option, or a bug).
 
     \b
     Example:
@@ -79,11 +76,8 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
 
     if not addresses and file is None:
         raise click.UsageError("give addresses to screen, or --file FILE")
-    try:
-        version = release_in_force(feeds, on)
-        screen = Screen(read_addresses(feeds, version), on)
-    except SanctionsFeedError as exc:
-        raise ScreeningError(str(exc)) from None
+    version = release_in_force(feeds, on)
+    screen = Screen(read_addresses(feeds, version), on)
     lines = list(addresses) if file is None else file
     out = sys.stdout
     write = _WRITERS[fmt](out, version)
@@ -96,11 +90,14 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
             if not hits_only or verdict.status in (MATCH, "tag_required"):
                 write(verdict)
     except OSError as exc:
-        raise ScreeningError(f"{getattr(file, 'name', 'input')}: cannot read ({exc})") from None
+        raise SanctionsFeedError(f"{getattr(file, 'name', 'input')}: cannot read ({exc})") from None
     out.flush()
     when = f" in force on {on}" if on else ""
     click.echo(f"checked {checked} address(es) against release {version}{when}: {matched} matched", err=True)
     sys.exit(EXIT_MATCH if matched else EXIT_NO_MATCH)
+
+
+check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs alike: 1 means a match
 
 
 def _match_fields(address, on) -> dict:

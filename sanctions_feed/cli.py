@@ -39,7 +39,11 @@ def feed_options(command):
 
 class FeedGroup(click.Group):
     """Expected failures (bad input, failed sources, missing releases) become one-line errors;
-    a bug becomes one line that says so, or its traceback with --debug."""
+    a bug becomes one line that says so, or its traceback with --debug. A command whose exit
+    statuses carry meaning (`check`: 1 is a match) names its own `error_exit` for both."""
+
+    def _error_exit(self, ctx, default: int) -> int:
+        return getattr(self.commands.get(ctx.invoked_subcommand or ""), "error_exit", default)
 
     def invoke(self, ctx):
         try:
@@ -47,7 +51,9 @@ class FeedGroup(click.Group):
         except SanctionsFeedError as exc:
             if ctx.meta.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            error.exit_code = self._error_exit(ctx, error.exit_code)
+            raise error from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:  # the reader went away (`| head`): nothing more to say, to anyone
@@ -59,7 +65,7 @@ class FeedGroup(click.Group):
                 raise
             click.echo(f"Internal error (a bug in sanctions-feed): {type(exc).__name__}: {exc}; "
                        "run again with --debug for the traceback", err=True)
-            ctx.exit(EX_SOFTWARE)
+            ctx.exit(self._error_exit(ctx, EX_SOFTWARE))
 
 
 def _set_debug(ctx, _param, value):

@@ -110,6 +110,18 @@ def test_check_errors_exit_2_with_one_line(tmp_path):
     assert CliRunner().invoke(cli, ["check", "--on", "yesterday", OFAC_ETH]).exit_code == 2
 
 
+
+def test_a_bug_in_check_exits_2_not_1(demo, monkeypatch):
+    def broken(self, text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Screen, "check", broken)
+    result = check(demo, OFAC_ETH)
+    assert result.exit_code == 2 and "Internal error (a bug in sanctions-feed): RuntimeError: boom" in result.stderr
+    other = CliRunner().invoke(cli, ["history", "--feeds", str(demo), OFAC_ETH])
+    assert other.exit_code == 0  # other commands keep their own statuses
+
+
 def test_bulk_screening_streams_a_file(demo, tmp_path):
     listed = tmp_path / "bulk.txt"
     with listed.open("w") as out:
