@@ -49,8 +49,6 @@ def match_keys(found: NormalizedAddress) -> tuple[str, ...]:
         classic, x_tag = _x_address_parts(address)
         keys.append(classic)
         tag = tag or x_tag
-    if found.kind == "tagged_deposit" and found.display[:1] == "X":
-        keys.append(_x_address_parts(found.display)[0])
     if tag is not None:
         return tuple(f"{key}#{tag}" for key in keys)
     return tuple(keys)

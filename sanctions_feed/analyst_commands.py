@@ -72,7 +72,7 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
         sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
     """
     from .publish.release import read_addresses
-    from .screening import MATCH, Screen
+    from .screening import MATCH, TAG_REQUIRED, Screen
 
     if not addresses and file is None:
         raise click.UsageError("give addresses to screen, or --file FILE")
@@ -80,14 +80,14 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
     screen = Screen(read_addresses(feeds, version), on)
     lines = list(addresses) if file is None else file
     out = sys.stdout
-    write = _WRITERS[fmt](out, version)
+    write = _WRITERS[fmt](out, version, on)
     matched = checked = 0
     try:
         for verdict in screen.check_lines(lines):
             checked += 1
             if verdict.status == MATCH:
                 matched += 1
-            if not hits_only or verdict.status in (MATCH, "tag_required"):
+            if not hits_only or verdict.status in (MATCH, TAG_REQUIRED):
                 write(verdict)
     except OSError as exc:
         raise SanctionsFeedError(f"{getattr(file, 'name', 'input')}: cannot read ({exc})") from None
@@ -101,6 +101,8 @@ check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs a
 
 
 def _match_fields(address, on) -> dict:
+    """A matched address and the listings that made it match (in force now, or --on the day);
+    all its listings when none is (a not-in-force or tag-required verdict)."""
     from .screening import listing_in_force
 
     listings = [listing for listing in address.listings if listing_in_force(listing, on)] or address.listings
@@ -114,17 +116,17 @@ def _match_fields(address, on) -> dict:
     }
 
 
-def _json_writer(out, version):
+def _json_writer(out, version, on):
     def write(verdict):
         from .screening import evm_note
 
-        matches = [_match_fields(a, None) | {"listed_under": evm_note(a)} for a in verdict.matches]
+        matches = [_match_fields(a, on) | {"listed_under": evm_note(a)} for a in verdict.matches]
         out.write(json.dumps({"input": verdict.input, "status": verdict.status, "note": verdict.note,
                               "release": version, "matches": matches}, ensure_ascii=False, default=str) + "\n")
     return write
 
 
-def _csv_writer(out, version):
+def _csv_writer(out, version, on):
     from .publish.writers import csv_row
     from .screening import evm_note
 
@@ -135,7 +137,7 @@ def _csv_writer(out, version):
         if not verdict.matches:
             writer.writerow(csv_row([verdict.input, verdict.status, verdict.note, version]))
         for a in verdict.matches:
-            m = _match_fields(a, None)
+            m = _match_fields(a, on)
             listings = m["listings"]
 
             def each(key, listings=listings):
@@ -148,7 +150,7 @@ def _csv_writer(out, version):
     return write
 
 
-def _text_writer(out, version):
+def _text_writer(out, version, on):
     from .screening import MATCH, evm_note
 
     def write(verdict):
@@ -156,8 +158,9 @@ def _text_writer(out, version):
         out.write(f"{label}: {verdict.input}\n")
         for a in verdict.matches:
             shown = a.display + (f" tag {a.tag}" if a.tag else "")
-            out.write(f"  {a.chain} {shown} ({a.status}{'; ' + evm_note(a) if evm_note(a) else ''})\n")
-            for x in _match_fields(a, None)["listings"]:
+            note = evm_note(a)
+            out.write(f"  {a.chain} {shown} ({a.status}{'; ' + note if note else ''})\n")
+            for x in _match_fields(a, on)["listings"]:
                 dates = ", ".join(f"{k} {x[k]}" for k in ("listed_on", "valid_until", "delisted_on") if x[k])
                 out.write(f"    {x['holder'] or '(no holder named)'}; programs: {', '.join(x['programs']) or '-'}\n"
                           f"    {x['source']} record {x['source_record_id']} ({x['status']}{', ' + dates if dates else ''})"

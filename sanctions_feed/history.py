@@ -27,7 +27,7 @@ def address_history(db_url: str, text: str) -> list[dict]:
     try:
         with Session(engine) as session:
             rows = list(session.exec(select(AddressRow)))
-            index = KeyIndex((reading_of(_with_issues(row)), row.id) for row in rows if row.kind != "unknown")
+            index = KeyIndex((reading_of(row), row.id) for row in rows if row.kind != "unknown")
             ids: set[str] = set()
             for reading in screen_readings(text):
                 found, deposits = index.lookup(reading)
@@ -49,6 +49,3 @@ def address_history(db_url: str, text: str) -> list[dict]:
     return sorted(out, key=lambda e: (e["date"], _EVENT_ORDER.get(e["event"], 9), e["address_id"], e["source"],
                                       e["source_record_id"]))
 
-
-def _with_issues(row: AddressRow) -> AddressRow:
-    return row.model_copy(update={"issues": json.loads(row.issues)})

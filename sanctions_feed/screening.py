@@ -16,7 +16,6 @@ from .normalize.keys import deposit_keys, match_keys, screen_readings
 from .schemas.address import EVM_CHAINS, NormalizedAddress
 from .schemas.feed import FeedAddress, FeedListing
 
-Status = str
 MATCH, TAG_REQUIRED, NOT_IN_FORCE, NO_MATCH, NOT_AN_ADDRESS = (
     "match", "tag_required", "not_in_force", "no_match", "not_an_address")
 NOTES = {
@@ -29,10 +28,10 @@ NOTES = {
 
 
 def reading_of(record) -> NormalizedAddress:
-    """A published or stored address record as normalization's result type (for its match keys)."""
-    issues = record.issues if isinstance(record.issues, list | tuple) else ()
+    """A published or stored address record as normalization's result type, for its match keys
+    (which its issues do not change)."""
     return NormalizedAddress(record.kind, record.chain, record.address, record.display, record.validity,
-                             tuple(issues), None, record.platform, record.tag)
+                             (), None, record.platform, record.tag)
 
 
 def listing_start(listing: FeedListing) -> date:
@@ -59,8 +58,7 @@ def listing_in_force(listing: FeedListing, on: date | None) -> bool:
 @dataclass
 class Verdict:
     input: str
-    status: Status
-    reading: NormalizedAddress | None = None
+    status: str
     matches: list[FeedAddress] = field(default_factory=list)
     """The listed addresses the input names (for `tag_required` and `not_in_force`: the ones it
     would name)."""
@@ -114,7 +112,7 @@ class Screen:
         for reading in screen_readings(text):
             found, deposits = self.index.lookup(reading)  # a listed string that is no address is still listed
             if reading.kind == "unknown" and not found:
-                verdicts.append(Verdict(text, NOT_AN_ADDRESS, reading))
+                verdicts.append(Verdict(text, NOT_AN_ADDRESS))
                 continue
             if not found and not deposits and reading.validity == "invalid" and text.strip().lower() != text.strip():
                 # a mistyped case breaks a checksum, not the identity of a case-blind form
@@ -125,15 +123,15 @@ class Screen:
             if found:
                 active = [a for a in found if self.in_force(a)]
                 if active:
-                    verdicts.append(Verdict(text, MATCH, reading, active))
+                    verdicts.append(Verdict(text, MATCH, active))
                 elif self.on is not None and not any(_listed_before(a, self.on) for a in found):
-                    verdicts.append(Verdict(text, NO_MATCH, reading))
+                    verdicts.append(Verdict(text, NO_MATCH))
                 else:
-                    verdicts.append(Verdict(text, NOT_IN_FORCE, reading, found))
+                    verdicts.append(Verdict(text, NOT_IN_FORCE, found))
             elif deposits:
-                verdicts.append(Verdict(text, TAG_REQUIRED, reading, [a for a in deposits if self.in_force(a)] or deposits))
+                verdicts.append(Verdict(text, TAG_REQUIRED, [a for a in deposits if self.in_force(a)] or deposits))
             else:
-                verdicts.append(Verdict(text, NO_MATCH, reading))
+                verdicts.append(Verdict(text, NO_MATCH))
         return verdicts
 
     def check_lines(self, lines: Iterable[str]) -> Iterator[Verdict]:

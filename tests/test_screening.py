@@ -200,3 +200,21 @@ def test_history_shows_delisting_and_relisting_with_dates_and_releases(tmp_path,
     assert never.exit_code == 0 and "never listed" in never.stdout
     nowhere = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), UNLISTED_BTC])
     assert nowhere.exit_code != 0 and "no store there" in nowhere.stderr
+
+
+def test_a_match_on_a_day_shows_the_listings_in_force_that_day():
+    from sanctions_feed.analyst_commands import _json_writer
+
+    old = listed(OFAC_BTC, "XBT", status="delisted", on=date(2020, 1, 1), events=[
+        ListingEvent(event="listed", date=date(2020, 1, 1)), ListingEvent(event="delisted", date=date(2022, 1, 1))])
+    new = listed(OFAC_BTC, "XBT", on=date(2024, 1, 1))
+    both = old.model_copy(update={"status": "active", "listings": [
+        old.listings[0].model_copy(update={"source_record_id": "old"}),
+        new.listings[0].model_copy(update={"source_record_id": "new"})]})
+    for day, shown in ((date(2021, 1, 1), ["old"]), (None, ["new"])):
+        out = io.StringIO()
+        write = _json_writer(out, "v1", day)
+        for verdict in Screen([both], day).check(OFAC_BTC):
+            write(verdict)
+        (match,) = json.loads(out.getvalue())["matches"]
+        assert [x["source_record_id"] for x in match["listings"]] == shown, day
