@@ -7,6 +7,20 @@ from html import escape
 from pathlib import Path
 
 from sanctions_feed.schemas.feed import ChangesFile, FeedAddress
+from sanctions_feed.schemas.links import public_link
+
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; base-uri 'none'; form-action 'none'")
+"""Every page we publish (the site, changes.html): scripts only from the page's own files, never
+inline, from data: or a javascript: link. `serve` sends it as a header too, with frame-ancestors
+(which a <meta> cannot carry)."""
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+
+
+def external_link(url: str | None, text: str) -> str:
+    """`text` (already escaped) linked to an official page, or alone when the URL is not http(s)."""
+    link = public_link(url)
+    return f'<a href="{escape(link)}" rel="noopener noreferrer">{text}</a>' if link else text
 
 STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}table{border-collapse:collapse;width:100%}
@@ -20,10 +34,8 @@ def _text(value) -> str:
 
 
 def _address_row(address: FeedAddress, note: str = "") -> str:
-    listings = "<br>".join(
-        f'<a href="{_text(listing.source_url)}">{_text(listing.source)} {_text(listing.source_record_id)}</a>'
-        if listing.source_url else f"{_text(listing.source)} {_text(listing.source_record_id)}"
-        for listing in address.listings)
+    listings = "<br>".join(external_link(listing.source_url, f"{_text(listing.source)} {_text(listing.source_record_id)}")
+                           for listing in address.listings)
     holders = "<br>".join(sorted({_text(listing.holder) for listing in address.listings if listing.holder})) or '<span class="muted">-</span>'
     programs = ", ".join(sorted({_text(p) for listing in address.listings for p in listing.programs}))
     dates = "<br>".join(f"{_text(listing.listed_on or '?')} → {_text(listing.valid_until or '')}" for listing in address.listings)
@@ -64,7 +76,7 @@ class ChangesHtml:
             + _section("Removed", [_address_row(a) for a in changes.removed])
             + _section("Changed", [_address_row(c.after, ", ".join(c.fields)) for c in changes.changed])
         )
-        page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sanctions-feed {_text(version)}'
+        page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{CSP_META}<title>sanctions-feed {_text(version)}'
                 f"</title><style>{STYLE}</style></head><body>{body}</body></html>\n")
         (directory / self.FILE_NAME).write_text(page, encoding="utf-8")
         return len(changes.added) + len(changes.removed) + len(changes.changed)

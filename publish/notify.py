@@ -1,15 +1,21 @@
 """Webhooks: after a release with changes, POST a JSON summary to each subscriber, signed with
 HMAC-SHA256 over the timestamp and the body (as Stripe and GitHub sign theirs), retried with
-backoff on a network error, a 429 or a 5xx, and recorded per delivery."""
+backoff on a network error, a 429 or a 5xx, and recorded per delivery.
+
+Each delivery has a total deadline (attempts, waits and a receiver that drips its answer
+included) and the subscribers are served at once, so that a slow one never holds an update."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -23,6 +29,9 @@ TIMESTAMP_HEADER = "X-Sanctions-Feed-Timestamp"
 DELIVERY_HEADER = "X-Sanctions-Feed-Delivery"
 ATTEMPTS = 5
 TIMEOUT = 10.0
+"""Seconds for one connection or one socket read."""
+DEADLINE = 30.0
+"""Seconds one delivery may take in all, by default (`update --webhook-deadline`)."""
 USER_AGENT = "sanctions-feed-webhook/0.1"
 LINKED_FILES = ("changes.json", "changes.csv", "changes.html", "manifest.json", "addresses.json")
 
@@ -63,11 +72,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None, str | None]:
-    """(HTTP status, Retry-After, error); status None when the request never got an answer."""
+Answer = tuple[int | None, str | None, str | None]
+"""(HTTP status, Retry-After, error); status None when the request never got an answer."""
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> Answer:
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) checked at start
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - http(s) checked at start
+            answer.read()
             return answer.status, None, None
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Retry-After"), f"HTTP {exc.code}"
@@ -75,28 +88,52 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
 
 
-def deliver(url: str, version: str, body: bytes, secret: str, sleep=time.sleep) -> Delivery:
+def within(seconds: float, work: Callable[..., Answer], *args) -> Answer:
+    """`work(*args)`'s answer, or a timeout after `seconds` whatever the socket does (a receiver that
+    sends a byte every few seconds never trips a per-read timeout). The request left behind runs
+    in a daemon thread: it ends with its socket or the process."""
+    answers: list[Answer] = []
+    worker = threading.Thread(target=lambda: answers.append(work(*args)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return answers[0] if answers else (None, None, f"no whole answer within the deadline ({seconds:.1f} s)")
+
+
+def deliver(url: str, version: str, body: bytes, secret: str, sleep=time.sleep,
+            deadline: float = DEADLINE) -> Delivery:
+    """One subscriber's delivery: attempts until one is accepted, a 4xx refuses it, or `deadline`
+    seconds have passed in all (a Retry-After past it ends the delivery at once)."""
     backoff = float(os.environ.get("SANCTIONS_FEED_WEBHOOK_BACKOFF", "1"))
     delivery_id = hashlib.sha256(f"{version} {url}".encode()).hexdigest()[:32]
+    ends = time.monotonic() + deadline
     status = error = None
     attempt = 0
     while attempt < ATTEMPTS:
         attempt += 1
         timestamp = int(time.time())  # each attempt signed afresh: a receiver may refuse old ones
-        status, retry_after, error = _post(url, body, {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT, DELIVERY_HEADER: delivery_id,
-            TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body)})
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, DELIVERY_HEADER: delivery_id,
+                   TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body)}
+        left = ends - time.monotonic()
+        status, retry_after, error = within(left, _post, url, body, headers, min(TIMEOUT, left))
         if status is not None and 200 <= status < 300:
             return Delivery(url, version, "delivered", attempt, status, None, datetime.now(timezone.utc))
         if status is not None and status < 500 and status != 429:
             break  # refused: the same request would be refused again
         if attempt < ATTEMPTS:
-            sleep(retry_delay(attempt, retry_after) * backoff)
+            wait = retry_delay(attempt, retry_after) * backoff
+            if wait >= ends - time.monotonic():
+                error = f"{error}; the next attempt (in {wait:g} s) would pass the deadline of {deadline:g} s"
+                break
+            sleep(wait)
     return Delivery(url, version, "failed", attempt, status, error, datetime.now(timezone.utc))
 
 
 def notify(prepared, stored: list[str], publishing: Publishing) -> list[Delivery]:
+    """Every subscriber at once, each within the publishing deadline; results in the order configured."""
     if not publishing.webhooks or publishing.webhook_secret is None:
         return []
     body = payload(prepared, stored, publishing)
-    return [deliver(url, prepared.version, body, publishing.webhook_secret) for url in publishing.webhooks]
+    secret, deadline = publishing.webhook_secret, publishing.webhook_deadline
+    with ThreadPoolExecutor(max_workers=min(16, len(publishing.webhooks))) as pool:
+        return list(pool.map(lambda url: deliver(url, prepared.version, body, secret, deadline=deadline),
+                             publishing.webhooks))

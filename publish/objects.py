@@ -53,7 +53,11 @@ class Bucket:
 
         self.url = url
         self.bucket, self.prefix = parse_s3_url(url)
-        self.client = client or boto3.session.Session().client("s3")
+        from botocore.config import Config
+
+        # Bounded waits: a black-hole endpoint fails in seconds, not after botocore's minutes of retries.
+        self.client = client or boto3.session.Session().client("s3", config=Config(
+            connect_timeout=10, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}))
         self.written = 0
 
     def key(self, name: str) -> str:
@@ -90,16 +94,35 @@ class Bucket:
         self.written += 1
 
 
-def push_feed(feeds: Path, url: str, client=None) -> str:
-    """Bring the bucket up to date with the local feed; one line saying what was pushed."""
+def _remote_index(bucket: Bucket, warnings: list[str]) -> dict | None:
+    """The bucket's index.json; one that is not a feed index is a warning, and the bucket is taken
+    to hold no release (each is written with If-None-Match: identical objects are left alone)."""
+    data = bucket.read(INDEX)
+    if data is None:
+        return None
+    try:
+        remote = json.loads(data)
+        if isinstance(remote, dict) and isinstance(remote.get("versions"), list) \
+                and all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in remote["versions"]):
+            return remote
+    except (ValueError, RecursionError):
+        pass
+    warnings.append(f"warning: {bucket.url}/{INDEX} in the bucket is not a feed index; it is written anew "
+                    "after every release is checked in")
+    return None
+
+
+def push_feed(feeds: Path, url: str, client=None) -> list[str]:
+    """Bring the bucket up to date with the local feed; lines saying what was pushed (and warned)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     local = json.loads((feeds / INDEX).read_bytes()) if (feeds / INDEX).is_file() else None
     if local is None or local.get("latest") is None:
-        return f"{url}: nothing published yet, nothing pushed"
+        return [f"{url}: nothing published yet, nothing pushed"]
+    warnings: list[str] = []
     try:
         bucket = Bucket(url, client)
-        remote = json.loads(bucket.read(INDEX) or b"null")
+        remote = _remote_index(bucket, warnings)
         held = {v["id"] for v in remote["versions"]} if remote else set()
         missing = [v["id"] for v in local["versions"] if v["id"] not in held and (feeds / "v" / v["id"]).is_dir()]
         for version in missing:
@@ -123,4 +146,4 @@ def push_feed(feeds: Path, url: str, client=None) -> str:
                         "and the next run pushes what is missing") from None
     releases = ", ".join(missing) if missing else "none new"
     pointers = "latest/, the root files and index.json" if moved else "index.json"
-    return f"pushed to {url}: releases {releases}; {pointers} ({bucket.written} objects)"
+    return warnings + [f"pushed to {url}: releases {releases}; {pointers} ({bucket.written} objects)"]

@@ -43,7 +43,7 @@ MANIFEST = "manifest.json"
 
 
 
-def _read_model(path: Path, model, what: str):
+def read_model(path: Path, model, what: str):
     """A published JSON file read back into its model; a file we cannot read is named in the error."""
     try:
         return model.model_validate_json(path.read_bytes())
@@ -60,7 +60,7 @@ def read_index(feeds: Path) -> IndexFile | None:
     path = feeds / INDEX
     if not path.exists():
         return None
-    return _read_model(path, IndexFile, "feed index")
+    return read_model(path, IndexFile, "feed index")
 
 
 VERSION_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
@@ -72,7 +72,7 @@ def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
     path = feeds / "v" / version / "addresses.json"
     if not path.is_file():
         raise FeedError(f"release {version!r} not found in {feeds}")
-    return _read_model(path, AddressesFile, "release address file").addresses
+    return read_model(path, AddressesFile, "release address file").addresses
 
 
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -104,7 +104,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, payload) -> None:
+def atomic_write(path: Path, payload) -> None:
     _atomic_write_bytes(path, json_bytes(payload))
 
 
@@ -122,7 +122,7 @@ def _file_entry(path: Path, rows: int) -> FileEntry:
 
 
 def read_manifest(feeds: Path, version: str) -> Manifest:
-    return _read_model(feeds / "v" / version / MANIFEST, Manifest, "release manifest")
+    return read_model(feeds / "v" / version / MANIFEST, Manifest, "release manifest")
 
 
 def _same_rejected(manifest: Manifest, rejected) -> bool:
@@ -136,7 +136,7 @@ def refresh_index(feeds: Path, sources: list[SourceStatus], now: datetime) -> No
     """Record in index.json how each source's last attempt went, with no new release."""
     feeds.mkdir(parents=True, exist_ok=True)
     index = read_index(feeds)
-    _atomic_write(feeds / INDEX, IndexFile(latest=index.latest if index else None, updated_at=now,
+    atomic_write(feeds / INDEX, IndexFile(latest=index.latest if index else None, updated_at=now,
                                            versions=list(index.versions) if index else [],
                                            sources=sources).model_dump(mode="json"))
 
@@ -278,7 +278,7 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     key = prepared.publishing.key
     if key is not None and _read_text(feeds / PUBLIC_KEY_FILE) != key.public.text():
         _atomic_write_bytes(feeds / PUBLIC_KEY_FILE, key.public.text().encode())
-    _point_latest(feeds, prepared.version)
+    point_latest(feeds, prepared.version)
     index = read_index(feeds)
     versions = [v for v in (index.versions if index else []) if v.id != prepared.version] + [prepared.entry]
     updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
@@ -288,7 +288,7 @@ def announce(feeds: Path, prepared: Prepared) -> None:
         Site(feeds, updated, prepared.changes, prepared.addresses).write()
     except (OSError, ValueError) as exc:  # the release stands; the next one rebuilds the site
         log.error("the site was not rebuilt for release %s: %s: %s", prepared.version, type(exc).__name__, exc)
-    _atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
+    atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
 
 
 def _read_text(path: Path) -> str | None:
@@ -298,58 +298,10 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _point_latest(feeds: Path, version: str) -> None:
+def point_latest(feeds: Path, version: str) -> None:
     link = feeds / f".latest-{os.getpid()}"
     if link.is_symlink():
         link.unlink()
     os.symlink(Path("v") / version, link)
     os.replace(link, feeds / "latest")
     _fsync(feeds)
-
-
-def repair(feeds: Path, committed: str | None, publishing: Publishing = UNSIGNED) -> list[str]:
-    """Make the feed's pointers agree with the store, after a run that was killed. `committed`:
-    the release the store last committed. Returns what was done, for the log.
-
-    - a release the store committed that index.json does not list is finished (announced);
-    - a release directory the store never committed was never visible: removed;
-    - `latest` points at index.json's latest;
-    - temporary files and directories of killed runs are removed.
-    """
-    done: list[str] = []
-    if not feeds.is_dir():
-        return done
-    for leftover in sorted(feeds.glob(".tmp-*")) + sorted(feeds.glob(".latest-*")) + sorted(feeds.glob(".*.tmp")):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
-        done.append(f"removed {leftover.name} (left by a killed run)")
-    index = read_index(feeds)
-    listed = {v.id for v in index.versions} if index else set()
-    latest = index.latest if index else None
-    for release in sorted((feeds / "v").iterdir()) if (feeds / "v").is_dir() else []:
-        if release.name in listed or not VERSION_ID.fullmatch(release.name):
-            continue
-        manifest = _read_model(release / "manifest.json", Manifest, "release manifest") \
-            if (release / "manifest.json").is_file() else None
-        if release.name == committed and manifest is not None and manifest.previous == latest:
-            announce(feeds, _prepared_from(feeds, release.name, manifest, publishing))
-            latest = release.name
-            done.append(f"finished announcing {release.name} (killed after the store committed it)")
-        else:
-            shutil.rmtree(release)
-            done.append(f"removed {release.name} (written by a killed run, never announced)")
-    if latest is not None and (not (feeds / "latest").is_symlink()
-                               or os.readlink(feeds / "latest") != str(Path("v") / latest)):
-        _point_latest(feeds, latest)
-        done.append(f"pointed latest at {latest}")
-    return done
-
-
-def _prepared_from(feeds: Path, version: str, manifest: Manifest, publishing: Publishing) -> Prepared:
-    addresses = read_addresses(feeds, version)
-    changes = _read_model(feeds / "v" / version / "changes.json", ChangesFile, "release changes")
-    entry = index_entry(version, manifest.created_at, manifest.previous, addresses, changes)
-    return Prepared(version, manifest.previous, changes, entry, manifest.sources, manifest.created_at,
-                    publishing=publishing, addresses=addresses)

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .html import CONTENT_SECURITY_POLICY
+
 # Release directories never change; the pointers to them do.
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "public, max-age=60, must-revalidate"
@@ -166,6 +168,9 @@ def make_handler(files: FeedFiles):
                     self.end_headers()
                     return
                 self.send_header("Content-Type", content_type(path.relative_to(files.root).as_posix()))
+                self.send_header("X-Content-Type-Options", "nosniff")
+                if path.suffix in (".html", ".svg"):
+                    self.send_header("Content-Security-Policy", f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'")
                 if compress:
                     data = files.gzipped(handle, stat)
                     self.send_header("Content-Encoding", "gzip")

@@ -27,6 +27,10 @@ class Publishing:
     """s3://bucket/prefix: the object-storage copy, pushed after each release."""
     webhooks: tuple[str, ...] = ()
     webhook_secret: str | None = None
+    webhook_deadline: float = 30.0
+    """Seconds one webhook delivery may take in all, its retries included."""
+    push_deadline: float = 120.0
+    """Seconds the push to object storage may take in all."""
 
     def link(self, path: str) -> str:
         """A feed file's link for readers elsewhere: absolute under the feed's public URL when

@@ -18,10 +18,11 @@ from pathlib import Path
 from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, FeedAddress, IndexFile, IndexVersion, Manifest
 
 from .chart import line_chart
+from .html import CSP_META, external_link
 
 SITE = "site"
 ASSETS = ("site.css", "site.js")
-GENERATOR = "sanctions-feed site 1"
+GENERATOR = "sanctions-feed site 2"
 """Named in every page: a release's page is kept from the previous site while this is unchanged
 (its content is the release's own, which never changes), and written anew when the pages change."""
 
@@ -33,7 +34,7 @@ def _t(value) -> str:
 def _page(title: str, body: str, depth: int) -> str:
     up = "../" * depth
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'{CSP_META}<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta name="generator" content="{GENERATOR}"><title>{_t(title)} - sanctions-feed</title>'
             f'<link rel="stylesheet" href="{up}site.css"><script src="{up}site.js" defer></script></head>'
             f'<body><nav><a href="{up}index.html">Releases</a><a href="{up}sources/index.html">Sources</a>'
@@ -56,8 +57,8 @@ def _records(address: FeedAddress, up: str) -> str:
     out = []
     for listing in address.listings:
         record = _t(listing.source_record_id)
-        link = f'<a href="{_t(listing.source_url)}">{record}</a>' if listing.source_url else record
-        out.append(f'<a href="{up}sources/{_t(listing.source)}.html">{_t(listing.source)}</a> {link}')
+        out.append(f'<a href="{up}sources/{_t(listing.source)}.html">{_t(listing.source)}</a> '
+                   + external_link(listing.source_url, record))
     return "<br>".join(out)
 
 
@@ -213,7 +214,7 @@ class Site:
             mine = [a for a in addresses if any(x.source == name and x.status == "active" for x in a.listings)]
             rows = "".join(_row(a.status, a, "../") for a in mine)
             warnings = "".join(f"<li>{_t(w)}</li>" for w in status.warnings)
-            official = f'<a href="{_t(status.url)}">{_t(status.url)}</a>' if status.url else "-"
+            official = external_link(status.url, _t(status.url)) if status.url else "-"
             body = (f"<h1>Source {_t(name)}</h1><p>Official list: {official}</p>"
                     f"<table><tbody><tr><th>last run</th><td>{_t(status.status)}</td></tr>"
                     f"<tr><th>list as of</th><td>{_t(status.as_of)}</td></tr>"

@@ -59,8 +59,11 @@ class Reader:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) only, checked above
                 return answer.read()
         except urllib.error.HTTPError as exc:
-            if exc.code in (403, 404):  # object stores answer 403 for a missing key without list rights
+            if exc.code == 404:
                 return None
+            if exc.code in (401, 403):  # a private bucket, or a missing key to a reader without list rights
+                raise FeedError(f"{url}: access refused (HTTP {exc.code}): is the bucket or feed public, "
+                                "and is the URL right?") from None
             raise FeedError(f"{url}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise FeedError(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
@@ -139,8 +142,8 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
         if newer:
             problems.append(f"{INDEX}: its newest release is {newest}, but v/{newer[-1]} is newer "
                             "(an older index put back)")
-    if after is not None and version <= after:
-        problems.append(f"{INDEX}: release {version} is not newer than {after}, the last one seen "
+    if after is not None and version < after:  # the same release again is no news, not a rollback
+        problems.append(f"{INDEX}: release {version} is older than {after}, the last one seen "
                         "(an older release put back in place of a newer one)")
     base = f"v/{version}/"
     raw = reader.read(base + MANIFEST)

@@ -72,13 +72,13 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
         sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
     """
     from .publish.release import read_addresses
-    from .screening import MATCH, TAG_REQUIRED, Screen
+    from .screening import MATCH, TAG_REQUIRED, Screen, bounded_lines
 
     if not addresses and file is None:
         raise click.UsageError("give addresses to screen, or --file FILE")
     version = release_in_force(feeds, on)
     screen = Screen(read_addresses(feeds, version), on)
-    lines = list(addresses) if file is None else file
+    lines = list(addresses) if file is None else bounded_lines(file)
     out = sys.stdout
     write = _WRITERS[fmt](out, version, on)
     matched = checked = 0

@@ -193,9 +193,21 @@ def _parse_pairs(values, option: str) -> dict[str, str]:
 @click.option("--webhook", "webhooks", multiple=True, envvar="SANCTIONS_FEED_WEBHOOKS", metavar="URL",
               help="POST a signed summary of each release with changes here (repeatable; env SANCTIONS_FEED_WEBHOOKS, "
                    "space-separated; the HMAC secret from SANCTIONS_FEED_WEBHOOK_SECRET).")
+@click.option("--webhook-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_WEBHOOK_DEADLINE", default=30,
+              show_default=True, metavar="SECONDS",
+              help="Each webhook delivery's time in all, retries included; subscribers are served at once "
+                   "(env SANCTIONS_FEED_WEBHOOK_DEADLINE).")
+@click.option("--push-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_PUSH_DEADLINE", default=120,
+              show_default=True, metavar="SECONDS",
+              help="The object-storage push's time in all; past it the push is a warning and the next run "
+                   "finishes it (env SANCTIONS_FEED_PUSH_DEADLINE).")
+@click.option("--wait-for-lock", "lock_wait", type=click.FloatRange(min=0), envvar="SANCTIONS_FEED_LOCK_WAIT",
+              default=0, show_default=True, metavar="SECONDS",
+              help="While another update of this feed (or store) runs, wait up to this long for it to end; then "
+                   "refuse, exit 1 (env SANCTIONS_FEED_LOCK_WAIT; 0: refuse at once).")
 @feed_options
 def update(sources, only, samples, force, strict, reparse, archive, now, timeout, signing_key, expires_after,
-           feed_url, publish_to, webhooks, feeds, db):
+           feed_url, publish_to, webhooks, webhook_deadline, push_deadline, lock_wait, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     Each source is first checked for a change at the cost of one small request (the publisher's
@@ -211,7 +223,8 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     from .publishing import publishing_settings
     from .update import run_update
 
-    publishing = publishing_settings(feeds, signing_key, expires_after, feed_url, publish_to, webhooks)
+    publishing = publishing_settings(feeds, signing_key, expires_after, feed_url, publish_to, webhooks,
+                                     webhook_deadline, push_deadline)
     locations = _parse_pairs(sources, "--source")
     only = [_known_source(name, "--only") for name in only]
     config = click.get_current_context().find_root().meta.get("config")
@@ -227,9 +240,8 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     with _stopped_by_sigterm():
         result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
                             source_timeout=timeout, show_progress=sys.stderr.isatty(),
-                            configured_bounds=configured_bounds(config), publishing=publishing)
-    for repaired in result.repairs:
-        click.echo(f"warning: feed repaired: {repaired}", err=True)
+                            configured_bounds=configured_bounds(config), publishing=publishing,
+                            lock_wait=lock_wait)
     for name, messages in sorted(result.warnings.items()):
         for message in messages[:MAX_ECHOED_WARNINGS]:
             click.echo(f"warning: {name}: {message}", err=True)
@@ -267,9 +279,13 @@ def _stopped_by_sigterm():
 
 def _after_latest_release(feeds: Path, now: datetime) -> None:
     """An explicit --now must not go back before what is published (history is append-only)."""
+    from .publish.errors import FeedError
     from .publish.release import read_index
 
-    index = read_index(feeds)
+    try:
+        index = read_index(feeds)
+    except FeedError:  # an unreadable index.json is rebuilt from the releases, under the update lock
+        return
     if index is not None and index.versions and now < index.versions[-1].created_at:
         raise click.BadParameter(f"{now:%Y-%m-%dT%H:%M:%SZ} is before the latest release "
                                  f"{index.versions[-1].id} (created {index.versions[-1].created_at:%Y-%m-%dT%H:%M:%SZ})",
@@ -515,7 +531,10 @@ def serve(host, port, feeds, db):
 
     if not feeds.is_dir():
         raise click.ClickException(f"{feeds}: no feed directory (run `sanctions-feed update` first)")
-    server = make_server(feeds, host, port)
+    try:
+        server = make_server(feeds, host, port)
+    except OSError as exc:  # the port in use, a host that is not this machine's, a port below 1024
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"serving {feeds.resolve()} on http://{host}:{server.server_address[1]}/")
     try:
         server.serve_forever()

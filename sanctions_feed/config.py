@@ -22,24 +22,59 @@ class ConfigError(SanctionsFeedError):
     """The configuration file cannot be used: one line naming the file and the key."""
 
 
+MAX_BYTES = 1 << 20
+"""A configuration file is a few hundred bytes: anything past a MiB is not one."""
+
+
 def load(path: Path, known_sources: list[str]) -> ConfigFile:
+    """The file, checked whole: every problem is named in one line (cadences and URLs as
+    `schedule` and `update` check them), so that a file `config` accepts is one they accept."""
+    path = Path(path)
     try:
-        with Path(path).open("rb") as handle:
-            data = tomllib.load(handle)
+        if not path.is_file():
+            raise ConfigError(f"{path}: not a regular file (a configuration file is TOML text)")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MiB: not a configuration file")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); TOML is UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a configuration file (values nested too deep)") from None
     try:
         config = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
-    unknown = sorted(set(config.sources) - set(known_sources))
-    if unknown:
-        raise ConfigError(f"{path}: sources.{unknown[0]}: no such source (known: {', '.join(known_sources)})")
-    return _resolved(config, Path(path).resolve().parent)
+        raise ConfigError(f"{path}: " + "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
+            for error in exc.errors())) from None
+    problems = value_problems(config, known_sources)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    return _resolved(config, path.resolve().parent)
+
+
+def value_problems(config: ConfigFile, known_sources: list[str]) -> list[str]:
+    """What the commands would refuse in a well-formed file: unknown sources, cadences, URLs."""
+    from .publishing import url_problems
+
+    problems = [f"sources.{name}: no such source (known: {', '.join(known_sources)})"
+                for name in sorted(set(config.sources) - set(known_sources))]
+    for name, source in sorted(config.sources.items()):
+        if source.cadence:
+            from .scheduler import trigger
+
+            try:
+                trigger(source.cadence)
+            except ValueError as exc:
+                problems.append(f"sources.{name}.cadence: {exc}")
+    return problems + url_problems(config.feed_url, config.publish_to, tuple(config.webhooks),
+                                   {key: key for key in ("feed_url", "publish_to", "webhooks")})
 
 
 def _resolved(config: ConfigFile, folder: Path) -> ConfigFile:
@@ -74,7 +109,9 @@ def default_map(config: ConfigFile, commands: list[str]) -> dict:
         if config.archive:
             per_command[name]["archive"] = config.archive
     publishing = {"signing_key": config.signing_key, "expires_after": config.expires_after,
-                  "feed_url": config.feed_url, "publish_to": config.publish_to, "webhooks": config.webhooks or None}
+                  "feed_url": config.feed_url, "publish_to": config.publish_to, "webhooks": config.webhooks or None,
+                  "webhook_deadline": config.webhook_deadline, "push_deadline": config.push_deadline,
+                  "lock_wait": config.wait_for_lock}
     per_command["update"].update({key: value for key, value in publishing.items() if value is not None})
     if config.signing_key:
         per_command.setdefault("keygen", dict(common))["signing_key"] = config.signing_key

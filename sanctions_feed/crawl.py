@@ -194,8 +194,10 @@ def known_inputs(feeds: Path) -> dict[str, dict]:
     by other parsing code does not count: after an upgrade every source is read again."""
     try:
         index = json.loads((Path(feeds) / "index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
+    if not isinstance(index, dict) or not all(isinstance(s, dict) for s in index.get("sources", [])):
+        return {}  # not a feed index: every source is read in full, and repair rebuilds the index
     code = code_fingerprint()
     return {source["name"]: {"sha256": source["sha256"], "signals": source.get("signals") or {}}
             for source in index.get("sources", [])

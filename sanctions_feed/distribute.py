@@ -1,9 +1,12 @@
 """After a release is announced: push the feed to object storage, then tell the subscribers.
 Each step reports one line; a failure here never undoes the release (it is published and
-committed): the next run pushes what is missing and the deliveries are recorded."""
+committed): the next run pushes what is missing and the deliveries are recorded. Each step has
+a deadline (`Publishing.push_deadline`, `.webhook_deadline`): a black-hole endpoint or a slow
+subscriber costs at most that, and the update still ends with exit 0."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from .publish.settings import Publishing
@@ -12,12 +15,7 @@ from .publish.settings import Publishing
 def distribute(feeds: Path, engine, prepared, stored: list[str], publishing: Publishing) -> list[str]:
     lines: list[str] = []
     if publishing.publish_to:
-        from .publish.objects import PushError, push_feed
-
-        try:
-            lines.append(push_feed(feeds, publishing.publish_to))
-        except PushError as exc:
-            lines.append(f"warning: {exc}")
+        lines += _push_within(feeds, publishing.publish_to, publishing.push_deadline)
     if prepared is not None and not prepared.renewal and publishing.webhooks:
         from .publish.notify import notify
         from .store import record_deliveries
@@ -26,3 +24,29 @@ def distribute(feeds: Path, engine, prepared, stored: list[str], publishing: Pub
         record_deliveries(engine, deliveries)
         lines += [delivery.line() for delivery in deliveries]
     return lines
+
+
+def _push_within(feeds: Path, url: str, deadline: float) -> list[str]:
+    """The push, in a thread of its own given `deadline` seconds. One left running past it is
+    abandoned (a daemon thread: it ends with the process); the bucket's index.json, written
+    last, never names a release that is not whole there."""
+    from .publish.objects import PushError, push_feed
+
+    outcome: list[str] = []
+
+    def push() -> None:
+        try:
+            outcome.extend(push_feed(feeds, url))
+        except PushError as exc:
+            outcome.append(f"warning: {exc}")
+        except Exception as exc:  # the release is published: whatever the push meets is a warning
+            outcome.append(f"warning: {url}: the push failed ({type(exc).__name__}: {exc}); the local release "
+                           "stands, and the next run pushes what is missing")
+
+    worker = threading.Thread(target=push, daemon=True, name="push")
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        return [f"warning: {url}: the push did not finish within its deadline ({deadline:g} s); the local release "
+                "stands, and the next run pushes what is missing"]
+    return outcome

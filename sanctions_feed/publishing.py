@@ -37,26 +37,46 @@ def check_key_location(key: Path, feeds: Path, new: bool = False) -> None:
                               "keep it elsewhere (e.g. ~/.config/sanctions-feed/minisign.key)")
 
 
+OPTIONS = {"feed_url": "--feed-url", "publish_to": "--publish-to", "webhooks": "--webhook"}
+"""How each publishing URL is named in a problem: by its option (a configuration file names its keys)."""
+
+
+def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: dict[str, str] = OPTIONS) -> list[str]:
+    """What is wrong with the publishing URLs, one line each (`update` stops at the first,
+    `config` lists them all)."""
+    from .publish.errors import FeedError
+    from .publish.objects import parse_s3_url
+
+    problems = []
+    if feed_url and urlsplit(feed_url).scheme not in ("http", "https"):
+        problems.append(f"{names['feed_url']} {feed_url!r}: not an http(s) URL")
+    if publish_to:
+        try:
+            parse_s3_url(publish_to)
+        except FeedError:
+            problems.append(f"{names['publish_to']} {publish_to!r}: not an s3://BUCKET/PREFIX URL")
+    for url in (url for value in webhooks for url in value.split()):
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            problems.append(f"{names['webhooks']} {url!r}: not an http(s) URL")
+    return problems
+
+
 def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: int, feed_url: str | None,
-                        publish_to: str | None, webhooks: tuple[str, ...]) -> Publishing:
+                        publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = 30.0,
+                        push_deadline: float = 120.0) -> Publishing:
     from .publish.signing import read_secret_key
 
     key = None
     if signing_key is not None:
         check_key_location(signing_key, feeds)
         key = read_secret_key(signing_key)
-    if feed_url and urlsplit(feed_url).scheme not in ("http", "https"):
-        raise PublishingError(f"--feed-url {feed_url!r}: not an http(s) URL")
-    if publish_to:
-        from .publish.objects import parse_s3_url
-
-        parse_s3_url(publish_to)
+    problems = url_problems(feed_url, publish_to, webhooks)
+    if problems:
+        raise PublishingError(problems[0])
     hooks = tuple(url for value in webhooks for url in value.split())
-    for url in hooks:
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise PublishingError(f"--webhook {url!r}: not an http(s) URL")
     secret = os.environ.get(WEBHOOK_SECRET_ENV) or None
     if hooks and not secret:
         raise PublishingError(f"webhooks need a shared secret to sign their payloads: set {WEBHOOK_SECRET_ENV}")
     return Publishing(key=key, validity=timedelta(days=expires_after), feed_url=feed_url, publish_to=publish_to,
-                      webhooks=hooks, webhook_secret=secret)
+                      webhooks=hooks, webhook_secret=secret, webhook_deadline=webhook_deadline,
+                      push_deadline=push_deadline)

@@ -50,7 +50,7 @@ def keygen(signing_key, force, feeds, db):
               help="The publisher's public key, a minisign .pub file or its base64 line (default: the feed's own "
                    "minisign.pub, which proves integrity but not origin).")
 @click.option("--after", default=None, metavar="ID",
-              help="The newest release seen before: fail unless this one is newer (a rollback).")
+              help="The newest release seen before: fail when the latest is older (a rollback); the same one again passes.")
 @click.option("--at", "at", default=None, metavar="ISO-TIME", callback=_parse_now,
               help="Check expiry as of this time (default: now).")
 @feed_options

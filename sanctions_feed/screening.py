@@ -96,6 +96,21 @@ class KeyIndex:
         return [], _unique(item for key in keys for item in self.deposits.get(key, ()))
 
 
+MAX_LINE = 4096
+"""Characters one input line may have: far more than any address or payment URI. A longer line
+is one `not_an_address` verdict, read in pieces and never held whole."""
+
+
+def bounded_lines(stream, limit: int = MAX_LINE) -> Iterator[str]:
+    """The stream's lines, each cut to `limit` + 1 characters (what is past that is read and
+    dropped), so that input without line breaks (`/dev/zero`) keeps memory flat."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith("\n"):
+            while (rest := stream.readline(1 << 16)) and not rest.endswith("\n"):
+                pass
+        yield line
+
+
 class Screen:
     """The addresses of one release, ready to screen against (on a day, or as they stand)."""
 
@@ -138,7 +153,9 @@ class Screen:
         """Stream verdicts over lines (blank lines and `#` comments skipped): memory stays flat."""
         for line in lines:
             text = line.strip()
-            if text and not text.startswith("#"):
+            if len(text) > MAX_LINE:
+                yield Verdict(f"{text[:64]}... (a line of more than {MAX_LINE} characters)", NOT_AN_ADDRESS)
+            elif text and not text.startswith("#"):
                 yield from self.check(text)
 
 

@@ -241,6 +241,11 @@ def published_release(session: Session) -> str | None:
     return row.value if row is not None else None
 
 
+def release_ids(session: Session) -> set[str]:
+    """Every release this store committed: each was announced, or is about to be."""
+    return set(session.exec(select(ReleaseRow.version)))
+
+
 def record_release(session: Session, version: str, previous: str | None, created_at: datetime, manifest: str,
                    signature: str | None) -> None:
     """Keep the release's manifest and signature as published: `rebuild` writes the release again

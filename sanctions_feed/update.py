@@ -70,68 +70,78 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                archive: Path | None = None, strict: bool = False, reparse: bool = False,
                source_timeout: float | None = None, show_progress: bool = False,
                configured_bounds: dict[str, tuple[int, int]] | None = None,
-               publishing: Publishing | None = None) -> UpdateResult:
+               publishing: Publishing | None = None, lock_wait: float = 0.0) -> UpdateResult:
     """One update. `reparse`: read every source again, even one unchanged since its last good run
     (`strict` does too: what a lax run let through is checked again). `publishing`: how the
-    release is signed, and where it is pushed and announced after it is written."""
+    release is signed, and where it is pushed and announced after it is written. `lock_wait`:
+    how long to wait for another update of the feed to finish (0: refuse at once).
+
+    The update lock is held from before the first read of the feed or the store until the last
+    delivery: two updates never interleave, whatever they do."""
     publishing = publishing or UNSIGNED
-    known = {} if reparse or strict else known_inputs(feeds)
-    with update_lock(feeds, db_url), Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
-        # While the child crawls, this process loads the rest of the pipeline (the other core).
-        from sqlmodel import Session
+    with update_lock(feeds, db_url, lock_wait) as lock:
+        known = {} if reparse or strict else known_inputs(feeds)
+        with Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
+            # While the child crawls, this process loads the rest of the pipeline (the other core).
+            from sqlmodel import Session
 
-        from .publish.build import build_addresses, load_rejected, load_sources
-        from .publish.release import announce, prepare, refresh_index, repair
-        from .store import (
-            open_store,
-            published_release,
-            record_expiries,
-            record_published,
-            record_release,
-            refresh_verdicts,
-            set_published,
-            stamp_events,
-        )
+            from .publish.build import build_addresses, load_rejected, load_sources
+            from .publish.release import announce, prepare, refresh_index
+            from .publish.repair import repair
+            from .store import (
+                open_store,
+                published_release,
+                record_expiries,
+                record_published,
+                record_release,
+                refresh_verdicts,
+                release_ids,
+                set_published,
+                stamp_events,
+            )
 
-        engine = open_store(db_url)
-        runs = crawl.results(show_progress)
-    result = UpdateResult(version=None)
-    # One transaction: the store commits only together with the release that shows it (a failed
-    # publish rolls back what this update stored).
-    with _faults_as_errors(feeds, db_url):
-        with Session(engine) as session:
-            result.repairs = repair(feeds, published_release(session), publishing)  # after a killed run: pointers agree again
-            _store_matches_feed(session, feeds, db_url, runs, now)
-            for run in runs:
-                _apply_run(session, run, force, strict, now, result, (configured_bounds or {}).get(run.name))
-            if len(result.failures) == len(runs):
-                refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
+            engine = open_store(db_url)
+            runs = crawl.results(show_progress)
+        result = UpdateResult(version=None)
+        # One transaction: the store commits only together with the release that shows it (a failed
+        # publish rolls back what this update stored).
+        with _faults_as_errors(feeds, db_url):
+            with Session(engine) as session:
+                # after a killed run or a changed index.json: pointers agree with the releases again
+                result.repairs = repair(feeds, release_ids(session), published_release(session), publishing)
+                _store_matches_feed(session, feeds, db_url, runs, now)
+                for run in runs:
+                    _apply_run(session, run, force, strict, now, result, (configured_bounds or {}).get(run.name))
+                if len(result.failures) == len(runs):
+                    refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
+                    session.commit()
+                    raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+                refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
+                record_expiries(session, now.date())
+                addresses = build_addresses(session, now.date())
+                # Two phases: the release is written whole but invisible, the store commits naming it,
+                # then `latest` and index.json point at it. A kill in between is finished or undone by
+                # `repair` at the next run. A lost lock stops the run before each phase.
+                lock.check()
+                prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
+                if prepared is not None:
+                    stamp_events(session, prepared.version)
+                    set_published(session, prepared.version)
+                    record_published(session, result.stored, prepared.version, now)
+                    record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
+                                   prepared.signature)
+                    prepared.sources = load_sources(session)
+                lock.check()
                 session.commit()
-                raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
-            refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
-            record_expiries(session, now.date())
-            addresses = build_addresses(session, now.date())
-            # Two phases: the release is written whole but invisible, the store commits naming it,
-            # then `latest` and index.json point at it. A kill in between is finished or undone by
-            # `repair` at the next run.
-            prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
             if prepared is not None:
-                stamp_events(session, prepared.version)
-                set_published(session, prepared.version)
-                record_published(session, result.stored, prepared.version, now)
-                record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
-                               prepared.signature)
-                prepared.sources = load_sources(session)
-            session.commit()
-        if prepared is not None:
-            announce(feeds, prepared)
-            changes = prepared.changes
-            result.version, result.renewal = prepared.version, prepared.renewal
-            result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
-    if publishing.publish_to or (prepared is not None and publishing.webhooks):
-        from .distribute import distribute
+                announce(feeds, prepared)
+                changes = prepared.changes
+                result.version, result.renewal = prepared.version, prepared.renewal
+                result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
+        if publishing.publish_to or (prepared is not None and publishing.webhooks):
+            from .distribute import distribute
 
-        result.deliveries = distribute(feeds, engine, prepared, result.stored, publishing)
+            result.deliveries = distribute(feeds, engine, prepared, result.stored, publishing)
     return result
 
 

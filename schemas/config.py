@@ -60,6 +60,12 @@ class ConfigFile(_Strict):
     """s3://bucket/prefix: push every release there."""
     webhooks: list[str] = Field(default_factory=list)
     """URLs told of every release with changes (the HMAC secret comes from SANCTIONS_FEED_WEBHOOK_SECRET)."""
+    webhook_deadline: float | None = Field(default=None, ge=1)
+    """Seconds each webhook delivery may take in all, retries included."""
+    push_deadline: float | None = Field(default=None, ge=1)
+    """Seconds the push to object storage may take in all."""
+    wait_for_lock: float | None = Field(default=None, ge=0)
+    """Seconds an update waits for another update of the feed to end before it refuses."""
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")

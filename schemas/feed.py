@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from .address import Chain, Kind, Validity, caip2
+from .links import public_link
 from .tables import SourceStatus
 
 SCHEMA_VERSION = "1.2"
@@ -44,7 +45,8 @@ class FeedListing(BaseModel):
     status: Status
     first_seen: date
     delisted_on: date | None = None
-    source_url: str | None = None
+    source_url: Annotated[str | None, AfterValidator(public_link)] = None
+    """The official record's page: an http(s) URL or nothing (a store older than that check included)."""
     raw_address: str
     issues: list[str] = Field(default_factory=list)
     """What reading this listing's raw text found (e.g. homoglyphs_replaced, truncated)."""

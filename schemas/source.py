@@ -3,12 +3,14 @@ raw listings, and listings with their normalized address."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from .address import NormalizedAddress
+from .links import public_link
 
 
 class SourceMeta(BaseModel):
@@ -95,6 +97,16 @@ class RawListing(BaseModel):
     prose: bool = False
     """`raw_address` is free text (a remark, a statement of reasons): the normalize step takes the
     addresses out of it, one listing per address, each with the text and label as written."""
+
+    @model_validator(mode="after")
+    def _public_link_only(self):
+        """A link that is not http(s) is dropped, with a warning naming the record: logged by the
+        source's own logger, so that it reaches the run's report like the spider's own warnings."""
+        if self.source_url is not None and public_link(self.source_url) is None:
+            logging.getLogger(self.source).warning("%s: link %r dropped: only http(s) links are published",
+                                                   self.source_record_id, self.source_url[:200])
+            self.source_url = None
+        return self
 
 
 class Rejected(BaseModel):

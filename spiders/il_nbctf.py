@@ -295,8 +295,8 @@ class IlNbctfSpider(SanctionsSpider):
             return
         try:
             data = json.loads(response.body)
-        except ValueError:
-            raise self.fail(response.url, f"not JSON (HTTP {response.status})") from None
+        except (ValueError, RecursionError):
+            raise self.fail(response.url, f"not JSON, or nested too deep (HTTP {response.status})") from None
         if isinstance(data, dict) and data.get("type") == "Error":
             raise self.fail(response.url, f"API error: {data.get('title') or ''} {data.get('detail') or ''}".strip())
         if response.status != 200 or not isinstance(data, dict) or not isinstance(data.get("items"), list) \

@@ -11,6 +11,7 @@ import pytest
 from .processes import schedulers  # noqa: F401
 from .servers import ofac_service  # noqa: F401
 from .stores import postgres  # noqa: F401
+from .test_site_browser import browser  # noqa: F401
 
 HERE = Path(__file__).parent
 OWN_FIXTURES = HERE / "fixtures"

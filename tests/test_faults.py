@@ -258,7 +258,7 @@ def test_a_kill_between_the_latest_swap_and_index_json_is_finished_by_the_next_r
     assert os.readlink(feeds / "latest") == f"v/{second}"
     again = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", now="2026-11-26T12:00:00Z")
     assert again.exit_code == 0 and again.output.strip().splitlines()[-1].startswith("no change"), again.output
-    assert f"warning: feed repaired: finished announcing {second}" in again.output
+    assert f"feed repaired: finished announcing {second}" in again.output
     repaired = json.loads((feeds / "index.json").read_text())
     assert repaired["latest"] == second and [v["id"] for v in repaired["versions"]] == [v["id"] for v in index["versions"]]
 

@@ -23,7 +23,7 @@ def test_an_update_is_refused_while_another_host_holds_the_store(tmp_path, reque
         assert held
         refused = run(tmp_path / "feeds", db, "--samples", "--only", "fr_tresor")
         assert refused.exit_code == 1
-        assert "another update of this store is running (on this or another host" in refused.output
+        assert "another update of this feed is running (pid " in refused.output
     assert run(tmp_path / "feeds", db, "--samples", "--only", "fr_tresor").exit_code == 0
 
 
@@ -46,7 +46,7 @@ def test_two_updates_of_one_store_never_both_publish(tmp_path, request, ofac_ser
     out_b, _ = second.communicate(timeout=60)
     out_a, _ = first.communicate(timeout=60)
     assert first.returncode == 0 and out_a.startswith("published "), out_a
-    assert second.returncode == 1 and "another update of this store is running" in out_b, out_b
+    assert second.returncode == 1 and "another update of this feed is running" in out_b, out_b
     assert latest(tmp_path / "host-a") and not (tmp_path / "host-b" / "v").exists()
 
 

@@ -183,7 +183,18 @@ def test_an_index_rolled_back_to_an_older_release_fails(copy):
     assert result.exit_code == 1 and f"v/{versions[2]} is newer (an older index put back)" in result.stdout
     assert "latest/manifest.json: differs" in result.stdout  # `latest` still points at the newest
     result = verify(feeds, "--at", AFTER, "--public-key", str(public), "--after", versions[2])
-    assert result.exit_code == 1 and f"release {versions[1]} is not newer than {versions[2]}" in result.stdout
+    assert result.exit_code == 1 and f"release {versions[1]} is older than {versions[2]}" in result.stdout
+
+
+def test_after_the_newest_release_is_no_news_not_a_rollback(copy):
+    """Before: a cron puller's every poll that found no new release failed as a rollback."""
+    feeds, public, versions = copy
+    same = verify(feeds, "--at", AFTER, "--public-key", str(public), "--after", versions[2])
+    assert same.exit_code == 0, same.stdout
+    older = verify(feeds, "--at", AFTER, "--public-key", str(public), "--after", versions[1])
+    assert older.exit_code == 0, older.stdout
+    newer = verify(feeds, "--at", AFTER, "--public-key", str(public), "--after", "20991231T000000Z")
+    assert newer.exit_code == 1 and f"release {versions[2]} is older than 20991231T000000Z" in newer.stdout
 
 
 def test_verify_over_http_against_serve(copy):

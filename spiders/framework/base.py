@@ -154,8 +154,8 @@ class SanctionsSpider(scrapy.Spider):
         the data should be, fails the run in one line."""
         try:
             data = json.loads(body)
-        except ValueError as exc:
-            raise self.fail(url, f"not valid JSON, or cut short ({exc})") from None
+        except (ValueError, RecursionError) as exc:  # a value nested too deep is no source's data either
+            raise self.fail(url, f"not valid JSON, cut short, or nested too deep ({type(exc).__name__}: {exc})") from None
         error = json_error(data)
         if error:
             raise self.fail(url, error)

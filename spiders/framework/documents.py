@@ -73,6 +73,6 @@ def _detail(head: bytes) -> str:
         return title
     try:
         data = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     return _summary(data) if isinstance(data, dict) else ""
