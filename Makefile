@@ -48,7 +48,7 @@ test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dep
 lint: $(BIN)/sanctions-feed  ## ruff and mypy (default settings)
 	$(BIN)/ruff check .
 	rm -rf .typecheck && mkdir -p $(TYPECHECK)
-	for f in sanctions_feed/*.py; do ln -s ../../$$f $(TYPECHECK)/; done
+	for f in sanctions_feed/*; do case $${f##*/} in __pycache__|migrations) ;; *) ln -s ../../$$f $(TYPECHECK)/;; esac; done
 	for d in spiders normalize publish schemas; do ln -s ../../$$d $(TYPECHECK)/$$d; done
 	$(BIN)/mypy $(TYPECHECK)
 

@@ -70,7 +70,7 @@ class Reader:
 
 
 @dataclass
-class Verdict:
+class VerifyReport:
     version: str
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -100,7 +100,7 @@ def listed_versions(reader: Reader) -> list[str]:
     return sorted(v.id for v in index.versions)
 
 
-def public_key_from(value: str | None, reader: Reader, verdict: Verdict) -> PublicKey | None:
+def public_key_from(value: str | None, reader: Reader, verdict: VerifyReport) -> PublicKey | None:
     """--public-key: a file or the key's base64 line; without it, the feed's own minisign.pub
     (which proves integrity, not origin: pin the key for that)."""
     if value:
@@ -121,17 +121,17 @@ def public_key_from(value: str | None, reader: Reader, verdict: Verdict) -> Publ
 
 
 def verify(reader: Reader, version: str | None, public_key: str | None, at: datetime,
-           after: str | None = None) -> Verdict:
+           after: str | None = None) -> VerifyReport:
     """Every check on one release (default: the latest); never raises for what it finds."""
     problems: list[str] = []
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
     if index is None:
-        return Verdict(version or "latest", problems)
+        return VerifyReport(version or "latest", problems)
     ids = sorted(v.id for v in index.versions)
     version = version or index.latest
     if version is None or not VERSION_ID.fullmatch(version):
-        return Verdict(version or "latest", [f"{INDEX}: no release {version or 'published yet'}"])
-    verdict = Verdict(version, problems)
+        return VerifyReport(version or "latest", [f"{INDEX}: no release {version or 'published yet'}"])
+    verdict = VerifyReport(version, problems)
     newest = ids[-1] if ids else None
     if index.latest != newest:
         problems.append(f"{INDEX}: latest is {index.latest}, but the newest release listed is {newest} "
@@ -163,7 +163,7 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
 
 
 def _check_signature(reader: Reader, raw: bytes, manifest: Manifest, base: str, public_key: str | None,
-                     verdict: Verdict) -> None:
+                     verdict: VerifyReport) -> None:
     name = base + MANIFEST + SIGNATURE_SUFFIX
     signature = reader.read(name)
     key = public_key_from(public_key, reader, verdict)
@@ -183,7 +183,7 @@ def _check_signature(reader: Reader, raw: bytes, manifest: Manifest, base: str, 
 
 
 def _check_chain(reader: Reader, manifest: Manifest, version: str, ids: list[str], index: IndexFile, at: datetime,
-                 verdict: Verdict) -> None:
+                 verdict: VerifyReport) -> None:
     problems, manifest_name = verdict.problems, f"v/{version}/{MANIFEST}"
     if version not in ids:
         problems.append(f"{INDEX}: does not list release {version}")
@@ -209,7 +209,7 @@ def _check_chain(reader: Reader, manifest: Manifest, version: str, ids: list[str
         problems.append(f"{manifest_name}: expired at {manifest.expires_at:%Y-%m-%dT%H:%M:%SZ}, {when}")
 
 
-def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: Verdict) -> None:
+def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: VerifyReport) -> None:
     changes_rows = None
     for name in sorted(manifest.files, key=lambda n: n == "changes.html"):  # changes.json first
         entry = manifest.files[name]

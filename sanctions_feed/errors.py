@@ -5,6 +5,9 @@
 class SanctionsFeedError(Exception):
     """An expected failure: bad input, a failed or refused source, a feed we cannot read."""
 
+    details: str | None = None
+    """What --debug shows beside the one line (e.g. the crawler child's traceback)."""
+
 
 class UpdateError(SanctionsFeedError):
     """Every requested source failed (or the crawler itself did): nothing was published."""

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
-from sanctions_feed.crawl import CRAWL_PREFIX, code_fingerprint, known_inputs, remove_stale_crawls
+from sanctions_feed.commands import cli
+from sanctions_feed.pipeline.crawl import CRAWL_PREFIX, code_fingerprint, known_inputs, remove_stale_crawls
 from sanctions_feed.spiders import load_sources
 from sanctions_feed.spiders.eu_fsf import EuFsfSpider
 from sanctions_feed.spiders.fr_tresor import FrTresorSpider
@@ -289,7 +289,7 @@ def test_the_crawl_directories_of_killed_updates_are_removed(tmp_path):
 # The operator's progress line
 
 def test_a_parse_reports_how_far_it_has_read_and_the_line_shows_it(tmp_path, capsys):
-    from sanctions_feed.crawl import progress_line
+    from sanctions_feed.pipeline.crawl import progress_line
     from sanctions_feed.spiders.framework.download import Document
     from sanctions_feed.spiders.ofac_sdn import open_xml
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -60,12 +60,6 @@ def test_diff_command_between_two_releases(tmp_path):
     assert missing.exit_code == 1 and "release '20200101T000000Z' not found" in missing.output
     bad = runner.invoke(cli, ["diff", "nope", "latest", "--feeds", str(feeds)])
     assert bad.exit_code == 1 and "'nope' is not a release id" in bad.output
-
-
-def test_source_names_match_the_spiders():
-    from sanctions_feed.spiders import load_sources, source_names
-
-    assert list(load_sources()) == source_names() == ["eu_fsf", "fr_tresor", "gb_fcdo", "il_nbctf", "jp_mof", "ofac_sdn", "ofac_sdn_legacy", "us_fbi"]
 
 
 def test_unknown_source_is_a_usage_error(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.screening import MAX_LINE, NOT_AN_ADDRESS, Screen, bounded_lines
 
 from .test_object_storage import PREFIX, s3  # noqa: F401 - the moto S3 server

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.schemas.address import CAIP2, CHAINS, EVM_CHAINS, caip2
 from sanctions_feed.schemas.feed import FeedAddress
 

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.spiders.framework.base import SourceError
 from sanctions_feed.spiders.il_nbctf import Catalogue, IlNbctfSpider
 from sanctions_feed.spiders.ofac_sdn import _Inflated, parse_sdn_advanced

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.normalize.names import clean_name
 from sanctions_feed.spiders import il_nbctf
 from sanctions_feed.spiders.framework.base import SourceError

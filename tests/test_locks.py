@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from sanctions_feed.locks import UPDATE, _advisory_lock
+from sanctions_feed.ops.locks import UPDATE, _advisory_lock
 
 from .servers import EXPORTS
 from .stores import new_store

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 
 from .stores import new_store
 
@@ -103,7 +103,7 @@ def test_the_head_revision_the_store_checks_is_the_newest_migration():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from sanctions_feed.store import HEAD_REVISION, MIGRATIONS
+    from sanctions_feed.pipeline.store import HEAD_REVISION, MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

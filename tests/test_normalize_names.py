@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sanctions_feed.listings import normalize_listings
 from sanctions_feed.normalize.names import clean_name
+from sanctions_feed.pipeline.normalizing import normalize_listings
 from sanctions_feed.schemas.source import Holder, RawListing
 
 

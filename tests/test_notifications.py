@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from lxml import etree
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.publish.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.spiders.ofac_sdn import parse_sdn_advanced
 
 from .builders import NS_NEW, NS_OLD, OTHER_IDS, SAMPLE_PARTIES, TODAY_IDS, sdn_advanced_xml, zipped

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
-from sanctions_feed.listings import normalize_listings
+from sanctions_feed.commands import cli
+from sanctions_feed.pipeline.normalizing import normalize_listings
 from sanctions_feed.schemas.source import RawListing, SourceSnapshot
 from sanctions_feed.spiders import load_sources
 from sanctions_feed.spiders.framework.base import SourceError

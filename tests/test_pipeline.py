@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
 
-from sanctions_feed.cli import cli
-from sanctions_feed.guards import GuardError, check_run
-from sanctions_feed.listings import normalize_listings
+from sanctions_feed.commands import cli
+from sanctions_feed.pipeline.guards import GuardError, check_run
+from sanctions_feed.pipeline.normalizing import normalize_listings
+from sanctions_feed.pipeline.store import StoreError, current_listings, open_store, save_run
 from sanctions_feed.publish.build import build_addresses, load_sources
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta, SourceSnapshot
-from sanctions_feed.store import StoreError, current_listings, open_store, save_run
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 META = SourceMeta(authority="A", title="T", url="https://example.org", schedule="0 * * * *", expected_min=1, expected_max=5)
@@ -96,12 +96,12 @@ def test_a_corrupt_index_is_named_in_one_line(tmp_path):
 
 
 def test_a_bug_is_reported_as_one_and_shows_its_traceback_with_debug(tmp_path, monkeypatch):
-    import sanctions_feed.update
+    import sanctions_feed.pipeline.update
 
     def broken(*_args, **_kwargs):
         raise ValueError("an unexpected state")
 
-    monkeypatch.setattr(sanctions_feed.update, "run_update", broken)
+    monkeypatch.setattr(sanctions_feed.pipeline.update, "run_update", broken)
     result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(tmp_path / "f")])
     assert result.exit_code == 70
     assert "Internal error (a bug in sanctions-feed): ValueError: an unexpected state" in result.output
@@ -162,7 +162,7 @@ def test_every_bundled_sample_falls_inside_its_sample_bounds(tmp_path):
 
 
 def test_bounds_depend_on_what_a_run_read(monkeypatch):
-    from sanctions_feed.guards import bounds
+    from sanctions_feed.pipeline.guards import bounds
     from sanctions_feed.spiders import load_sources
 
     meta = load_sources()["ofac_sdn"].meta

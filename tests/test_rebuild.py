@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.publish.signing import write_key_pair
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml

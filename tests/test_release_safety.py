@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.errors import UpdateError
+from sanctions_feed.pipeline.update import run_update
 from sanctions_feed.publish import release as release_module
 from sanctions_feed.publish import repair as repair_module
 from sanctions_feed.spiders import load_sources
-from sanctions_feed.update import run_update
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
 from .stores import new_store
@@ -87,7 +87,7 @@ def test_a_second_update_is_refused_wherever_the_first_one_is(tmp_path, request,
 
 
 def test_a_second_update_waits_for_the_lock_when_asked(tmp_path):
-    from sanctions_feed.locks import update_lock
+    from sanctions_feed.ops.locks import update_lock
 
     feeds, db = tmp_path / "feeds", f"sqlite:///{tmp_path}/feeds.db"
     held, release = threading.Event(), threading.Event()
@@ -226,8 +226,8 @@ def test_a_release_named_by_another_or_with_a_site_page_is_never_removed(three_r
     (a store put back from a backup) but that a later release names, or the site shows, stays."""
     from sqlmodel import Session
 
+    from sanctions_feed.pipeline.store import open_store, published_release, release_ids
     from sanctions_feed.publish.repair import repair
-    from sanctions_feed.store import open_store, published_release, release_ids
 
     feeds = _copy(three_releases, tmp_path)
     index = json.loads((feeds / "index.json").read_text())

@@ -16,8 +16,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
-from sanctions_feed.scheduler import JOB_DEFAULTS, configure, reconcile, run_source, trigger
+from sanctions_feed.commands import cli
+from sanctions_feed.ops.scheduler import JOB_DEFAULTS, configure, reconcile, run_source, trigger
 from sanctions_feed.spiders import load_sources
 
 from .servers import EXPORTS, zipped

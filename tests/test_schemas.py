@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.publish.schema_files import FINGERPRINTS, MODELS, fingerprint, generated, normalized, schema_bytes
 from sanctions_feed.schemas.feed import SCHEMA_VERSION
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.normalize import normalize
 from sanctions_feed.normalize.forms import x_address
 from sanctions_feed.normalize.keys import fold_query, match_keys
@@ -203,7 +203,7 @@ def test_history_shows_delisting_and_relisting_with_dates_and_releases(tmp_path,
 
 
 def test_a_match_on_a_day_shows_the_listings_in_force_that_day():
-    from sanctions_feed.analyst_commands import _json_writer
+    from sanctions_feed.commands.analyst import _json_writer
 
     old = listed(OFAC_BTC, "XBT", status="delisted", on=date(2020, 1, 1), events=[
         ListingEvent(event="listed", date=date(2020, 1, 1)), ListingEvent(event="delisted", date=date(2022, 1, 1))])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
 from sanctions_feed.publish.serve import make_server
 from sanctions_feed.publish.signing import parse_public_key, read_secret_key, write_key_pair
 

@@ -8,12 +8,13 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from sanctions_feed import scheduler
-from sanctions_feed.cli import cli
+from sanctions_feed.commands import cli
+from sanctions_feed.ops import scheduler
 
 THROWAWAY = '''
 """A throwaway source for the tests: a JSON list of {{id, address, label, holder}}."""
@@ -116,10 +117,11 @@ def test_sources_lists_every_source_before_any_run(tmp_path):
     result = CliRunner().invoke(cli, ["sources", "--feeds", str(tmp_path / "feeds")])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["eu_fsf", "fr_tresor", "gb_fcdo", "il_nbctf", "jp_mof",
-                                                      "ofac_sdn", "ofac_sdn_legacy", "us_fbi"]
+    from sanctions_feed.spiders import source_names
+
+    assert [line.split(":")[0] for line in lines] == source_names()
     assert all(line.endswith("(never run)") for line in lines)
-    ofac = lines[5]
+    ofac = next(line for line in lines if line.startswith("ofac_sdn:"))
     assert ofac.startswith("ofac_sdn:") and "US Treasury OFAC" in ofac and "https://sanctionslistservice.ofac.treas.gov/" in ofac
 
 
@@ -175,3 +177,43 @@ def test_the_package_installs_under_one_namespace():
         import sanctions_feed.spiders, sanctions_feed.normalize, sanctions_feed.publish, sanctions_feed.schemas
     """)
     assert subprocess.run([sys.executable, "-P", "-c", code], cwd="/").returncode == 0
+
+
+BUGGY = '''
+"""A source whose parser has a bug: it fails on every file."""
+
+from sanctions_feed.schemas.source import SourceMeta
+
+from .framework.onefile import OneFileSpider
+
+
+class ZzBuggySpider(OneFileSpider):
+    name = "zz_buggy"
+    document_kind = "JSON"
+    default = False
+    meta = SourceMeta(authority="Test Authority", title="A parser with a bug", url="https://example.org/l.json",
+                      schedule="7 3 * * *")
+
+    def parse_file(self, document, url):
+        columns = {}
+        yield from columns["addresses"]
+'''
+
+
+def test_a_parser_bug_keeps_its_traceback_and_names_where(tmp_path, plugin_dir):
+    """Before: the exception became one string and the child's log was deleted with its directory."""
+    (plugin_dir / "zz_buggy.py").write_text(BUGGY)
+    listing = tmp_path / "list.json"
+    listing.write_text("[]")
+    args = ["update", "--only", "zz_buggy", "--source", f"zz_buggy={listing}", "--feeds", str(tmp_path / "feeds"),
+            "--archive", str(tmp_path / "archive")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "zz_buggy: KeyError: 'addresses' (traceback kept in " in line, line
+    kept = Path(line.split("(traceback kept in ", 1)[1].split(")", 1)[0])
+    assert kept.parent == (tmp_path / "archive" / "failures").resolve()
+    text = kept.read_text()
+    assert "Traceback (most recent call last)" in text and 'yield from columns["addresses"]' in text
+    debug = CliRunner().invoke(cli, ["--debug", *args])
+    assert 'yield from columns["addresses"]' in debug.output  # the child's traceback, not only the parent's

@@ -1,1 +1,1 @@
-"""Alembic migrations of the store (see `sanctions_feed.store.open_store`)."""
+"""Alembic migrations of the store (see `sanctions_feed.pipeline.store.open_store`)."""

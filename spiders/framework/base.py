@@ -106,6 +106,9 @@ class SanctionsSpider(scrapy.Spider):
         self.location = location
         self.known = known or {}
         self.error: str | None = None
+        self.error_traceback: str | None = None
+        """The traceback of an exception no parser rule foresaw (a bug, or data never seen): kept
+        by the update with the run's log, so that the one-line error can be followed up."""
         """Why the run failed, when it failed outside a Scrapy callback (the runner reports it)."""
         self.signals: dict = {}
         """What this run learnt of the source's change signals (validators, the publisher's own

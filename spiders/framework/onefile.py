@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import traceback
 from pathlib import Path
 
 from .base import SanctionsSpider, SourceError
@@ -72,6 +73,8 @@ class OneFileSpider(SanctionsSpider):
             self.error = str(exc)
         except Exception as exc:  # a bug, or data no parser rule foresaw: this source fails, loudly
             self.error = f"{self.name}: {type(exc).__name__}: {exc}"
+            self.error_traceback = traceback.format_exc()
+            self.logger.error("%s", self.error, exc_info=True)
         finally:
             if document is not None:
                 document.discard()

@@ -81,6 +81,8 @@ def run(out_dir: Path, requested: dict[str, Requested], known: dict[str, dict] |
 
     def on_closed(spider, reason=None):
         report[spider.name]["unconsumed"] = list(getattr(spider, "unconsumed", []))
+        if getattr(spider, "error_traceback", None):
+            report[spider.name].setdefault("traceback", spider.error_traceback)
         failed = spider.error or (f"{spider.name}: stopped after its time limit ({settings.getint('CLOSESPIDER_TIMEOUT')} s)"
                                   if reason == "closespider_timeout" else None)
         if failed and report[spider.name]["ok"]:
@@ -91,6 +93,8 @@ def run(out_dir: Path, requested: dict[str, Requested], known: dict[str, dict] |
         message = str(error) if isinstance(error, SourceError) else f"{spider.name}: {type(error).__name__}: {error}"
         if report[spider.name]["ok"]:
             report[spider.name].update(ok=False, error=message)
+            if not isinstance(error, SourceError):  # Scrapy logged it with its traceback too
+                report[spider.name]["traceback"] = failure.getTraceback()
 
     for name, r in requested.items():
         crawler = process.create_crawler(sources[name])

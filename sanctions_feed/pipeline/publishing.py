@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import SanctionsFeedError
-from .publish.settings import Publishing
+from sanctions_feed.errors import SanctionsFeedError
+from sanctions_feed.publish.settings import Publishing
 
 WEBHOOK_SECRET_ENV = "SANCTIONS_FEED_WEBHOOK_SECRET"
 
@@ -44,8 +44,8 @@ OPTIONS = {"feed_url": "--feed-url", "publish_to": "--publish-to", "webhooks": "
 def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: dict[str, str] = OPTIONS) -> list[str]:
     """What is wrong with the publishing URLs, one line each (`update` stops at the first,
     `config` lists them all)."""
-    from .publish.errors import FeedError
-    from .publish.objects import parse_s3_url
+    from sanctions_feed.publish.errors import FeedError
+    from sanctions_feed.publish.objects import parse_s3_url
 
     problems = []
     if feed_url and urlsplit(feed_url).scheme not in ("http", "https"):
@@ -64,7 +64,7 @@ def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: 
 def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: int, feed_url: str | None,
                         publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = 30.0,
                         push_deadline: float = 120.0) -> Publishing:
-    from .publish.signing import read_secret_key
+    from sanctions_feed.publish.signing import read_secret_key
 
     key = None
     if signing_key is not None:

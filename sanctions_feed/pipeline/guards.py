@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from .errors import SanctionsFeedError
-from .schemas.source import SourceMeta
+from sanctions_feed.errors import SanctionsFeedError
+from sanctions_feed.schemas.source import SourceMeta
 
 # A run that would delist more than this share of a source's active listings is refused.
 MAX_REMOVED_SHARE = 0.30

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _parse_now, cli, feed_options
+from .group import cli, feed_options, parse_now
 
 DEFAULT_KEY = Path("~/.config/sanctions-feed/minisign.key")
 
@@ -31,8 +31,8 @@ def keygen(signing_key, force, feeds, db):
     Example:
         sanctions-feed keygen --signing-key ~/.config/sanctions-feed/minisign.key
     """
-    from .publish.signing import write_key_pair
-    from .publishing import check_key_location
+    from sanctions_feed.pipeline.publishing import check_key_location
+    from sanctions_feed.publish.signing import write_key_pair
 
     path = (signing_key or DEFAULT_KEY).expanduser()
     check_key_location(path, feeds, new=True)
@@ -51,7 +51,7 @@ def keygen(signing_key, force, feeds, db):
                    "minisign.pub, which proves integrity but not origin).")
 @click.option("--after", default=None, metavar="ID",
               help="The newest release seen before: fail when the latest is older (a rollback); the same one again passes.")
-@click.option("--at", "at", default=None, metavar="ISO-TIME", callback=_parse_now,
+@click.option("--at", "at", default=None, metavar="ISO-TIME", callback=parse_now,
               help="Check expiry as of this time (default: now).")
 @feed_options
 def verify_command(where, version, every, public_key, after, at, feeds, db):
@@ -66,8 +66,8 @@ def verify_command(where, version, every, public_key, after, at, feeds, db):
     Example:
         sanctions-feed verify https://feeds.example.org/ --public-key minisign.pub
     """
-    from .publish.errors import FeedError
-    from .publish.verify import Reader, listed_versions, verify
+    from sanctions_feed.publish.errors import FeedError
+    from sanctions_feed.publish.verify import Reader, listed_versions, verify
 
     at = at or datetime.now(timezone.utc)
     failed, notes = False, []
@@ -108,11 +108,11 @@ def rebuild(version, out, archive, feeds, db):
     Example:
         sanctions-feed rebuild 20261124T120000Z --out /tmp/rebuilt
     """
-    from .errors import default_archive
-    from .publish.release import VERSION_ID
-    from .publishing import inside
-    from .rebuild import RebuildError, rebuild_release
-    from .store import open_store
+    from sanctions_feed.errors import default_archive
+    from sanctions_feed.pipeline.publishing import inside
+    from sanctions_feed.pipeline.rebuild import RebuildError, rebuild_release
+    from sanctions_feed.pipeline.store import open_store
+    from sanctions_feed.publish.release import VERSION_ID
 
     if not VERSION_ID.fullmatch(version):
         raise click.BadParameter(f"{version!r} is not a release id (like 20261124T120000Z)", param_hint="ID")

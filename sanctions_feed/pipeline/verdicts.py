@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from .normalize import normalize
-from .schemas.address import NormalizedAddress
+from sanctions_feed.normalize import normalize
+from sanctions_feed.schemas.address import NormalizedAddress
 
 _RANK = {"valid": 0, "unverifiable": 1, "invalid": 2}
 

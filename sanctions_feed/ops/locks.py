@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import StoreError, UpdateError
+from sanctions_feed.errors import StoreError, UpdateError
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from .cli import cli, feed_options
-from .errors import SanctionsFeedError
+from sanctions_feed.errors import SanctionsFeedError
+
+from .group import cli, feed_options
 
 EXIT_NO_MATCH, EXIT_MATCH, EXIT_ERROR = 0, 1, 2
 CHECK_CSV_HEADER = ["input", "status", "note", "release", "id", "chain", "caip2", "address", "display", "tag",
@@ -32,7 +33,7 @@ def _parse_day(_ctx, _param, value: str | None) -> date | None:
 def release_in_force(feeds: Path, on: date | None) -> str:
     """The latest release, or the one in force on a day (the last published by its end; the
     first release when the feed began later: its records still carry their dated history)."""
-    from .publish.release import read_index
+    from sanctions_feed.publish.release import read_index
 
     index = read_index(feeds)
     if index is None or not index.versions:
@@ -71,8 +72,8 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
         sanctions-feed check --file customers.txt --format csv --hits-only > hits.csv
         sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
     """
-    from .publish.release import read_addresses
-    from .screening import MATCH, TAG_REQUIRED, Screen, bounded_lines
+    from sanctions_feed.publish.release import read_addresses
+    from sanctions_feed.screening import MATCH, TAG_REQUIRED, Screen, bounded_lines
 
     if not addresses and file is None:
         raise click.UsageError("give addresses to screen, or --file FILE")
@@ -103,7 +104,7 @@ check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs a
 def _match_fields(address, on) -> dict:
     """A matched address and the listings that made it match (in force now, or --on the day);
     all its listings when none is (a not-in-force or tag-required verdict)."""
-    from .screening import listing_in_force
+    from sanctions_feed.screening import listing_in_force
 
     listings = [listing for listing in address.listings if listing_in_force(listing, on)] or address.listings
     return {
@@ -118,7 +119,7 @@ def _match_fields(address, on) -> dict:
 
 def _json_writer(out, version, on):
     def write(verdict):
-        from .screening import evm_note
+        from sanctions_feed.screening import evm_note
 
         matches = [_match_fields(a, on) | {"listed_under": evm_note(a)} for a in verdict.matches]
         out.write(json.dumps({"input": verdict.input, "status": verdict.status, "note": verdict.note,
@@ -127,8 +128,8 @@ def _json_writer(out, version, on):
 
 
 def _csv_writer(out, version, on):
-    from .publish.writers import csv_row
-    from .screening import evm_note
+    from sanctions_feed.publish.writers import csv_row
+    from sanctions_feed.screening import evm_note
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CHECK_CSV_HEADER)
@@ -151,7 +152,7 @@ def _csv_writer(out, version, on):
 
 
 def _text_writer(out, version, on):
-    from .screening import MATCH, evm_note
+    from sanctions_feed.screening import MATCH, evm_note
 
     def write(verdict):
         label = {MATCH: "MATCH"}.get(verdict.status, verdict.note)
@@ -184,7 +185,7 @@ def history(address, fmt, feeds, db):
     Example:
         sanctions-feed history 0x098B716B8Aaf21512996dC57EB0615e2383E2f96
     """
-    from .history import address_history
+    from sanctions_feed.screening.history import address_history
 
     events = address_history(db, address)
     if fmt == "json":
@@ -199,3 +200,75 @@ def history(address, fmt, feeds, db):
                    f"{event['source_record_id']} (official listing date {event['listed_on'] or 'not given'})  "
                    f"release {event['release'] or '(not yet published)'}"
                    f"{'  ' + event['source_url'] if event['source_url'] else ''}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]), default="text", show_default=True)
+@feed_options
+def diff(old, new, fmt, feeds, db):
+    """Changes between two releases (by id; `latest` names the newest).
+
+    \b
+    Example:
+        sanctions-feed diff 20261101T000000Z latest --format csv
+    """
+    from sanctions_feed.publish.diff import diff as diff_releases
+    from sanctions_feed.publish.errors import FeedError
+    from sanctions_feed.publish.release import read_addresses, read_index
+    from sanctions_feed.publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
+
+    index = read_index(feeds)
+    if index is None or index.latest is None:
+        raise FeedError(f"{feeds}: no releases yet (run `sanctions-feed update` first)")
+    old, new = (index.latest if v == "latest" else v for v in (old, new))
+    changes = diff_releases(old, read_addresses(feeds, old), new, read_addresses(feeds, new))
+    if fmt == "json":
+        click.echo(json.dumps(changes.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CHANGES_CSV_HEADER)
+        for row in changes_csv_rows(changes):
+            writer.writerow(csv_row(row))
+    else:
+        click.echo(f"{old} -> {new}: +{len(changes.added)} added, -{len(changes.removed)} removed, "
+                   f"~{len(changes.changed)} changed")
+        for sign, items in (("+", changes.added), ("-", changes.removed)):
+            for a in items:
+                holders = "; ".join(sorted({listing.holder for listing in a.listings if listing.holder}))
+                click.echo(f"{sign} {a.id} [{a.status}] {holders}")
+        for c in changes.changed:
+            click.echo(f"~ {c.id} ({', '.join(c.fields)})")
+
+
+@cli.command()
+@click.argument("addresses", nargs=-1)
+@click.option("--asset", default=None, metavar="CODE", help="The source's asset/currency label for ADDRESS arguments.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8-sig"), default=None,
+              help="CSV with a header and columns address, asset (asset may be empty).")
+@feed_options
+def normalize(addresses, asset, file, feeds, db):
+    """Normalize addresses: one JSON object per line per address found, in input order.
+
+    Pure: reads no feed and no store (--feeds and --db are accepted so scripts can pass them to
+    every command alike).
+
+    \b
+    Example:
+        sanctions-feed normalize TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq --asset XBT
+    """
+    from sanctions_feed.normalize import normalize as normalize_cell
+
+    rows = [(a, asset) for a in addresses]
+    if file is not None:
+        reader = csv.DictReader(file)
+        if reader.fieldnames is None or "address" not in reader.fieldnames:
+            raise click.ClickException(f"{file.name}: the CSV needs a header with an 'address' column")
+        rows += [(r["address"], r.get("asset") or None) for r in reader]
+    for raw, label in rows:
+        for r in normalize_cell(raw, label):
+            click.echo(json.dumps({"input": raw, "asset": r.asset, "kind": r.kind, "chain": r.chain,
+                                   "address": r.address, "display": r.display, "validity": r.validity,
+                                   "issues": list(r.issues), "platform": r.platform, "tag": r.tag, "id": r.id},
+                                  ensure_ascii=False))

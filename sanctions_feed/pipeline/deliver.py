@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .publish.settings import Publishing
+from sanctions_feed.publish.settings import Publishing
 
 
 def distribute(feeds: Path, engine, prepared, stored: list[str], publishing: Publishing) -> list[str]:
@@ -17,8 +17,8 @@ def distribute(feeds: Path, engine, prepared, stored: list[str], publishing: Pub
     if publishing.publish_to:
         lines += _push_within(feeds, publishing.publish_to, publishing.push_deadline)
     if prepared is not None and not prepared.renewal and publishing.webhooks:
-        from .publish.notify import notify
-        from .store import record_deliveries
+        from sanctions_feed.pipeline.store import record_deliveries
+        from sanctions_feed.publish.notify import notify
 
         deliveries = notify(prepared, stored, publishing)
         record_deliveries(engine, deliveries)
@@ -30,7 +30,7 @@ def _push_within(feeds: Path, url: str, deadline: float) -> list[str]:
     """The push, in a thread of its own given `deadline` seconds. One left running past it is
     abandoned (a daemon thread: it ends with the process); the bucket's index.json, written
     last, never names a release that is not whole there."""
-    from .publish.objects import PushError, push_feed
+    from sanctions_feed.publish.objects import PushError, push_feed
 
     outcome: list[str] = []
 

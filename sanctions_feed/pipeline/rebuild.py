@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from .errors import SanctionsFeedError
+from sanctions_feed.errors import SanctionsFeedError
 
 
 class RebuildError(SanctionsFeedError):
@@ -32,8 +32,8 @@ class Rebuilt:
 
 
 def _recorded(engine, version: str):
-    from .schemas.feed import Manifest
-    from .schemas.tables import ReleaseRow
+    from sanctions_feed.schemas.feed import Manifest
+    from sanctions_feed.schemas.tables import ReleaseRow
 
     with Session(engine) as session:
         rows = sorted(session.exec(select(ReleaseRow)), key=lambda row: row.version)
@@ -62,8 +62,8 @@ def _source_runs(manifests, archive: Path) -> dict[datetime, dict]:
 
 def _state(engine, day):
     """The addresses and rejected records as a release on `day` showed them (what `update` does)."""
-    from .publish.build import build_addresses, load_rejected
-    from .store import record_expiries, refresh_verdicts
+    from sanctions_feed.pipeline.store import record_expiries, refresh_verdicts
+    from sanctions_feed.publish.build import build_addresses, load_rejected
 
     with Session(engine) as session:
         refresh_verdicts(session, day)
@@ -74,8 +74,8 @@ def _state(engine, day):
 
 
 def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None:
-    from .spiders.framework.replay import REPLAY_ENV
-    from .update import run_update
+    from sanctions_feed.pipeline.update import run_update
+    from sanctions_feed.spiders.framework.replay import REPLAY_ENV
 
     answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts}
     mapping = scratch / f"replay-{when:%Y%m%dT%H%M%S}.json"
@@ -96,10 +96,10 @@ def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None
 
 
 def rebuild_release(engine, version: str, archive: Path, out: Path, feeds: Path | None = None) -> Rebuilt:
-    from .publish.diff import diff
-    from .publish.release import MANIFEST, write_files
-    from .publish.signing import SIGNATURE_SUFFIX
-    from .store import open_store
+    from sanctions_feed.pipeline.store import open_store
+    from sanctions_feed.publish.diff import diff
+    from sanctions_feed.publish.release import MANIFEST, write_files
+    from sanctions_feed.publish.signing import SIGNATURE_SUFFIX
 
     chain, manifests = _recorded(engine, version)
     runs = _source_runs(manifests, archive)

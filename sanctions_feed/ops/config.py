@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .errors import SanctionsFeedError
-from .schemas.config import ConfigFile
+from sanctions_feed.errors import SanctionsFeedError
+from sanctions_feed.schemas.config import ConfigFile
 
 
 class ConfigError(SanctionsFeedError):
@@ -61,13 +61,13 @@ def load(path: Path, known_sources: list[str]) -> ConfigFile:
 
 def value_problems(config: ConfigFile, known_sources: list[str]) -> list[str]:
     """What the commands would refuse in a well-formed file: unknown sources, cadences, URLs."""
-    from .publishing import url_problems
+    from sanctions_feed.pipeline.publishing import url_problems
 
     problems = [f"sources.{name}: no such source (known: {', '.join(known_sources)})"
                 for name in sorted(set(config.sources) - set(known_sources))]
     for name, source in sorted(config.sources.items()):
         if source.cadence:
-            from .scheduler import trigger
+            from sanctions_feed.ops.scheduler import trigger
 
             try:
                 trigger(source.cadence)
@@ -140,8 +140,8 @@ class ConfigLine(NamedTuple):
 
 def describe(path: str | None, config: ConfigFile | None, settings: list[ConfigLine], log: list[ConfigLine]) -> list[str]:
     """The effective configuration as TOML lines, each value with its origin (`sanctions-feed config`)."""
-    from .guards import bounds
-    from .spiders import load_sources
+    from sanctions_feed.pipeline.guards import bounds
+    from sanctions_feed.spiders import load_sources
 
     def line(item: ConfigLine) -> str:
         if item.value is None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .normalize import normalize
-from .normalize.extract import extract, names_addresses
-from .normalize.names import clean_name
-from .schemas.source import Holder, NormalizedListing, RawListing, Rejected
+from sanctions_feed.normalize import normalize
+from sanctions_feed.normalize.extract import extract, names_addresses
+from sanctions_feed.normalize.names import clean_name
+from sanctions_feed.schemas.source import Holder, NormalizedListing, RawListing, Rejected
 
 
 def normalize_listings(listings: list[RawListing], unread: list[Rejected] | None = None) -> dict[str, NormalizedListing]:

@@ -182,8 +182,8 @@ def run_forever(plan: dict[str, str], active: set[str], settings: RunSettings) -
     the first stops it after the run in progress, a second stops that run too."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from .crawl import remove_stale_crawls
-    from .locks import leadership
+    from sanctions_feed.ops.locks import leadership
+    from sanctions_feed.pipeline.crawl import remove_stale_crawls
 
     global SETTINGS
     stopping = threading.Event()

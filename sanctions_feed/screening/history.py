@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from .errors import StoreError
-from .normalize.keys import screen_readings
-from .schemas.tables import AddressRow, ListingEventRow, ListingRow
-from .screening import KeyIndex, reading_of
+from sanctions_feed.errors import StoreError
+from sanctions_feed.normalize.keys import screen_readings
+from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow
+from sanctions_feed.screening import KeyIndex, reading_of
 
 _EVENT_ORDER = {"listed": 0, "relisted": 1, "corrected": 2, "expired": 3, "delisted": 4}
 
@@ -19,7 +19,7 @@ _EVENT_ORDER = {"listed": 0, "relisted": 1, "corrected": 2, "expired": 3, "delis
 def address_history(db_url: str, text: str) -> list[dict]:
     """The events of every stored address the text names (any written form, any EVM chain; a
     tagged deposit address alone names its tagged entries), sorted by date."""
-    from .store import masked_url, open_store
+    from sanctions_feed.pipeline.store import masked_url, open_store
 
     if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
         raise StoreError(f"--db {masked_url(db_url)}: no store there (run `sanctions-feed update` first)")

@@ -11,11 +11,11 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from .errors import StoreError
-from .normalize.names import clean_name
-from .schemas.address import NormalizedAddress
-from .schemas.source import NormalizedListing, Rejected, SourceSnapshot
-from .schemas.tables import (
+from sanctions_feed.errors import StoreError
+from sanctions_feed.normalize.names import clean_name
+from sanctions_feed.schemas.address import NormalizedAddress
+from sanctions_feed.schemas.source import NormalizedListing, Rejected, SourceSnapshot
+from sanctions_feed.schemas.tables import (
     MAX_WARNINGS,
     AddressRow,
     ListingEventRow,
@@ -57,7 +57,7 @@ def _with_driver(url: str) -> str:
     return url
 
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 HEAD_REVISION = "0003"
 """The newest migration's revision (a test holds it to the scripts): a store already there is
 not handed to Alembic at all, which keeps every update from loading it."""
@@ -288,7 +288,7 @@ def stamp_events(session: Session, version: str) -> None:
 def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
     """Re-derive every address's verdict from its current listings (the verdict step); returns how
     many addresses changed. `known`: the readings of the listings this run normalized already."""
-    from .verdicts import verdicts
+    from sanctions_feed.pipeline.verdicts import verdicts
 
     listing_table, address_table = ListingRow.__table__, AddressRow.__table__  # type: ignore[attr-defined]
     # Plain rows, not ORM objects: this reads every listing on every run.

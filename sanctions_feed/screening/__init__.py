@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from .normalize.keys import deposit_keys, match_keys, screen_readings
-from .schemas.address import EVM_CHAINS, NormalizedAddress
-from .schemas.feed import FeedAddress, FeedListing
+from sanctions_feed.normalize.keys import deposit_keys, match_keys, screen_readings
+from sanctions_feed.schemas.address import EVM_CHAINS, NormalizedAddress
+from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
 MATCH, TAG_REQUIRED, NOT_IN_FORCE, NO_MATCH, NOT_AN_ADDRESS = (
     "match", "tag_required", "not_in_force", "no_match", "not_an_address")
@@ -56,7 +56,7 @@ def listing_in_force(listing: FeedListing, on: date | None) -> bool:
 
 
 @dataclass
-class Verdict:
+class ScreenResult:
     input: str
     status: str
     matches: list[FeedAddress] = field(default_factory=list)
@@ -121,13 +121,13 @@ class Screen:
     def in_force(self, address: FeedAddress) -> bool:
         return any(listing_in_force(listing, self.on) for listing in address.listings)
 
-    def check(self, text: str) -> list[Verdict]:
+    def check(self, text: str) -> list[ScreenResult]:
         """One verdict per address the text names (most texts name one)."""
         verdicts = []
         for reading in screen_readings(text):
             found, deposits = self.index.lookup(reading)  # a listed string that is no address is still listed
             if reading.kind == "unknown" and not found:
-                verdicts.append(Verdict(text, NOT_AN_ADDRESS))
+                verdicts.append(ScreenResult(text, NOT_AN_ADDRESS))
                 continue
             if not found and not deposits and reading.validity == "invalid" and text.strip().lower() != text.strip():
                 # a mistyped case breaks a checksum, not the identity of a case-blind form
@@ -138,23 +138,23 @@ class Screen:
             if found:
                 active = [a for a in found if self.in_force(a)]
                 if active:
-                    verdicts.append(Verdict(text, MATCH, active))
+                    verdicts.append(ScreenResult(text, MATCH, active))
                 elif self.on is not None and not any(_listed_before(a, self.on) for a in found):
-                    verdicts.append(Verdict(text, NO_MATCH))
+                    verdicts.append(ScreenResult(text, NO_MATCH))
                 else:
-                    verdicts.append(Verdict(text, NOT_IN_FORCE, found))
+                    verdicts.append(ScreenResult(text, NOT_IN_FORCE, found))
             elif deposits:
-                verdicts.append(Verdict(text, TAG_REQUIRED, [a for a in deposits if self.in_force(a)] or deposits))
+                verdicts.append(ScreenResult(text, TAG_REQUIRED, [a for a in deposits if self.in_force(a)] or deposits))
             else:
-                verdicts.append(Verdict(text, NO_MATCH))
+                verdicts.append(ScreenResult(text, NO_MATCH))
         return verdicts
 
-    def check_lines(self, lines: Iterable[str]) -> Iterator[Verdict]:
+    def check_lines(self, lines: Iterable[str]) -> Iterator[ScreenResult]:
         """Stream verdicts over lines (blank lines and `#` comments skipped): memory stays flat."""
         for line in lines:
             text = line.strip()
             if len(text) > MAX_LINE:
-                yield Verdict(f"{text[:64]}... (a line of more than {MAX_LINE} characters)", NOT_AN_ADDRESS)
+                yield ScreenResult(f"{text[:64]}... (a line of more than {MAX_LINE} characters)", NOT_AN_ADDRESS)
             elif text and not text.startswith("#"):
                 yield from self.check(text)
 

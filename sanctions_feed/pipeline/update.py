@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .crawl import Crawl, SourceRun, code_fingerprint, known_inputs
-from .errors import UpdateError
-from .locks import update_lock
-from .publish.settings import UNSIGNED, Publishing
+from sanctions_feed.errors import UpdateError
+from sanctions_feed.ops.locks import update_lock
+from sanctions_feed.pipeline.crawl import Crawl, SourceRun, code_fingerprint, known_inputs
+from sanctions_feed.publish.settings import UNSIGNED, Publishing
 
 
 @dataclass
@@ -34,6 +34,8 @@ class UpdateResult:
     """The release only renews the latest one before it expires (nothing changed)."""
     deliveries: list[str] = field(default_factory=list)
     """What became of the object-storage push and each webhook, for the log."""
+    tracebacks: dict[str, str] = field(default_factory=dict)
+    """Per failed source, the crawler's traceback of an unforeseen exception (shown with --debug)."""
 
     def summary(self) -> str:
         if self.version and self.renewal:
@@ -51,8 +53,8 @@ def _faults_as_errors(feeds: Path, db_url: str):
     be (full disk, no permission) is one line naming which, not a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .errors import StoreError
-    from .publish.errors import FeedError
+    from sanctions_feed.errors import StoreError
+    from sanctions_feed.publish.errors import FeedError
 
     try:
         yield
@@ -85,10 +87,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             # While the child crawls, this process loads the rest of the pipeline (the other core).
             from sqlmodel import Session
 
-            from .publish.build import build_addresses, load_rejected, load_sources
-            from .publish.release import announce, prepare, refresh_index
-            from .publish.repair import repair
-            from .store import (
+            from sanctions_feed.pipeline.store import (
                 open_store,
                 published_release,
                 record_expiries,
@@ -99,6 +98,9 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                 set_published,
                 stamp_events,
             )
+            from sanctions_feed.publish.build import build_addresses, load_rejected, load_sources
+            from sanctions_feed.publish.release import announce, prepare, refresh_index
+            from sanctions_feed.publish.repair import repair
 
             engine = open_store(db_url)
             runs = crawl.results(show_progress)
@@ -115,7 +117,9 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                 if len(result.failures) == len(runs):
                     refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
                     session.commit()
-                    raise UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+                    error = UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
+                    error.details = "\n".join(result.tracebacks.values()) or None
+                    raise error
                 refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
                 record_expiries(session, now.date())
                 addresses = build_addresses(session, now.date())
@@ -139,7 +143,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                 result.version, result.renewal = prepared.version, prepared.renewal
                 result.added, result.removed, result.changed = len(changes.added), len(changes.removed), len(changes.changed)
         if publishing.publish_to or (prepared is not None and publishing.webhooks):
-            from .distribute import distribute
+            from sanctions_feed.pipeline.deliver import distribute
 
             result.deliveries = distribute(feeds, engine, prepared, result.stored, publishing)
     return result
@@ -147,10 +151,10 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
 
 def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun], now: datetime) -> None:
     """Refuse a store that is not the one that published this feed; index.json says so."""
-    from .guards import GuardError, check_store_matches_feed
-    from .publish.release import read_index, refresh_index
-    from .schemas.tables import SourceStatus
-    from .store import masked_url, published_release, set_published, store_source_names
+    from sanctions_feed.pipeline.guards import GuardError, check_store_matches_feed
+    from sanctions_feed.pipeline.store import masked_url, published_release, set_published, store_source_names
+    from sanctions_feed.publish.release import read_index, refresh_index
+    from sanctions_feed.schemas.tables import SourceStatus
 
     index = read_index(feeds)
     latest = index.latest if index else None
@@ -172,13 +176,15 @@ def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun]
 def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult,
                configured_bounds: tuple[int, int] | None = None) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
-    from .guards import GuardError, check_fresh, check_run
-    from .listings import normalize_listings
-    from .schemas.source import SourceMeta
-    from .schemas.tables import SourceRow
-    from .store import current_listings, record_failure, record_unchanged, save_run, withdrawals
+    from sanctions_feed.pipeline.guards import GuardError, check_fresh, check_run
+    from sanctions_feed.pipeline.normalizing import normalize_listings
+    from sanctions_feed.pipeline.store import current_listings, record_failure, record_unchanged, save_run, withdrawals
+    from sanctions_feed.schemas.source import SourceMeta
+    from sanctions_feed.schemas.tables import SourceRow
 
     status, error = "failed", run.error
+    if run.traceback:
+        result.tracebacks[run.name] = run.traceback
     if run.warnings:
         result.warnings[run.name] = run.warnings
     noted = f", {len(run.warnings)} warnings" if run.warnings else ""

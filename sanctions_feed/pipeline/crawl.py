@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UpdateError
+from sanctions_feed.errors import UpdateError
 
 if TYPE_CHECKING:
-    from .schemas.source import RawListing, Rejected, SourceSnapshot
+    from sanctions_feed.schemas.source import RawListing, Rejected, SourceSnapshot
 
 RUNNER = "sanctions_feed.spiders.framework.runner"
 CRAWL_MARGIN = 120.0
@@ -47,6 +47,8 @@ class SourceRun:
     """Why the source is the same as at its last good run (then it is not stored or published)."""
     signals: dict = field(default_factory=dict)
     """The source's change signals as this run found them (validators, the publisher's signal)."""
+    traceback: str | None = None
+    """The child's traceback of an unforeseen exception (the error line names where it is kept)."""
 
 
 class Crawl:
@@ -62,6 +64,7 @@ class Crawl:
         remove_stale_crawls()
         self.out = Path(tempfile.mkdtemp(prefix=f"{CRAWL_PREFIX}{os.getpid()}-"))
         self.known = known or {}
+        self.now, self.archive = now, Path(archive).resolve() if archive is not None else None
         self.timeout = source_timeout + CRAWL_MARGIN if source_timeout else None
         (self.out / "known.json").write_text(json.dumps(self.known), encoding="utf-8")
         # -P: the working directory is not put on sys.path, so a stray `zipfile.py` there cannot
@@ -112,7 +115,23 @@ class Crawl:
         report = json.loads(report_path.read_text())
         if "error" in report:
             raise UpdateError(report["error"])
-        return [read_run(self.out, name, outcome, self.known.get(name)) for name, outcome in report.items()]
+        runs = [read_run(self.out, name, outcome, self.known.get(name)) for name, outcome in report.items()]
+        for run in runs:
+            if run.traceback and run.error and self.archive is not None:
+                run.error += f" (traceback kept in {self.keep_log(run)})"
+        return runs
+
+    def keep_log(self, run: SourceRun) -> Path:
+        """The failed source's traceback and the crawler's whole log, kept beside the raw inputs
+        (the crawl's own directory is removed when the update ends)."""
+        assert self.archive is not None
+        folder = self.archive / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.now:%Y%m%dT%H%M%SZ}-{run.name}-{os.getpid()}.log"
+        self.stderr.seek(0)
+        path.write_text(f"{run.error}\n\n{run.traceback}\n--- the crawler's log ---\n{self.stderr.read()}",
+                        encoding="utf-8")
+        return path
 
 
 CRAWL_PREFIX = "sanctions-feed-crawl-"
@@ -158,10 +177,11 @@ def progress_line(out: Path, done: bool = False) -> None:
 def read_run(out_dir: Path, name: str, outcome: dict, known: dict | None = None) -> SourceRun:
     """A spider's JSON-lines output as a SourceRun. A source whose input has the sha256 of its last
     good run (`known`) is unchanged, whether the spider found it out before parsing or not."""
-    from .schemas.source import RawListing, Rejected, SourceSnapshot
+    from sanctions_feed.schemas.source import RawListing, Rejected, SourceSnapshot
 
     run = SourceRun(name=name, meta=outcome["meta"], error=outcome["error"],
                     warnings=outcome.get("warnings", []), unconsumed=outcome.get("unconsumed", []),
+                    traceback=outcome.get("traceback"),
                     input=outcome.get("input", "live"))
     path = out_dir / f"{name}.jsonl"
     if path.exists():
@@ -220,6 +240,6 @@ def code_fingerprint() -> str:
                            and "samples" not in p.relative_to(root).parts):
             digest.update(f"{package}/{path.relative_to(root).as_posix()}\n".encode())
             digest.update(path.read_bytes())
-    listings = Path(__file__).with_name("listings.py")
+    listings = Path(__file__).with_name("normalizing.py")
     digest.update(listings.read_bytes())
     return digest.hexdigest()[:16]

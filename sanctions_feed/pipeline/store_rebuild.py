@@ -10,17 +10,17 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from .errors import StoreError
-from .publish.build import build_addresses
-from .publish.release import read_addresses, read_index
-from .publish.writers import csv_value
-from .schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
-from .store import rejected_id, set_published
+from sanctions_feed.errors import StoreError
+from sanctions_feed.pipeline.store import rejected_id, set_published
+from sanctions_feed.publish.build import build_addresses
+from sanctions_feed.publish.release import read_addresses, read_index
+from sanctions_feed.publish.writers import csv_value
+from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow
 
 
 def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, int]:
     """Fill an empty store from release `version` (default: the latest); returns counts."""
-    from .publish.errors import FeedError
+    from sanctions_feed.publish.errors import FeedError
 
     index = read_index(feeds)
     if index is None or index.latest is None:
@@ -75,7 +75,7 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
 
 
 def _read_rejected(path: Path):
-    from .schemas.source import Rejected
+    from sanctions_feed.schemas.source import Rejected
 
     if not path.exists():
         return []

@@ -1,0 +1,1 @@
+"""Operations: the update lock, logs, the scheduler and the configuration file."""
