@@ -6,12 +6,17 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # Fixtures for every test module.
 from .processes import schedulers  # noqa: F401
 from .servers import ofac_service  # noqa: F401
 from .stores import postgres  # noqa: F401
 from .test_site_browser import browser  # noqa: F401
+
+# On a loaded machine (CI, two xdist workers) a property test's timing says nothing about the code.
+settings.register_profile("ci", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 HERE = Path(__file__).parent
 OWN_FIXTURES = HERE / "fixtures"

@@ -278,7 +278,7 @@ def test_a_verdict_follows_the_current_listings(tmp_path):
 
 def test_a_stale_stored_verdict_is_re_derived_on_a_run_of_another_source(tmp_path):
     """A fix to normalize/ reaches addresses whose source did not run: here a verdict made stale by
-    hand, as older code would have left it."""
+    hand, as older code would have left it (with the older code's marker)."""
     import sqlite3
 
     feeds = tmp_path / "feeds"
@@ -286,10 +286,34 @@ def test_a_stale_stored_verdict_is_re_derived_on_a_run_of_another_source(tmp_pat
     with sqlite3.connect(f"{feeds}.db") as db:
         db.execute("UPDATE addresses SET validity = 'invalid', issues = '[\"checksum_failed\"]' "
                    "WHERE id = 'bitcoin:bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z'")
+        db.execute("UPDATE store_state SET value = 'older-code' WHERE key = 'verdict_code'")
     again = run(feeds, "--samples", "--only", "il_nbctf", now="2026-11-24T13:00:00Z")
     assert again.exit_code == 0, again.output
     record = next(r for r in latest(feeds)["addresses"] if r["id"] == "bitcoin:bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")
     assert (record["validity"], record["issues"]) == ("valid", [])
+
+
+def test_with_the_same_code_a_run_reads_again_only_the_addresses_it_touched(tmp_path, monkeypatch):
+    """Before: every stored listing was normalized again on every run."""
+    from sanctions_feed.pipeline import verdicts
+
+    calls: list[str] = []
+    original = verdicts.normalize
+    monkeypatch.setattr(verdicts, "normalize", lambda text, label=None: calls.append(text) or original(text, label))
+    feeds = tmp_path / "feeds"
+    source = tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    assert run(feeds, "--samples").exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(f"{feeds}.db") as db:
+        (others,) = db.execute("SELECT count(*) FROM listings WHERE source != 'ofac_sdn'").fetchone()
+    calls.clear()
+    changed = run(feeds, "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force", now="2026-11-24T13:00:00Z")
+    assert changed.exit_code == 0 and changed.output.startswith("published"), changed.output
+    # the run's own listings were read by the normalize step; the verdict step read only the other
+    # sources' listings of the addresses this run touched, not every other stored listing
+    assert 0 < len(calls) < others / 4, (len(calls), others)
 
 
 def test_a_failed_publish_leaves_the_store_as_it_was(tmp_path, monkeypatch):

@@ -293,3 +293,17 @@ def test_every_published_file_has_a_row_count_verify_can_check(history):
         assert rows is None and name == "changes.html" or rows == entry["rows"], name
     with pytest.raises(ValueError, match="no row count is defined"):
         count_rows("new-format.bin", b"")
+
+
+def test_a_valid_signature_whose_trusted_comment_names_another_release_fails(history, copy):
+    """The key signed it, but its trusted comment (what minisign prints) describes another release:
+    a signature moved from one manifest to another is caught by the comparison, not the math."""
+    _, _, key_path, _ = history
+    feeds, public, versions = copy
+    manifest = feeds / "v" / versions[-1] / "manifest.json"
+    comment = f"sanctions-feed release {versions[0]} previous none expires never"
+    (feeds / "v" / versions[-1] / "manifest.json.minisig").write_text(
+        read_secret_key(key_path).sign(manifest.read_bytes(), comment), encoding="utf-8")
+    result = verify(feeds, "--at", AFTER, "--public-key", str(public))
+    assert result.exit_code == 1
+    assert f"the trusted comment does not describe this manifest ({comment!r})" in result.stdout

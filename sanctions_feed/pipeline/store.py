@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import event, update
@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from sanctions_feed.errors import StoreError
-from sanctions_feed.normalize.names import clean_name
+from sanctions_feed.pipeline.lifecycle import expiry_day, kept_issues, run_events
 from sanctions_feed.schemas.address import NormalizedAddress
 from sanctions_feed.schemas.source import NormalizedListing, Rejected, SourceSnapshot
 from sanctions_feed.schemas.tables import (
@@ -114,7 +114,7 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
              today: date, now: datetime, warnings: list[str] | None = None) -> None:
     """Replace the source's current listings with this run's (in the update's transaction).
     `delisted_on`: the listings this run delists, each with its date (today, or the source's own
-    date for a record it withdrew: see `withdrawals`)."""
+    date for a record it withdrew: see `lifecycle.withdrawals`). The events are lifecycle's to decide."""
     known = set(session.exec(select(AddressRow.id)))
     new_addresses = {}
     for item in found.values():
@@ -125,15 +125,9 @@ def save_run(session: Session, name: str, snapshot: SourceSnapshot, found: dict[
     for listing_id, item in found.items():
         values = _listing_values(current.get(listing_id), listing_id, item, today)
         (updates if listing_id in current else inserts).append(values)
+    for day, events in run_events(current, inserts, updates, delisted_on, today).items():
+        add_events(session, events, day)
     updates += [{"id": lid, "status": "delisted", "delisted_on": on} for lid, on in delisted_on.items()]
-    for day in sorted(set(delisted_on.values()) - {today}):
-        add_events(session, [(lid, "delisted") for lid, on in delisted_on.items() if on == day], day)
-    events = [(lid, "delisted") for lid, on in delisted_on.items() if on == today]
-    for values in inserts:
-        events += [(values["id"], "listed")] + ([(values["id"], "delisted")] if values["status"] == "delisted" else [])
-    for values in updates[:len(updates) - len(delisted_on)]:
-        events += [(values["id"], event) for event in _events(current[values["id"]], values)]
-    add_events(session, events, today)
     # Bulk statements: one source run can carry tens of thousands of rows.
     if new_addresses:  # Core executemany: the ORM's bulk path costs several times more
         session.execute(AddressRow.__table__.insert(), list(new_addresses.values()))  # type: ignore[attr-defined]
@@ -174,40 +168,6 @@ def record_published(session: Session, names: list[str], version: str, when: dat
             session.add(source)
 
 
-def withdrawals(current: dict[str, ListingRow], removed: set[str], delistings: dict[str, date],
-                today: date) -> dict[str, date]:
-    """The removed listings whose record the source itself says it withdrew, with the date to
-    delist them on: the source's date, never before we last saw them listed, never after today."""
-    return {lid: min(max(delistings[current[lid].source_record_id], current[lid].last_seen), today)
-            for lid in removed if lid in current and current[lid].source_record_id in delistings}
-
-
-# What a source says of a listing: a change to any of these is a correction.
-_CONTENT = ("raw_address", "programs", "listed_on", "valid_until", "source_url", "assets")
-
-
-def _events(row: ListingRow, values: dict) -> list[str]:
-    """The events a stored listing goes through when this run's values replace it."""
-    events = []
-    if row.status == "delisted" and values["status"] == "active":
-        events.append("relisted")
-    elif row.status == "active" and values["status"] == "delisted":
-        events.append("delisted")
-    if (any(getattr(row, key) != values[key] for key in _CONTENT)
-            # A label a store made before labels were kept (None) is no correction by the source.
-            or (row.raw_label is not None and row.raw_label != values["raw_label"])
-            or _holders_said(row.holder, row.other_holders) != _holders_said(values["holder"], values["other_holders"])):
-        events.append("corrected")
-    return events
-
-
-def _holders_said(holder: str, others: str) -> list[tuple]:
-    """Who the source names, as it named them: our own cleaning of a name (look-alikes, quotes)
-    and what we record about it are no correction by the source."""
-    return [(clean_name(h.get("name"))[0], h.get("type"), h.get("status"))
-            for h in [json.loads(holder), *json.loads(others)]]
-
-
 def add_events(session: Session, events: list[tuple[str, str]], on: date) -> None:
     """Record listing events (listing id, event) dated `on`; one a day of each kind per listing."""
     rows = {f"{lid}|{event}|{on.isoformat()}": {"listing_id": lid, "event": event, "on": on} for lid, event in events}
@@ -230,7 +190,7 @@ def record_expiries(session: Session, today: date) -> None:
         table.c.status == "active", table.c.valid_until.is_not(None), table.c.valid_until < today))
     by_day: dict[date, list[tuple[str, str]]] = {}
     for listing_id, valid_until in expired:
-        by_day.setdefault(valid_until + timedelta(days=1), []).append((listing_id, "expired"))
+        by_day.setdefault(expiry_day(valid_until), []).append((listing_id, "expired"))
     for day, events in by_day.items():
         add_events(session, events, day)
 
@@ -285,30 +245,40 @@ def stamp_events(session: Session, version: str) -> None:
     session.execute(table.update().where(table.c.version.is_(None)).values(version=version))
 
 
-def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None) -> int:
-    """Re-derive every address's verdict from its current listings (the verdict step); returns how
+def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedAddress] | None = None,
+                     touched: set[str] | None = None, code: str | None = None) -> int:
+    """Re-derive the verdicts of the addresses whose listings changed (`touched`) from their
+    current listings (the verdict step), or of every address when the code that reads addresses
+    differs from the one that last did (`code`, kept in the store) or none is given; returns how
     many addresses changed. `known`: the readings of the listings this run normalized already."""
     from sanctions_feed.pipeline.verdicts import verdicts
 
     listing_table, address_table = ListingRow.__table__, AddressRow.__table__  # type: ignore[attr-defined]
-    # Plain rows, not ORM objects: this reads every listing on every run.
-    listings = list(session.execute(listing_table.select().with_only_columns(
-        listing_table.c.id, listing_table.c.address_id, listing_table.c.raw_address, listing_table.c.raw_label,
-        listing_table.c.assets, listing_table.c.status, listing_table.c.issues)))
+    marker = session.get(StoreStateRow, "verdict_code")
+    every = code is None or touched is None or marker is None or marker.value != code
+    columns = (listing_table.c.id, listing_table.c.address_id, listing_table.c.raw_address, listing_table.c.raw_label,
+               listing_table.c.assets, listing_table.c.status, listing_table.c.issues)
+    # Plain rows, not ORM objects: with new code this reads every listing.
+    listing_rows = listing_table.select().with_only_columns(*columns)
+    listings = list(session.execute(listing_rows) if every
+                    else _rows_where_in(session, listing_rows, listing_table.c.address_id, touched or set()))
+    if code is not None:
+        session.merge(StoreStateRow(key="verdict_code", value=code))
     found, readings = verdicts(listings, known)
     listing_updates = []
     for listing in listings:
         reading = readings.get(listing.id)
         if reading is None:
             continue
-        # A cut is a fact of the source's text, not of the address: it stays.
-        issues = json.dumps(sorted(set(reading.issues) | ({"truncated"} & set(json.loads(listing.issues)))))
+        issues = json.dumps(kept_issues(reading.issues, json.loads(listing.issues)))
         if issues != listing.issues:
             listing_updates.append({"id": listing.id, "issues": issues})
     if listing_updates:
         session.execute(update(ListingRow), listing_updates)
     updates = []
-    for row in session.execute(address_table.select()):
+    addresses = (session.execute(address_table.select()) if every
+                 else _rows_where_in(session, address_table.select(), address_table.c.id, set(found)))
+    for row in addresses:
         verdict = found.get(row.id)
         if verdict is None:
             continue
@@ -319,6 +289,13 @@ def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedA
     if updates:
         session.execute(update(AddressRow), updates)
     return len(updates)
+
+
+def _rows_where_in(session: Session, query, column, values: set[str], size: int = 500):
+    """The query's rows whose `column` is one of `values`, asked in bounded IN lists."""
+    ordered = sorted(values)
+    for start in range(0, len(ordered), size):
+        yield from session.execute(query.where(column.in_(ordered[start:start + size])))
 
 
 def record_failure(session: Session, name: str, status: str, error: str, now: datetime,
@@ -356,7 +333,7 @@ def _listing_values(row: ListingRow | None, listing_id: str, item: NormalizedLis
         "programs": json.dumps(listing.programs, ensure_ascii=False),
         "listed_on": listing.listed_on, "valid_until": listing.valid_until,
         "source_url": listing.source_url,
-        "issues": json.dumps(sorted(set(item.address.issues) | ({"truncated"} if listing.truncated else set()))),
+        "issues": json.dumps(kept_issues(item.address.issues, [], listing.truncated)),
         "status": "delisted" if listing.cancelled else "active", "last_seen": today,
         "delisted_on": delisted_on, "first_seen": row.first_seen if row is not None else today,
     }

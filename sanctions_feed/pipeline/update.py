@@ -28,6 +28,9 @@ class UpdateResult:
     """What the run found to repair in the feed, left by a killed run."""
     readings: dict = field(default_factory=dict)
     """Listing id -> the address normalization read in it, for the sources stored in this run."""
+    touched: set[str] = field(default_factory=set)
+    """The addresses whose listings this run stored or delisted: the only verdicts it can change
+    (unless the normalizing code changed)."""
     stored: list[str] = field(default_factory=list)
     """The sources whose new data this run stored."""
     renewal: bool = False
@@ -120,7 +123,9 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                     error = UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
                     error.details = "\n".join(result.tracebacks.values()) or None
                     raise error
-                refresh_verdicts(session, now.date(), result.readings)  # every verdict from its listings, by today's code
+                # the verdicts this run can change, from their listings, by today's code (all of them
+                # when the code that reads addresses changed)
+                refresh_verdicts(session, now.date(), result.readings, result.touched, code_fingerprint())
                 record_expiries(session, now.date())
                 addresses = build_addresses(session, now.date())
                 # Two phases: the release is written whole but invisible, the store commits naming it,
@@ -177,8 +182,9 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
                configured_bounds: tuple[int, int] | None = None) -> None:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
     from sanctions_feed.pipeline.guards import GuardError, check_fresh, check_run
+    from sanctions_feed.pipeline.lifecycle import withdrawals
     from sanctions_feed.pipeline.normalizing import normalize_listings
-    from sanctions_feed.pipeline.store import current_listings, record_failure, record_unchanged, save_run, withdrawals
+    from sanctions_feed.pipeline.store import current_listings, record_failure, record_unchanged, save_run
     from sanctions_feed.schemas.source import SourceMeta
     from sanctions_feed.schemas.tables import SourceRow
 
@@ -214,6 +220,8 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
                      run.rejected, current, now.date(), now, run.warnings)
             result.stored.append(run.name)
             result.readings.update((listing_id, item.address) for listing_id, item in found.items())
+            result.touched |= {item.address.id for item in found.values()}
+            result.touched |= {current[lid].address_id for lid in delisted if lid in current}
             result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
             return
     record_failure(session, run.name, status, error or "unknown failure", now, run.warnings)

@@ -1,0 +1,133 @@
+"""Each threshold pinned at its edge and each guard decision named: a mutation of the number or
+the condition turns one of these red."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sanctions_feed.normalize.extract import PENDING_WORDS, extract
+from sanctions_feed.pipeline.guards import (
+    MAX_REMOVED_SHARE,
+    MIN_REMOVED_TO_GUARD,
+    GuardError,
+    check_run,
+    check_store_matches_feed,
+)
+from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent
+from sanctions_feed.schemas.source import SourceMeta
+from sanctions_feed.screening import MATCH, Screen, listing_in_force
+
+META = SourceMeta(authority="A", title="T", url="https://example.org", schedule="0 * * * *",
+                  expected_min=0, expected_max=10_000)
+
+
+def _run(active: int, kept: int, withdrawn: int = 0):
+    ids = {f"L{i}" for i in range(active)}
+    listed = {f"L{i}" for i in range(kept)}
+    gone = frozenset(f"L{i}" for i in range(kept, kept + withdrawn))
+    return check_run("src", META, listed, ids, force=False, withdrawn=gone)
+
+
+def test_the_removal_guard_is_thirty_percent():
+    assert MAX_REMOVED_SHARE == 0.30
+    assert len(_run(100, 70)) == 30  # exactly 30% removed: accepted
+    with pytest.raises(GuardError, match="would remove 31 of 100 active listings"):
+        _run(100, 69)  # 31%: refused
+
+
+def test_a_withdrawal_the_source_announced_does_not_count_toward_the_guard():
+    assert len(_run(100, 50, withdrawn=20)) == 50  # 30 unexplained of 100: accepted
+
+
+def test_the_removal_guard_needs_three_removals():
+    assert MIN_REMOVED_TO_GUARD == 3
+    assert _run(3, 1) == {"L1", "L2"}  # two of three (67%): too few to judge
+    with pytest.raises(GuardError, match="would remove 3 of 4"):
+        _run(4, 1)  # three of four
+
+
+def test_force_accepts_any_removal():
+    assert len(check_run("src", META, set(), {f"L{i}" for i in range(10)}, force=True)) == 10
+
+
+@pytest.mark.parametrize("count, refused", [(1, "fewer than the 2 expected"), (2, None), (3, None),
+                                            (4, "more than the 3 expected")])
+def test_the_bounds_are_inclusive(count, refused):
+    meta = META.model_copy(update={"expected_min": 2, "expected_max": 3})
+    listed = {f"L{i}" for i in range(count)}
+    if refused:
+        with pytest.raises(GuardError, match=refused):
+            check_run("src", meta, listed, set(), force=False)
+    else:
+        check_run("src", meta, listed, set(), force=False)
+
+
+@pytest.mark.parametrize("published, store_sources, latest, feed_sources, refused", [
+    pytest.param("R2", {"a"}, "R2", {"a", "b"}, None, id="the store that published the latest release"),
+    pytest.param(None, set(), None, set(), None, id="a new feed"),
+    pytest.param("R1", {"a", "b"}, "R2", {"a", "b"}, "not this feed's store", id="a store behind the feed"),
+    pytest.param(None, set(), "R2", {"a"}, "the store is empty", id="an empty store"),
+    pytest.param(None, {"a"}, "R2", {"a", "b"}, r"lacks sources the feed publishes \(b\)", id="a store missing a source"),
+    pytest.param(None, {"a", "b"}, "R2", {"a", "b"}, None, id="a store from before the marker, with every source"),
+])
+def test_a_store_must_match_the_feed(published, store_sources, latest, feed_sources, refused):
+    if refused:
+        with pytest.raises(GuardError, match=refused):
+            check_store_matches_feed(published, store_sources, latest, feed_sources, "--db x")
+    else:
+        check_store_matches_feed(published, store_sources, latest, feed_sources, "--db x")
+
+
+def _listing(**fields) -> FeedListing:
+    return FeedListing(**({"source": "s", "source_record_id": "1", "status": "active", "first_seen": date(2024, 1, 1),
+                           "raw_address": "x", "listed_on": date(2024, 1, 1)} | fields))
+
+
+def test_a_listing_is_in_force_on_its_valid_until_day_and_not_the_day_after():
+    listing = _listing(valid_until=date(2025, 6, 30))
+    assert listing_in_force(listing, date(2025, 6, 30))
+    assert not listing_in_force(listing, date(2025, 7, 1))
+    assert listing_in_force(listing, date(2024, 1, 1)) and not listing_in_force(listing, date(2023, 12, 31))
+
+
+def test_a_listing_delisted_on_a_day_is_out_of_force_from_that_day():
+    listing = _listing(events=[ListingEvent(event="listed", date=date(2024, 1, 1)),
+                               ListingEvent(event="delisted", date=date(2025, 3, 21))])
+    assert listing_in_force(listing, date(2025, 3, 20)) and not listing_in_force(listing, date(2025, 3, 21))
+
+
+def _screen(address: str, label: str) -> Screen:
+    from sanctions_feed.normalize import normalize
+
+    (found,) = normalize(address, label)
+    return Screen([FeedAddress(id=found.id, chain=found.chain, address=found.address, display=found.display,
+                               kind=found.kind, validity=found.validity, issues=list(found.issues), assets=[],
+                               status="active", first_seen=date(2024, 1, 1), listings=[_listing()])])
+
+
+def test_a_mistyped_case_of_a_case_blind_form_still_matches():
+    eip55 = "0x52908400098527886E0F7030069857D2E4169EE7"
+    screen = _screen(eip55, "ETH")
+    mistyped = eip55[:-1] + eip55[-1].lower()  # breaks the checksum, not the account
+    assert [v.status for v in screen.check(mistyped)] == [MATCH]
+
+
+def test_a_changed_case_of_a_case_sensitive_form_is_another_address():
+    tron = "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"
+    screen = _screen(tron, "TRX")
+    assert MATCH not in [v.status for v in screen.check(tron.lower()) + screen.check(tron.swapcase())]
+    assert [v.status for v in screen.check(tron)] == [MATCH]
+
+
+P2SH = "36j4NfKv6Akva9amjWrLG6MuSQym1GuEmm"  # Bitcoin or Litecoin: the label decides
+
+
+@pytest.mark.parametrize("words, chain", [(PENDING_WORDS, "litecoin"), (PENDING_WORDS + 1, "bitcoin")],
+                         ids=["within the label's reach", "one word past it"])
+def test_a_label_reaches_over_eight_words_of_prose(words, chain):
+    assert PENDING_WORDS == 8
+    text = "LTC " + " ".join(["word"] * words) + f" {P2SH}"
+    (mention,) = extract(text)
+    assert mention.address.chain == chain

@@ -1,0 +1,109 @@
+"""The lifecycle's decisions, one row per branch: which events a run causes, when a withdrawn
+record is delisted, when a listing expires, which issues a listing keeps."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from sanctions_feed.pipeline.lifecycle import (
+    CONTENT,
+    expiry_day,
+    kept_issues,
+    new_events,
+    run_events,
+    update_events,
+    withdrawals,
+)
+
+TODAY = date(2026, 11, 25)
+HOLDER = json.dumps({"name": "GARANTEX EUROPE OU", "type": "entity", "status": None})
+
+
+def stored(**changes) -> SimpleNamespace:
+    row = {"status": "active", "raw_address": "TXyz", "programs": '["CYBER2"]', "listed_on": date(2022, 4, 5),
+           "valid_until": None, "source_url": "https://example.org/1", "assets": '["TRX"]', "raw_label": "TRX",
+           "holder": HOLDER, "other_holders": "[]", "source_record_id": "R1", "last_seen": date(2026, 11, 20)}
+    return SimpleNamespace(**(row | changes))
+
+
+def values(**changes) -> dict:
+    return vars(stored(**changes)) | {"id": "L1"}
+
+
+@pytest.mark.parametrize("before, after, events", [
+    pytest.param({}, {}, [], id="named again unchanged: no event"),
+    pytest.param({"status": "delisted"}, {}, ["relisted"], id="delisted, named again: relisted"),
+    pytest.param({}, {"status": "delisted"}, ["delisted"], id="active, cancelled by the source: delisted"),
+    pytest.param({"status": "delisted"}, {"status": "delisted"}, [], id="delisted and still cancelled: no event"),
+    pytest.param({"status": "delisted"}, {"programs": '["SDGT"]'}, ["relisted", "corrected"],
+                 id="relisted with other content: both"),
+    pytest.param({"raw_label": None}, {"raw_label": "USDT"}, [], id="a label a store made before labels were kept"),
+    pytest.param({}, {"raw_label": "USDT"}, ["corrected"], id="the source's label changed: corrected"),
+    pytest.param({}, {"holder": json.dumps({"name": "GАRANTEX EUROPE OU", "type": "entity", "status": None})}, [],
+                 id="a look-alike letter in the name: our cleaning, no correction"),
+    pytest.param({}, {"holder": json.dumps({"name": "GARANTEX EUROPE OU", "type": "individual", "status": None})},
+                 ["corrected"], id="the holder's type changed: corrected"),
+    pytest.param({}, {"other_holders": json.dumps([{"name": "GRINEX", "type": "entity", "status": None}])},
+                 ["corrected"], id="a further holder named: corrected"),
+])
+def test_update_events(before, after, events):
+    assert update_events(stored(**before), values(**after)) == events
+
+
+@pytest.mark.parametrize("key", CONTENT)
+def test_a_change_to_what_the_source_says_is_a_correction(key):
+    changed = {"raw_address": "TAbc", "programs": '["SDGT"]', "listed_on": date(2023, 1, 1),
+               "valid_until": date(2027, 1, 1), "source_url": "https://example.org/2", "assets": '["USDT"]'}[key]
+    assert update_events(stored(), values(**{key: changed})) == ["corrected"]
+
+
+@pytest.mark.parametrize("status, events", [("active", ["listed"]), ("delisted", ["listed", "delisted"])],
+                         ids=["listed", "cancelled on first sight: listed then delisted"])
+def test_new_events(status, events):
+    assert new_events(values(status=status)) == events
+
+
+@pytest.mark.parametrize("withdrawn_on, delisted_on", [
+    pytest.param(date(2026, 11, 22), date(2026, 11, 22), id="the source's own date"),
+    pytest.param(date(2026, 11, 1), date(2026, 11, 20), id="never before we last saw it listed"),
+    pytest.param(date(2026, 11, 20), date(2026, 11, 20), id="the day we last saw it: that day"),
+    pytest.param(date(2026, 12, 1), TODAY, id="never after today"),
+])
+def test_withdrawals_are_dated_by_the_source_within_what_we_saw(withdrawn_on, delisted_on):
+    current = {"L1": stored()}
+    assert withdrawals(current, {"L1"}, {"R1": withdrawn_on}, TODAY) == {"L1": delisted_on}
+
+
+def test_only_removed_listings_of_withdrawn_records_are_withdrawals():
+    current = {"L1": stored(), "L2": stored(source_record_id="R2")}
+    assert withdrawals(current, {"L2", "L9"}, {"R1": TODAY}, TODAY) == {}  # R2 not withdrawn, L9 not stored
+    assert withdrawals(current, {"L2"}, {"R2": TODAY}, TODAY) == {"L2": TODAY}
+
+
+def test_run_events_are_grouped_by_day_oldest_first():
+    current = {"L2": stored(status="delisted")}
+    events = run_events(current, [values(status="active") | {"id": "L1"}], [values() | {"id": "L2"}],
+                        {"L3": date(2026, 11, 22), "L4": TODAY}, TODAY)
+    assert list(events) == [date(2026, 11, 22), TODAY]
+    assert events[date(2026, 11, 22)] == [("L3", "delisted")]
+    assert sorted(events[TODAY]) == [("L1", "listed"), ("L2", "relisted"), ("L4", "delisted")]
+    assert run_events({}, [], [], {}, TODAY) == {}  # nothing happened: no day at all
+
+
+def test_a_listing_expires_the_day_after_its_valid_until():
+    assert expiry_day(date(2026, 12, 31)) == date(2027, 1, 1)
+    assert expiry_day(date(2028, 2, 28)) == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("reading, stored_issues, truncated, kept", [
+    pytest.param(["checksum_mismatch"], [], False, ["checksum_mismatch"], id="the reading's issues"),
+    pytest.param([], ["truncated", "old"], False, ["truncated"], id="a cut in the source's text stays"),
+    pytest.param([], [], True, ["truncated"], id="a cut this run saw"),
+    pytest.param(["b", "a"], [], False, ["a", "b"], id="sorted"),
+])
+def test_kept_issues(reading, stored_issues, truncated, kept):
+    assert kept_issues(reading, stored_issues, truncated) == kept
