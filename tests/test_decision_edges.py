@@ -112,6 +112,9 @@ def test_a_mistyped_case_of_a_case_blind_form_still_matches():
     screen = _screen(eip55, "ETH")
     mistyped = eip55[:-1] + eip55[-1].lower()  # breaks the checksum, not the account
     assert [v.status for v in screen.check(mistyped)] == [MATCH]
+    bech32 = "bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z"
+    mixed = bech32[:10] + bech32[10:].upper()  # mixed case is invalid bech32 (BIP-173), the same address
+    assert [v.status for v in _screen(bech32, "XBT").check(mixed)] == [MATCH]
 
 
 def test_a_changed_case_of_a_case_sensitive_form_is_another_address():

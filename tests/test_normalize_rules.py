@@ -85,6 +85,13 @@ def test_pieces_that_do_not_validate_joined_are_kept_apart():
     assert [r.validity for r in results] == ["invalid", "invalid"] and len(results) == 2
 
 
+def test_pieces_are_joined_only_into_a_valid_address():
+    """An account number and a stray number stay apart (joined they would read as one account, which
+    is unverifiable, not valid)."""
+    assert [(r.address, r.validity) for r in normalize("12345 678", "Binance")] == [
+        ("12345", "unverifiable"), ("678", "invalid")]
+
+
 def test_an_unverifiable_piece_is_not_joined_to_a_valid_one():
     results = normalize(f"12345 {TRON}", "TRX")
     assert {r.address for r in results} == {"12345", TRON}
