@@ -10,7 +10,7 @@ JOBS ?= auto
 # cannot follow: mypy reads a tree of links laid out as the installed package.
 TYPECHECK := .typecheck/sanctions_feed
 
-.PHONY: demo test test-tools test-lowest lint ci bench clean
+.PHONY: demo test test-tools test-lowest lint ci bench mutation clean
 
 $(BIN)/sanctions-feed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,5 +61,16 @@ bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path and
 	$(BIN)/python bench/bench_ofac.py --repeat 5
 	$(BIN)/python bench/bench_check.py
 
+# cosmic-ray mutates the files in place and puts each back: leave the tree alone while it runs
+# (`git checkout -- .` restores one left mutated by an interrupted run).
+MUTATION ?= $(wildcard tests/mutation/*.toml)
+mutation: $(BIN)/sanctions-feed  ## mutation testing of the decision modules (tests/mutation/*.toml)
+	$(BIN)/pip install --quiet "cosmic-ray>=8.4"
+	mkdir -p .mutation
+	for config in $(MUTATION); do name=$$(basename $$config .toml); \
+		$(BIN)/cosmic-ray init $$config .mutation/$$name.sqlite --force && \
+		$(BIN)/cosmic-ray exec $$config .mutation/$$name.sqlite || exit 1; done
+	$(BIN)/python tests/mutation/score.py .mutation/*.sqlite
+
 clean:
-	rm -rf $(VENV) $(LOWEST) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.*
+	rm -rf $(VENV) $(LOWEST) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.* .mutation

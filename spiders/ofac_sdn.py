@@ -18,6 +18,7 @@ from lxml import etree
 
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
+from .framework import settings
 from .framework.base import rejected_item
 from .framework.download import Document
 from .framework.onefile import OneFileSpider
@@ -261,7 +262,7 @@ class OfacSdnSpider(OneFileSpider):
                       url=SDN_URL, schedule="*/5 * * * *",
                       # 644 listings on 2024-09-27, growing; a broken file gives far fewer.
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)
-    max_bytes = 1024**3
+    max_bytes = settings.DOWNLOAD_MAXSIZE
 
     def signal_url(self, url: str) -> str | None:
         """The service's list of this year's publications: a few kilobytes, where the export has

@@ -161,25 +161,20 @@ def known(url: str, sha256: str = "0" * 64, **signals) -> dict:
     return {"sha256": sha256, "signals": {"url": url, "verified_at": (NOW - timedelta(hours=1)).isoformat(), **signals}}
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    monkeypatch.setenv("SANCTIONS_FEED_NOW", NOW.isoformat())
-
-
-def test_dg_tresor_is_checked_by_its_publication_date_alone(clock):
+def test_dg_tresor_is_checked_by_its_publication_date_alone():
     url = "https://gels-avoirs.dgtresor.gouv.fr/ApiPublic/api/v1/publication/derniere-publication-fichier-json"
-    spider = FrTresorSpider(location=url, known=known(url, signal="2026-11-20T17:05:00"))
+    spider = FrTresorSpider(now=NOW, location=url, known=known(url, signal="2026-11-20T17:05:00"))
     items, requests = drive(spider, lambda r: (200, b"2026-11-20T17:05:00"))
     assert [r.url for r in requests] == [url.replace("derniere-publication-fichier-json", "derniere-publication-date")]
     assert items == [{"unchanged": {"reason": "the publisher's change signal is the same: 2026-11-20T17:05:00",
                                     "signals": {**known(url)["signals"], "signal": "2026-11-20T17:05:00"}}}]
 
 
-def test_the_eu_file_is_checked_by_the_checksum_served_beside_it(clock):
+def test_the_eu_file_is_checked_by_the_checksum_served_beside_it():
     url = EuFsfSpider.meta.url
     body = sample("eu_fsf")
     answers = {url.replace("/content?", "/checksum?"): b"9f86d081884c7d65\n", url: body}
-    spider = EuFsfSpider(location=url, known=known(url, signal="0b1c2d3e"))
+    spider = EuFsfSpider(now=NOW, location=url, known=known(url, signal="0b1c2d3e"))
     items, requests = drive(spider, lambda r: (200, answers[r.url]))
     assert [r.url for r in requests] == [url.replace("/content?", "/checksum?"), url]  # a new checksum: the file
     (snapshot,) = [i["snapshot"] for i in items if "snapshot" in i]
@@ -187,45 +182,45 @@ def test_the_eu_file_is_checked_by_the_checksum_served_beside_it(clock):
     assert "signal_changed_at" not in snapshot["signals"]  # the new file came with it: nothing to settle
 
 
-def test_a_signal_is_not_trusted_for_more_than_a_day(clock):
+def test_a_signal_is_not_trusted_for_more_than_a_day():
     url = EuFsfSpider.meta.url
     stale = known(url, signal="9f86d081884c7d65")
     stale["signals"]["verified_at"] = (NOW - timedelta(hours=25)).isoformat()
-    items, requests = drive(EuFsfSpider(location=url, known=stale),
+    items, requests = drive(EuFsfSpider(now=NOW, location=url, known=stale),
                             lambda r: (200, b"9f86d081884c7d65" if "checksum" in r.url else sample("eu_fsf")))
     assert len(requests) == 2 and any("snapshot" in i for i in items)
 
 
-def test_an_announced_publication_not_yet_served_is_fetched_again_until_it_settles(clock):
+def test_an_announced_publication_not_yet_served_is_fetched_again_until_it_settles():
     """The checksum changed but the file served is the one we have: the new signal is kept with
     the time it changed, and the next checks fetch the file again for a while."""
     url, body = EuFsfSpider.meta.url, sample("eu_fsf")
     state = known(url, hashlib.sha256(body).hexdigest(), signal="old")
-    spider = EuFsfSpider(location=url, known=state)
+    spider = EuFsfSpider(now=NOW, location=url, known=state)
     items, _ = drive(spider, lambda r: (200, b"new" if "checksum" in r.url else body))
     (unchanged,) = items
     assert unchanged["unchanged"]["reason"] == "the same sha256 as the last good input"
     signals = unchanged["unchanged"]["signals"]
     assert signals["signal"] == "new" and signals["signal_changed_at"] == NOW.isoformat()
-    later = EuFsfSpider(location=url, known={"sha256": state["sha256"], "signals": signals})
+    later = EuFsfSpider(now=NOW, location=url, known={"sha256": state["sha256"], "signals": signals})
     _, requests = drive(later, lambda r: (200, b"new" if "checksum" in r.url else body))
     assert len(requests) == 2  # still settling: fetched and hashed
 
 
-def test_a_signal_that_cannot_be_read_is_a_warning_and_the_file_is_fetched(clock, caplog):
+def test_a_signal_that_cannot_be_read_is_a_warning_and_the_file_is_fetched(caplog):
     url = FrTresorSpider.meta.url
-    spider = FrTresorSpider(location=url, known=known(url, signal="2026-11-20"))
+    spider = FrTresorSpider(now=NOW, location=url, known=known(url, signal="2026-11-20"))
     items, requests = drive(spider, lambda r: (200, sample("fr_tresor")) if r.url == url
                             else (200, b"<html><title>Maintenance</title></html>"))
     assert len(requests) == 2 and any("snapshot" in i for i in items)
     assert "the change signal" in caplog.text and "the file is fetched in full" in caplog.text
 
 
-def test_the_japanese_list_page_is_the_signal(clock):
+def test_the_japanese_list_page_is_the_signal():
     page = b'<html><a href="/files/shisantouketsu20260305.xlsx">list</a></html>'
     url = JpMofSpider.meta.url
     newest = "https://www.mof.go.jp/files/shisantouketsu20260305.xlsx"
-    items, requests = drive(JpMofSpider(location=url, known=known(url, signal=newest)), lambda r: (200, page))
+    items, requests = drive(JpMofSpider(now=NOW, location=url, known=known(url, signal=newest)), lambda r: (200, page))
     assert len(requests) == 1 and items[0]["unchanged"]["reason"] == f"the publisher's change signal is the same: {newest}"
 
 

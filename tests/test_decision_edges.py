@@ -33,8 +33,9 @@ def _run(active: int, kept: int, withdrawn: int = 0):
 def test_the_removal_guard_is_thirty_percent():
     assert MAX_REMOVED_SHARE == 0.30
     assert len(_run(100, 70)) == 30  # exactly 30% removed: accepted
-    with pytest.raises(GuardError, match="would remove 31 of 100 active listings"):
+    with pytest.raises(GuardError, match=r"would remove 31 of 100 active listings \(31%\)"):
         _run(100, 69)  # 31%: refused
+    assert len(_run(100, 90)) == 10  # far below the share: accepted
 
 
 def test_a_withdrawal_the_source_announced_does_not_count_toward_the_guard():
@@ -71,6 +72,8 @@ def test_the_bounds_are_inclusive(count, refused):
     pytest.param(None, set(), "R2", {"a"}, "the store is empty", id="an empty store"),
     pytest.param(None, {"a"}, "R2", {"a", "b"}, r"lacks sources the feed publishes \(b\)", id="a store missing a source"),
     pytest.param(None, {"a", "b"}, "R2", {"a", "b"}, None, id="a store from before the marker, with every source"),
+    pytest.param(None, {"a", "b", "c"}, "R2", {"a", "b"}, None, id="a store with a source the feed has not published"),
+    pytest.param("".join(["R", "2"]), {"a"}, "R2", {"a"}, None, id="the same release id, read from elsewhere"),
 ])
 def test_a_store_must_match_the_feed(published, store_sources, latest, feed_sources, refused):
     if refused:
@@ -134,3 +137,41 @@ def test_a_label_reaches_over_eight_words_of_prose(words, chain):
     text = "LTC " + " ".join(["word"] * words) + f" {P2SH}"
     (mention,) = extract(text)
     assert mention.address.chain == chain
+
+
+@pytest.mark.parametrize("as_of, published, force, refused", [
+    pytest.param(date(2026, 11, 19), date(2026, 11, 20), False, True, id="an older list: refused"),
+    pytest.param(date(2026, 11, 20), date(2026, 11, 20), False, False, id="the same day: accepted"),
+    pytest.param(date(2026, 11, 21), date(2026, 11, 20), False, False, id="a newer list"),
+    pytest.param(date(2026, 11, 19), date(2026, 11, 20), True, False, id="an older list, forced"),
+    pytest.param(None, date(2026, 11, 20), False, False, id="a source without a date"),
+    pytest.param(date(2026, 11, 19), None, False, False, id="nothing published yet"),
+])
+def test_a_source_never_goes_back_in_time_unless_forced(as_of, published, force, refused):
+    from sanctions_feed.pipeline.guards import check_fresh
+
+    if refused:
+        with pytest.raises(GuardError, match="older than the 2026-11-20 list already published"):
+            check_fresh("src", as_of, published, force)
+    else:
+        check_fresh("src", as_of, published, force)
+
+
+def test_bounds_by_input_whatever_string_object_names_it(monkeypatch):
+    """The input kind arrives from the crawler's JSON report: compared by value, never identity."""
+    from sanctions_feed.pipeline.guards import bounds
+
+    meta = META.model_copy(update={"expected_min": 400, "expected_max": 5000, "sample_min": 10, "sample_max": 100})
+    assert bounds("src", meta, "".join(["sam", "ple"])) == (10, 100)
+    assert bounds("src", meta, "".join(["re", "play"])) == (1, 5000)
+    assert bounds("src", meta, "live") == (400, 5000)
+
+
+def test_the_environment_bounds_name_their_source_exactly(monkeypatch):
+    from sanctions_feed.pipeline.guards import bounds
+
+    monkeypatch.setenv("SANCTIONS_FEED_BOUNDS", "zz_later=1:2, src=50:60")
+    assert bounds("src", META, "live") == (50, 60)
+    monkeypatch.setenv("SANCTIONS_FEED_BOUNDS", "src=5:x")
+    with pytest.raises(GuardError, match="'src=5:x' is not NAME=MIN:MAX"):
+        bounds("src", META, "live")

@@ -88,7 +88,7 @@ def test_pieces_that_do_not_validate_joined_are_kept_apart():
 def test_pieces_are_joined_only_into_a_valid_address():
     """An account number and a stray number stay apart (joined they would read as one account, which
     is unverifiable, not valid)."""
-    assert [(r.address, r.validity) for r in normalize("12345 678", "Binance")] == [
+    assert [(r.address, r.validity) for r in normalize("12345 678", None)] == [
         ("12345", "unverifiable"), ("678", "invalid")]
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
 from sanctions_feed.errors import UpdateError
-from sanctions_feed.pipeline.update import run_update
+from sanctions_feed.pipeline.update import UpdateRequest, run_update
 from sanctions_feed.publish import release as release_module
 from sanctions_feed.publish import repair as repair_module
 from sanctions_feed.spiders import load_sources
@@ -60,7 +60,7 @@ def test_a_second_update_is_refused_wherever_the_first_one_is(tmp_path, request,
 
     def first() -> None:
         try:
-            outcome["result"] = run_update(first_feeds, db, {}, ["fr_tresor"], False, NOW, samples=True)
+            outcome["result"] = run_update(UpdateRequest(first_feeds, db, NOW, only=("fr_tresor",), samples=True))
         except Exception as exc:  # reported below
             outcome["error"] = exc
 
@@ -69,7 +69,7 @@ def test_a_second_update_is_refused_wherever_the_first_one_is(tmp_path, request,
     try:
         assert reached.wait(120), outcome
         with pytest.raises(UpdateError, match=rf"another update of this feed is running \(pid {os.getpid()}, host "):
-            run_update(second_feeds, db, {}, ["il_nbctf"], False, NOW, samples=True)
+            run_update(UpdateRequest(second_feeds, db, NOW, only=("il_nbctf",), samples=True))
     finally:
         resume.set()
         thread.join(120)
@@ -126,7 +126,7 @@ def test_an_update_that_loses_its_store_lock_stops_before_it_publishes(tmp_path,
 
     def first() -> None:
         try:
-            outcome["result"] = run_update(feeds, db, {}, ["fr_tresor"], False, NOW, samples=True)
+            outcome["result"] = run_update(UpdateRequest(feeds, db, NOW, only=("fr_tresor",), samples=True))
         except UpdateError as exc:
             outcome["error"] = str(exc)
 

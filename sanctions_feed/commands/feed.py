@@ -77,7 +77,7 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     """
     from sanctions_feed.ops.config import configured_bounds, disabled
     from sanctions_feed.pipeline.publishing import publishing_settings
-    from sanctions_feed.pipeline.update import run_update
+    from sanctions_feed.pipeline.update import UpdateRequest, run_update
 
     publishing = publishing_settings(feeds, signing_key, expires_after, feed_url, publish_to, webhooks,
                                      webhook_deadline, push_deadline)
@@ -91,13 +91,13 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
         only = [name for name in dict.fromkeys(default_sources() + list(locations)) if name not in off]
     if now is not None:
         _after_latest_release(feeds, now)
-    clock = now or datetime.now(timezone.utc).replace(microsecond=0)
-    archive = archive or default_archive(feeds)
+    request = UpdateRequest(
+        feeds=feeds, db_url=db, now=now or datetime.now(timezone.utc).replace(microsecond=0), only=tuple(only),
+        locations=locations, samples=samples, force=force, strict=strict, reparse=reparse,
+        archive=archive or default_archive(feeds), source_timeout=timeout, show_progress=sys.stderr.isatty(),
+        bounds=configured_bounds(config), publishing=publishing, lock_wait=lock_wait)
     with _stopped_by_sigterm():
-        result = run_update(feeds, db, locations, only, force, clock, samples, archive, strict, reparse,
-                            source_timeout=timeout, show_progress=sys.stderr.isatty(),
-                            configured_bounds=configured_bounds(config), publishing=publishing,
-                            lock_wait=lock_wait)
+        result = run_update(request)
     for name, messages in sorted(result.warnings.items()):
         for message in messages[:MAX_ECHOED_WARNINGS]:
             click.echo(f"warning: {name}: {message}", err=True)

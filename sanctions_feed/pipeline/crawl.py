@@ -60,28 +60,24 @@ class Crawl:
 
     def __init__(self, only: list[str], locations: dict[str, str], samples: bool, now: datetime,
                  archive: Path | None = None, known: dict[str, dict] | None = None,
-                 source_timeout: float | None = None):
+                 source_timeout: float | None = None, replay: Path | None = None):
+        from sanctions_feed.schemas.crawl import CrawlRequest
+
         remove_stale_crawls()
         self.out = Path(tempfile.mkdtemp(prefix=f"{CRAWL_PREFIX}{os.getpid()}-"))
         self.known = known or {}
-        self.now, self.archive = now, Path(archive).resolve() if archive is not None else None
         self.timeout = source_timeout + CRAWL_MARGIN if source_timeout else None
-        (self.out / "known.json").write_text(json.dumps(self.known), encoding="utf-8")
+        self.now, self.archive = now, Path(archive).resolve() if archive is not None else None
+        request = CrawlRequest(only=list(only), locations=dict(locations), samples=samples, now=now,
+                               archive=str(self.archive) if self.archive else None, source_timeout=source_timeout,
+                               known=self.known, replay=str(Path(replay).resolve()) if replay else None)
+        (self.out / "request.json").write_text(request.model_dump_json(), encoding="utf-8")
         # -P: the working directory is not put on sys.path, so a stray `zipfile.py` there cannot
         # shadow the standard library; the child finds the package as installed.
-        args = [sys.executable, "-P", "-m", RUNNER, str(self.out), "--known", str(self.out / "known.json")]
-        args += ["--samples"] if samples else []
-        args += [a for name in only for a in ("--only", name)]
-        args += [f"{name}={location}" for name, location in locations.items()]
-        env = {"SANCTIONS_FEED_NOW": now.isoformat()}
-        if source_timeout:
-            env["SANCTIONS_FEED_SOURCE_TIMEOUT"] = f"{source_timeout:g}"
-        if archive is not None:
-            env["SANCTIONS_FEED_ARCHIVE"] = str(Path(archive).resolve())
+        args = [sys.executable, "-P", "-m", RUNNER, str(self.out)]
         # The child's stderr goes to a file: a pipe nobody reads while we wait could fill and stall it.
         self.stderr = (self.out / "stderr.log").open("w+", encoding="utf-8")
-        self.child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr, text=True,
-                                      env={**os.environ, **env})
+        self.child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr, text=True)
 
     def __enter__(self) -> Crawl:
         return self

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -74,23 +73,15 @@ def _state(engine, day):
 
 
 def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None:
-    from sanctions_feed.pipeline.update import run_update
-    from sanctions_feed.spiders.framework.replay import REPLAY_ENV
+    from sanctions_feed.pipeline.update import UpdateRequest, run_update
 
     answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts}
     mapping = scratch / f"replay-{when:%Y%m%dT%H%M%S}.json"
     mapping.write_text(json.dumps(answers), encoding="utf-8")
     locations = {name: source.url for name, source in sources.items() if source.url}
-    previous = os.environ.get(REPLAY_ENV)
-    os.environ[REPLAY_ENV] = str(mapping)
-    try:
-        result = run_update(scratch / "feeds", f"sqlite:///{scratch / 'store.db'}", locations, sorted(sources),
-                            force=True, now=when, reparse=True)
-    finally:
-        if previous is None:
-            os.environ.pop(REPLAY_ENV, None)
-        else:
-            os.environ[REPLAY_ENV] = previous
+    result = run_update(UpdateRequest(feeds=scratch / "feeds", db_url=f"sqlite:///{scratch / 'store.db'}", now=when,
+                                      only=tuple(sorted(sources)), locations=locations, force=True, reparse=True,
+                                      replay=mapping))
     if result.failures:
         raise RebuildError(f"replaying the run of {when:%Y-%m-%dT%H:%M:%SZ}: " + "; ".join(result.failures.values()))
 

@@ -14,6 +14,49 @@ from sanctions_feed.pipeline.crawl import Crawl, SourceRun, code_fingerprint, kn
 from sanctions_feed.publish.settings import UNSIGNED, Publishing
 
 
+@dataclass(frozen=True)
+class UpdateRequest:
+    """One update, as the command line (with the configuration file's defaults) and `rebuild` ask
+    for it: what to read, how strictly, and how to publish."""
+
+    feeds: Path
+    db_url: str
+    now: datetime
+    """The run's one clock read: every date the run records comes from it."""
+    only: tuple[str, ...] = ()
+    """The sources to run (none: every default source)."""
+    locations: dict[str, str] = field(default_factory=dict)
+    samples: bool = False
+    force: bool = False
+    strict: bool = False
+    """Refuse a source that sent fields its parser does not read (and read every source again)."""
+    reparse: bool = False
+    """Read every source again, even one unchanged since its last good run."""
+    archive: Path | None = None
+    source_timeout: float | None = None
+    show_progress: bool = False
+    bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per source, the listing counts a run must fall within (the configuration file's)."""
+    publishing: Publishing = UNSIGNED
+    lock_wait: float = 0.0
+    """Seconds to wait for another update of the feed to end (0: refuse at once)."""
+    replay: Path | None = None
+    """`rebuild`: a JSON file mapping each URL to the archived bytes a past run read."""
+
+
+@dataclass
+class RunOutcome:
+    """What one source's run came to: stored, unchanged, failed or refused."""
+
+    name: str
+    text: str
+    """For the summary line: counts, or why nothing changed."""
+    failure: str | None = None
+    stored: bool = False
+    readings: dict = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+
+
 @dataclass
 class UpdateResult:
     version: str | None
@@ -39,6 +82,20 @@ class UpdateResult:
     """What became of the object-storage push and each webhook, for the log."""
     tracebacks: dict[str, str] = field(default_factory=dict)
     """Per failed source, the crawler's traceback of an unforeseen exception (shown with --debug)."""
+
+    def add(self, run: SourceRun, outcome: RunOutcome) -> None:
+        """One source's run and what it came to."""
+        if run.traceback:
+            self.tracebacks[run.name] = run.traceback
+        if run.warnings:
+            self.warnings[run.name] = run.warnings
+        self.outcomes[run.name] = outcome.text
+        if outcome.failure is not None:
+            self.failures[run.name] = outcome.failure
+        if outcome.stored:
+            self.stored.append(run.name)
+            self.readings.update(outcome.readings)
+            self.touched |= outcome.touched
 
     def summary(self) -> str:
         if self.version and self.renewal:
@@ -70,23 +127,14 @@ def _faults_as_errors(feeds: Path, db_url: str):
                         f"{': ' + str(exc.filename) if exc.filename else ''}); the previous release is intact") from None
 
 
-def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[str],
-               force: bool, now: datetime, samples: bool = False,
-               archive: Path | None = None, strict: bool = False, reparse: bool = False,
-               source_timeout: float | None = None, show_progress: bool = False,
-               configured_bounds: dict[str, tuple[int, int]] | None = None,
-               publishing: Publishing | None = None, lock_wait: float = 0.0) -> UpdateResult:
-    """One update. `reparse`: read every source again, even one unchanged since its last good run
-    (`strict` does too: what a lax run let through is checked again). `publishing`: how the
-    release is signed, and where it is pushed and announced after it is written. `lock_wait`:
-    how long to wait for another update of the feed to finish (0: refuse at once).
-
-    The update lock is held from before the first read of the feed or the store until the last
-    delivery: two updates never interleave, whatever they do."""
-    publishing = publishing or UNSIGNED
-    with update_lock(feeds, db_url, lock_wait) as lock:
-        known = {} if reparse or strict else known_inputs(feeds)
-        with Crawl(only, locations, samples, now, archive, known, source_timeout) as crawl:
+def run_update(request: UpdateRequest) -> UpdateResult:
+    """One update. The update lock is held from before the first read of the feed or the store
+    until the last delivery: two updates never interleave, whatever they do."""
+    feeds, db_url, now, publishing = request.feeds, request.db_url, request.now, request.publishing
+    with update_lock(feeds, db_url, request.lock_wait) as lock:
+        known = {} if request.reparse or request.strict else known_inputs(feeds)
+        with Crawl(list(request.only), request.locations, request.samples, now, request.archive, known,
+                   request.source_timeout, request.replay) as crawl:
             # While the child crawls, this process loads the rest of the pipeline (the other core).
             from sqlmodel import Session
 
@@ -106,7 +154,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
             from sanctions_feed.publish.repair import repair
 
             engine = open_store(db_url)
-            runs = crawl.results(show_progress)
+            runs = crawl.results(request.show_progress)
         result = UpdateResult(version=None)
         # One transaction: the store commits only together with the release that shows it (a failed
         # publish rolls back what this update stored).
@@ -116,7 +164,7 @@ def run_update(feeds: Path, db_url: str, locations: dict[str, str], only: list[s
                 result.repairs = repair(feeds, release_ids(session), published_release(session), publishing)
                 _store_matches_feed(session, feeds, db_url, runs, now)
                 for run in runs:
-                    _apply_run(session, run, force, strict, now, result, (configured_bounds or {}).get(run.name))
+                    result.add(run, _apply_run(session, run, request))
                 if len(result.failures) == len(runs):
                     refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
                     session.commit()
@@ -178,8 +226,7 @@ def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun]
         set_published(session, latest)  # a store from before the marker, found to match: adopted
 
 
-def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime, result: UpdateResult,
-               configured_bounds: tuple[int, int] | None = None) -> None:
+def _apply_run(session, run: SourceRun, request: UpdateRequest) -> RunOutcome:
     """normalize -> guards -> store for one source; a failed or refused run changes nothing."""
     from sanctions_feed.pipeline.guards import GuardError, check_fresh, check_run
     from sanctions_feed.pipeline.lifecycle import withdrawals
@@ -188,18 +235,14 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
     from sanctions_feed.schemas.source import SourceMeta
     from sanctions_feed.schemas.tables import SourceRow
 
+    now, force = request.now, request.force
     status, error = "failed", run.error
-    if run.traceback:
-        result.tracebacks[run.name] = run.traceback
-    if run.warnings:
-        result.warnings[run.name] = run.warnings
     noted = f", {len(run.warnings)} warnings" if run.warnings else ""
     signals = {**run.signals, "code": code_fingerprint()}
     if error is None and run.unchanged is not None:
         record_unchanged(session, run.name, signals, now, run.warnings)
-        result.outcomes[run.name] = f"unchanged ({run.unchanged}){noted}"
-        return
-    if error is None and strict and run.unconsumed:
+        return RunOutcome(run.name, f"unchanged ({run.unchanged}){noted}")
+    if error is None and request.strict and run.unconsumed:
         status, error = "refused", (f"{run.name}: --strict: the source sent fields the parser does not read "
                                     f"({len(run.unconsumed)} records; first: {run.unconsumed[0]})")
     elif error is None and run.snapshot is not None:
@@ -211,19 +254,17 @@ def _apply_run(session, run: SourceRun, force: bool, strict: bool, now: datetime
             check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
             withdrawn = withdrawals(current, active - set(found), run.snapshot.delistings, now.date())
             removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input,
-                                frozenset(withdrawn), configured_bounds)
+                                frozenset(withdrawn), request.bounds.get(run.name))
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
             delisted = {lid: now.date() for lid in removed} | withdrawn
             save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals}), found, delisted,
                      run.rejected, current, now.date(), now, run.warnings)
-            result.stored.append(run.name)
-            result.readings.update((listing_id, item.address) for listing_id, item in found.items())
-            result.touched |= {item.address.id for item in found.values()}
-            result.touched |= {current[lid].address_id for lid in delisted if lid in current}
-            result.outcomes[run.name] = f"{len(found)} listings, {len(run.rejected)} rejected{noted}"
-            return
+            touched = {item.address.id for item in found.values()}
+            touched |= {current[lid].address_id for lid in delisted if lid in current}
+            return RunOutcome(run.name, f"{len(found)} listings, {len(run.rejected)} rejected{noted}", stored=True,
+                              readings={listing_id: item.address for listing_id, item in found.items()},
+                              touched=touched)
     record_failure(session, run.name, status, error or "unknown failure", now, run.warnings)
-    result.failures[run.name] = error or "unknown failure"
-    result.outcomes[run.name] = f"{status}, kept last good data{noted}"
+    return RunOutcome(run.name, f"{status}, kept last good data{noted}", failure=error or "unknown failure")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -101,15 +100,18 @@ class SanctionsSpider(scrapy.Spider):
             return None
         return Path(str(sys.modules[cls.__module__].__file__)).resolve().parent / "samples" / cls.sample
 
-    def __init__(self, location: str | None = None, known: dict | None = None, **kwargs):
+    def __init__(self, location: str | None = None, known: dict | None = None, now: datetime | None = None,
+                 archive: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
         self.known = known or {}
+        self.archive = archive
+        """The raw archive (the crawl request's): every body read is kept there by its sha256."""
         self.error: str | None = None
+        """Why the run failed, when it failed outside a Scrapy callback (the runner reports it)."""
         self.error_traceback: str | None = None
         """The traceback of an exception no parser rule foresaw (a bug, or data never seen): kept
         by the update with the run's log, so that the one-line error can be followed up."""
-        """Why the run failed, when it failed outside a Scrapy callback (the runner reports it)."""
         self.signals: dict = {}
         """What this run learnt of the source's change signals (validators, the publisher's own
         signal), stored with its data for the next run's check."""
@@ -119,9 +121,8 @@ class SanctionsSpider(scrapy.Spider):
         self.unconsumed: list[str] = []
         """Where the source sent fields the parser did not read (`update --strict` refuses the run)."""
         self._raw_parts: list[RawPart] = []
-        # The run's one clock read, passed down by the update command.
-        clock = os.environ.get("SANCTIONS_FEED_NOW")
-        self.fetched_at = (datetime.fromisoformat(clock) if clock else datetime.now(timezone.utc)).replace(microsecond=0)
+        # The run's one clock read, passed down by the update in its crawl request.
+        self.fetched_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
 
     @property
     def source_url(self) -> str:
@@ -195,9 +196,8 @@ class SanctionsSpider(scrapy.Spider):
         kept in the raw archive when one is configured), so a release can be rebuilt from its inputs."""
         document = body if isinstance(body, Document) else in_memory(url, body)
         self._raw_parts.append(RawPart(url=url, sha256=document.sha256, bytes=document.size))
-        archive = os.environ.get("SANCTIONS_FEED_ARCHIVE")
-        if archive:
-            keep(document, Path(archive) / document.sha256)
+        if self.archive:
+            keep(document, Path(self.archive) / document.sha256)
 
     def snapshot(self, url: str, as_of, records: int, delistings: dict | None = None) -> dict:
         """The run's snapshot item. `delistings`: record id -> the date the source says it withdrew

@@ -36,7 +36,7 @@ from .replay import archived, replaying
 CHUNK = 1024 * 1024
 ERROR_BODY_LIMIT = 1024 * 1024
 """An error answer is read this far: enough for its title or JSON error, never a whole file."""
-READ_TIMEOUT = 120.0
+READ_TIMEOUT = settings.READ_TIMEOUT
 """Seconds a stalled connection may stay silent before the attempt fails (and is retried)."""
 
 
@@ -124,7 +124,7 @@ Progress = Callable[[int, "int | None"], None]
 
 
 def fetch(url: str, folder: Path, *, headers: dict[str, str] | None = None, method: str = "GET",
-          max_bytes: int = 1024**3, deadline: float = 600.0, retries: int = settings.RETRY_TIMES,
+          max_bytes: int = settings.DOWNLOAD_MAXSIZE, deadline: float = 600.0, retries: int = settings.RETRY_TIMES,
           to_memory: bool = False, progress: Progress | None = None) -> Document:
     """Fetch `url` (http, https or file) into a new file in `folder` (or into memory), hashing it
     on the way. An HTTP error answer is returned (status and the start of its body), after the

@@ -26,9 +26,12 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from sanctions_feed.schemas.crawl import CrawlRequest
+
 from .. import load_sources
 from . import settings as spider_settings
 from .base import SourceError
+from .replay import REPLAY_ENV
 
 
 class RequestError(Exception):
@@ -60,13 +63,13 @@ class Requested(NamedTuple):
     input: str
 
 
-def run(out_dir: Path, requested: dict[str, Requested], known: dict[str, dict] | None = None) -> dict:
+def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest) -> dict:
     settings = Settings()
     settings.setmodule(spider_settings)
     settings.set("SANCTIONS_FEED_OUT", str(out_dir))
     # A source that hangs (a server that never answers, a stalled parse) is closed at its time
     # limit and fails; the others go on.
-    settings.set("CLOSESPIDER_TIMEOUT", float(os.environ.get("SANCTIONS_FEED_SOURCE_TIMEOUT", 1800)))
+    settings.set("CLOSESPIDER_TIMEOUT", float(request.source_timeout or 1800))
     if all(r.location for r in requested.values()):  # replaying local copies: nobody to be polite to
         settings.set("AUTOTHROTTLE_ENABLED", False)
     process = CrawlerProcess(settings)
@@ -100,7 +103,8 @@ def run(out_dir: Path, requested: dict[str, Requested], known: dict[str, dict] |
         crawler = process.create_crawler(sources[name])
         crawler.signals.connect(on_error, signal=signals.spider_error)
         crawler.signals.connect(on_closed, signal=signals.spider_closed)
-        process.crawl(crawler, location=r.location, known=(known or {}).get(name))
+        process.crawl(crawler, location=r.location, known=request.known.get(name), now=request.now,
+                      archive=request.archive)
     process.start()
     for name, messages in collector.by_source.items():
         report[name]["warnings"] = messages
@@ -133,25 +137,18 @@ def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[s
 
 
 def main(argv: list[str]) -> int:
-    out_dir, args = Path(argv[0]), argv[1:]
-    only, locations, samples, known = [], {}, False, {}
-    while args:
-        arg = args.pop(0)
-        if arg == "--samples":
-            samples = True
-        elif arg == "--only":
-            only.append(args.pop(0))
-        elif arg == "--known":
-            known = json.loads(Path(args.pop(0)).read_text(encoding="utf-8"))
-        else:
-            name, _, location = arg.partition("=")
-            locations[name] = location
+    """`runner OUT_DIR`: the update's crawl request is OUT_DIR/request.json; the report and each
+    source's records are written beside it."""
+    out_dir = Path(argv[0])
+    request = CrawlRequest.model_validate_json((out_dir / "request.json").read_text(encoding="utf-8"))
+    if request.replay:  # read deep in the download layer, within this process only
+        os.environ[REPLAY_ENV] = request.replay
     try:
-        requested = resolve(only, locations, samples)
+        requested = resolve(request.only, request.locations, request.samples)
     except RequestError as exc:
         (out_dir / "report.json").write_text(json.dumps({"error": str(exc)}))
         return 0
-    run(out_dir, requested, known)
+    run(out_dir, requested, request)
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Scrapy settings for the source spiders (production behaviour; tests replay local copies)."""
+"""The fetch policy of every source, in one place: the Scrapy settings of the paged and HTML
+sources (NBCTF's API, Japan's list page, the legacy CSV pair), which the streaming downloader of
+the one-file sources (`download.fetch`: OFAC, EU, UK, France, the FBI registry) reads too: the
+User-Agent, the retries and the statuses retried (both back off with `sanctions_feed.backoff`,
+honouring Retry-After), the timeouts, the size limit and the replay of archived inputs."""
 
 import os
 
@@ -19,6 +23,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 DOWNLOAD_TIMEOUT = 300
+"""Seconds for one Scrapy download; the streaming downloader has a deadline per file instead."""
+READ_TIMEOUT = 120.0
+"""Seconds one socket read of the streaming downloader may wait (a stalled server)."""
+DOWNLOAD_MAXSIZE = 1024**3
+"""Bytes one download may have, by default (a source may set less: a 25 MB list is never 1 GB)."""
 HTTPCACHE_ENABLED = False
 ITEM_PIPELINES = {"sanctions_feed.spiders.framework.pipelines.JsonLinesPipeline": 100}
 # Just after RetryMiddleware (550) on the way out, just before it on the way back.
