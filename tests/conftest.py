@@ -37,6 +37,18 @@ def real_fixture(relative: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _crawl_in_process(request, monkeypatch):
+    """Every update in a test crawls in this process (tests/inprocess.py), but in tests marked
+    `e2e`, which start the real crawler child."""
+    if request.node.get_closest_marker("e2e") is None:
+        from sanctions_feed.pipeline import update
+
+        from .inprocess import InProcessCrawl
+
+        monkeypatch.setattr(update, "Crawl", InProcessCrawl)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's feed dir or database by accident."""
     monkeypatch.delenv("SANCTIONS_FEED_DB", raising=False)

@@ -236,6 +236,7 @@ def served_twice(tmp_path, site, name: str, path: str) -> str:
     return run(feeds, *source, now="2026-11-25T12:20:00Z").output
 
 
+@pytest.mark.e2e
 def test_a_server_that_honours_etags_answers_304_and_nothing_is_read_again(tmp_path, site):
     second = served_twice(tmp_path, site, "eu_fsf", "/eu.xml")
     assert "eu_fsf: unchanged (HTTP 304, not modified since the last good input)" in second, second
@@ -243,6 +244,7 @@ def test_a_server_that_honours_etags_answers_304_and_nothing_is_read_again(tmp_p
     assert method == "GET" and headers["If-None-Match"].startswith('"') and headers["If-Modified-Since"] == MODIFIED
 
 
+@pytest.mark.e2e
 def test_the_uk_file_is_checked_with_one_head_request(tmp_path, site):
     second = served_twice(tmp_path, site, "gb_fcdo", "/docs/UK-Sanctions-List.xml")
     assert f"gb_fcdo: unchanged (the publisher's change signal is the same: Last-Modified {MODIFIED}" in second

@@ -212,6 +212,7 @@ def test_demo_has_one_address_listed_by_both_sources(tmp_path):
     assert [r["id"] for r in shared] == ["ethereum:0x175d44451403edf28469df03a9280c1197adb92c"]
 
 
+@pytest.mark.e2e
 def test_rate_limited_mirror_is_retried_after_retry_after(tmp_path):
     import http.server
     import threading

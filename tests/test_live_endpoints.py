@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
@@ -13,6 +14,8 @@ from sanctions_feed.spiders import load_sources
 from sanctions_feed.spiders.framework import settings
 
 from .servers import EXPORTS, WAF_RULE, zipped
+
+pytestmark = pytest.mark.e2e  # the real crawler child, processes and servers
 
 
 def run(feeds: Path, *args, now: str = "2026-11-25T12:00:00Z"):

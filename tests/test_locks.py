@@ -9,12 +9,16 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from sanctions_feed.ops.locks import UPDATE, _advisory_lock
 
 from .servers import EXPORTS
 from .stores import new_store
 from .test_scheduler import latest
 from .test_stores import run
+
+pytestmark = pytest.mark.e2e  # the real crawler child, processes and servers
 
 
 def test_an_update_is_refused_while_another_host_holds_the_store(tmp_path, request):

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
@@ -25,6 +26,7 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_the_first_of_several_releases_is_rebuilt_byte_for_byte(tmp_path):
     key = tmp_path / "keys" / "minisign.key"
     write_key_pair(key)

@@ -22,6 +22,8 @@ from sanctions_feed.spiders import load_sources
 
 from .servers import EXPORTS, zipped
 
+pytestmark = pytest.mark.e2e  # the real crawler child, processes and servers
+
 INTERVAL = 2  # seconds between polls in the tests that run the scheduler
 
 

@@ -200,6 +200,7 @@ class ZzBuggySpider(OneFileSpider):
 '''
 
 
+@pytest.mark.e2e
 def test_a_parser_bug_keeps_its_traceback_and_names_where(tmp_path, plugin_dir):
     """Before: the exception became one string and the child's log was deleted with its directory."""
     (plugin_dir / "zz_buggy.py").write_text(BUGGY)

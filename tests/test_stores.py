@@ -31,6 +31,7 @@ def feed_files(feeds: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != "manifest.json"}
 
 
+@pytest.mark.e2e
 def test_both_stores_publish_byte_identical_feeds(tmp_path, request):
     published = {}
     for kind in ("sqlite", "postgresql"):
