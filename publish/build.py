@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date
 
@@ -45,7 +44,7 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
                           key=lambda item: (item.source, item.source_record_id, item.raw_address))
         # Text the source cut off is never published as valid, unless a complete record names it too.
         cut_only = all("truncated" in listing.issues for listing in listings)
-        issues = sorted(set(json.loads(address.issues)) | ({"truncated"} if cut_only else set()))
+        issues = sorted(set(address.issues) | ({"truncated"} if cut_only else set()))
         out.append(FeedAddress.model_construct(
             id=address.id, chain=address.chain, address=address.address, display=address.display,
             kind=address.kind, platform=address.platform, tag=address.tag,
@@ -59,20 +58,16 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
 
 def _listing(row, today: date, events: list) -> FeedListing:
     """A listing as published, from a plain row of the listings table."""
-    holder = json.loads(row.holder)
+    holder = row.holder
     return FeedListing.model_construct(
         source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
         holder_type=holder.get("type"), holder_status=holder.get("status"), holder_issues=holder.get("issues") or [],
-        other_holders=[h["name"] for h in _json_list(row.other_holders) if h.get("name")],
-        programs=json.loads(row.programs), assets=json.loads(row.assets), listed_on=row.listed_on,
+        other_holders=[h["name"] for h in row.other_holders if h.get("name")],
+        programs=row.programs, assets=row.assets, listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
-        issues=_json_list(row.issues), events=events,
+        issues=row.issues, events=events,
     )
-
-
-def _json_list(text: str) -> list:
-    return [] if text == "[]" else json.loads(text)  # most lists here are empty
 
 
 def load_rejected(session: Session) -> list[RejectedRow]:

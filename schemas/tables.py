@@ -1,6 +1,7 @@
 """The store: SQLModel tables (SQLite by default, PostgreSQL through the same code).
 
-Lists and holders are stored as JSON text so the same tables work on every SQL backend.
+Lists and objects are JSON columns (`json` on PostgreSQL, text on SQLite): the code reads and
+writes Python lists and dicts, the driver does the encoding.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+def _json_list() -> Column:
+    return Column(JSON, nullable=False, server_default=text("'[]'"))
+
+
 class AddressRow(SQLModel, table=True):
     __tablename__ = "addresses"
 
@@ -41,7 +46,7 @@ class AddressRow(SQLModel, table=True):
     platform: str | None = None
     tag: str | None = None
     validity: str
-    issues: str = "[]"
+    issues: list[str] = Field(default_factory=list, sa_column=_json_list())
     first_seen: date
 
 
@@ -56,15 +61,16 @@ class ListingRow(SQLModel, table=True):
     raw_address: str
     raw_label: str | None = None
     """The source's currency/asset label as given: with raw_address, what the verdict is re-read from."""
-    assets: str = "[]"
-    """Asset codes the source gave for this address in this record (JSON list)."""
-    holder: str = "{}"
-    other_holders: str = "[]"
-    programs: str = "[]"
+    assets: list[str] = Field(default_factory=list, sa_column=_json_list())
+    """Asset codes the source gave for this address in this record."""
+    holder: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'")))
+    """The holder as the source names it (name, type, status, issues)."""
+    other_holders: list[dict] = Field(default_factory=list, sa_column=_json_list())
+    programs: list[str] = Field(default_factory=list, sa_column=_json_list())
     listed_on: date | None = None
     valid_until: date | None = None
     source_url: str | None = None
-    issues: str = "[]"
+    issues: list[str] = Field(default_factory=list, sa_column=_json_list())
     """Issues found for this listing's raw text (the address row keeps the verdict of all its listings)."""
     status: str = "active"
     """active or delisted; `expired` is derived from valid_until at publish time."""

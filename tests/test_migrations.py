@@ -71,7 +71,7 @@ def test_a_store_of_the_previous_release_is_upgraded_and_publishes_on(tmp_path, 
     assert "ofac_sdn: unchanged (the same sha256 as the last good input)" in third.output
     engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     engine.dispose()
     index = json.loads((feeds / "index.json").read_text())
     assert len(index["versions"]) == 1 and all(s["signals"].get("code") for s in index["sources"])
@@ -108,3 +108,32 @@ def test_the_head_revision_the_store_checks_is_the_newest_migration():
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_a_0003_store_with_json_as_text_is_upgraded_to_json_columns(tmp_path, store):
+    """0004: the lists and holders written as JSON text become JSON columns, data intact."""
+    feeds = tmp_path / "feeds"
+    assert run(feeds, store, "--samples").exit_code == 0
+    engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
+    postgres = engine.dialect.name == "postgresql"
+    json_columns = [("addresses", "issues"), ("listings", "assets"), ("listings", "holder"),
+                    ("listings", "other_holders"), ("listings", "programs"), ("listings", "issues")]
+    with engine.begin() as connection:  # as release 0003 left it
+        if postgres:
+            for table, column in json_columns:
+                connection.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"))
+                connection.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar "
+                                           f"USING {column}::text"))
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0003'"))
+    again = run(feeds, store, "--samples", "--reparse", now="2026-11-25T13:00:00Z")
+    assert again.exit_code == 0 and again.output.startswith("no change: no new version"), again.output
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        if postgres:
+            types = dict(connection.execute(sa.text(
+                "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND data_type IN ('json', 'character varying')")).all())
+            assert all(types[f"{table}.{column}"] == "json" for table, column in json_columns), types
+        holder = connection.execute(sa.text("SELECT holder FROM listings WHERE source = 'ofac_sdn' LIMIT 1")).scalar()
+        assert (holder if isinstance(holder, dict) else json.loads(holder))["name"]
+    engine.dispose()

@@ -4,7 +4,6 @@ on which day a listing expires. Pure functions over a listing as stored and as t
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 from sanctions_feed.normalize.names import clean_name
@@ -21,11 +20,10 @@ def withdrawals(current: dict, removed: set[str], delistings: dict[str, date], t
             for lid in removed if lid in current and current[lid].source_record_id in delistings}
 
 
-def holders_said(holder: str, others: str) -> list[tuple]:
+def holders_said(holder: dict, others: list[dict]) -> list[tuple]:
     """Who the source names, as it named them: our own cleaning of a name (look-alikes, quotes)
     and what we record about it are no correction by the source."""
-    return [(clean_name(h.get("name"))[0], h.get("type"), h.get("status"))
-            for h in [json.loads(holder), *json.loads(others)]]
+    return [(clean_name(h.get("name"))[0], h.get("type"), h.get("status")) for h in [holder, *others]]
 
 
 def update_events(stored, values: dict) -> list[str]:

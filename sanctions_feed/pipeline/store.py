@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -58,7 +57,7 @@ def _with_driver(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration's revision (a test holds it to the scripts): a store already there is
 not handed to Alembic at all, which keeps every update from loading it."""
 
@@ -270,7 +269,7 @@ def refresh_verdicts(session: Session, today: date, known: dict[str, NormalizedA
         reading = readings.get(listing.id)
         if reading is None:
             continue
-        issues = json.dumps(kept_issues(reading.issues, json.loads(listing.issues)))
+        issues = kept_issues(reading.issues, listing.issues or [])
         if issues != listing.issues:
             listing_updates.append({"id": listing.id, "issues": issues})
     if listing_updates:
@@ -316,7 +315,7 @@ def _capped(warnings: list[str]) -> list[str]:
 def _address_values(result: NormalizedAddress, today: date) -> dict:
     return {"id": result.id, "kind": result.kind, "chain": result.chain, "address": result.address,
             "display": result.display, "platform": result.platform, "tag": result.tag, "validity": result.validity,
-            "issues": json.dumps(list(result.issues)), "first_seen": today}
+            "issues": list(result.issues), "first_seen": today}
 
 
 def _listing_values(row: ListingRow | None, listing_id: str, item: NormalizedListing, today: date) -> dict:
@@ -327,13 +326,13 @@ def _listing_values(row: ListingRow | None, listing_id: str, item: NormalizedLis
     return {
         "id": listing_id, "source": listing.source, "source_record_id": listing.source_record_id,
         "address_id": item.address.id, "raw_address": listing.raw_address, "raw_label": listing.raw_label,
-        "assets": json.dumps(list(item.assets)),
-        "holder": json.dumps(listing.holder.model_dump(), sort_keys=True, ensure_ascii=False),
-        "other_holders": json.dumps([h.model_dump() for h in listing.holders], sort_keys=True, ensure_ascii=False),
-        "programs": json.dumps(listing.programs, ensure_ascii=False),
+        "assets": list(item.assets),
+        "holder": listing.holder.model_dump(),
+        "other_holders": [h.model_dump() for h in listing.holders],
+        "programs": list(listing.programs),
         "listed_on": listing.listed_on, "valid_until": listing.valid_until,
         "source_url": listing.source_url,
-        "issues": json.dumps(kept_issues(item.address.issues, [], listing.truncated)),
+        "issues": kept_issues(item.address.issues, [], listing.truncated),
         "status": "delisted" if listing.cancelled else "active", "last_seen": today,
         "delisted_on": delisted_on, "first_seen": row.first_seen if row is not None else today,
     }

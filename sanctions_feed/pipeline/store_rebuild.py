@@ -5,7 +5,6 @@ then checked to build that very release again."""
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -38,7 +37,7 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
         for address in addresses:
             session.add(AddressRow(id=address.id, kind=address.kind, chain=address.chain, address=address.address,
                                    display=address.display, platform=address.platform, tag=address.tag,
-                                   validity=address.validity, issues=json.dumps(address.issues),
+                                   validity=address.validity, issues=list(address.issues),
                                    first_seen=address.first_seen))
             for listing in address.listings:
                 listing_id = f"{listing.source}|{listing.source_record_id}|{address.id}"
@@ -46,12 +45,10 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
                           "issues": listing.holder_issues}
                 session.add(ListingRow(
                     id=listing_id, source=listing.source, source_record_id=listing.source_record_id,
-                    address_id=address.id, raw_address=listing.raw_address, assets=json.dumps(listing.assets),
-                    holder=json.dumps(holder, sort_keys=True, ensure_ascii=False),
-                    other_holders=json.dumps([{"issues": [], "name": n, "status": None, "type": None}
-                                              for n in listing.other_holders], sort_keys=True, ensure_ascii=False),
-                    programs=json.dumps(listing.programs, ensure_ascii=False), listed_on=listing.listed_on,
-                    valid_until=listing.valid_until, source_url=listing.source_url, issues=json.dumps(listing.issues),
+                    address_id=address.id, raw_address=listing.raw_address, assets=list(listing.assets), holder=holder,
+                    other_holders=[{"issues": [], "name": n, "status": None, "type": None} for n in listing.other_holders],
+                    programs=list(listing.programs), listed_on=listing.listed_on,
+                    valid_until=listing.valid_until, source_url=listing.source_url, issues=list(listing.issues),
                     status="delisted" if listing.status == "delisted" else "active", first_seen=listing.first_seen,
                     last_seen=today, delisted_on=listing.delisted_on))
                 listings += 1

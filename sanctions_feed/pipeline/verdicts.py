@@ -4,8 +4,6 @@ address; a source that now writes an address correctly makes it valid)."""
 
 from __future__ import annotations
 
-import json
-
 from sanctions_feed.normalize import normalize
 from sanctions_feed.schemas.address import NormalizedAddress
 
@@ -30,7 +28,7 @@ def verdicts(listings, known: dict[str, NormalizedAddress] | None = None
     for row in listings:
         reading = known.get(row.id)
         if reading is None:
-            label = row.raw_label if row.raw_label is not None else next(iter(json.loads(row.assets or "[]")), None)
+            label = row.raw_label if row.raw_label is not None else next(iter(row.assets or []), None)
             reading = next((r for r in normalize(row.raw_address, label) if r.id == row.address_id), None)
         if reading is None:  # this text no longer reads as this address: its source's next run re-keys it
             continue

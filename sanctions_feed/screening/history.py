@@ -3,7 +3,6 @@ that first showed it (`history`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -41,7 +40,7 @@ def address_history(db_url: str, text: str) -> list[dict]:
                 listing = listings[event.listing_id]
                 out.append({"date": event.on, "event": event.event, "address_id": listing.address_id,
                             "source": listing.source, "source_record_id": listing.source_record_id,
-                            "holder": json.loads(listing.holder).get("name"), "listed_on": listing.listed_on,
+                            "holder": (listing.holder or {}).get("name"), "listed_on": listing.listed_on,
                             "source_url": listing.source_url,
                             "release": event.version})
     finally:
