@@ -112,3 +112,38 @@ def test_a_bad_comments_file_is_named_not_sdn_csv(comments, problem):
     folder = real_fixture("ofac/legacy/2021-07-paired")
     with pytest.raises(SourceError, match=re.escape(problem)):
         crawl(folder, {"sdn.csv": (folder / "sdn.csv").read_bytes(), "sdn_comments.csv": comments})
+
+
+def _sdn_row(ent_num: str, remarks: str) -> str:
+    """One sdn.csv row in the legacy format (12 quoted columns, -0- for empty)."""
+    cells = [ent_num, "TEST HOLDER", "entity", "CYBER2", "-0-", "-0-", "-0-", "-0-", "-0-", "-0-", "-0-", remarks]
+    return ",".join(f'"{cell}"' if not cell.isdigit() else cell for cell in cells)
+
+
+def _cut_remarks(tail: str) -> str:
+    """A remark of exactly 1000 characters (sdn.csv's cut) ending with `tail`."""
+    head = "Website www.example.org; "
+    return head + "x" * (1000 - len(head) - len(tail) - 2) + "; " + tail
+
+
+def test_several_comment_rows_of_one_entity_are_joined_in_order(tmp_path):
+    """sdn_comments.csv may continue one remark over several rows: each adds its part."""
+    remarks = _cut_remarks("Digital Currency Address - XBT 1BvBMSEYstWet")
+    sdn = _sdn_row("90001", remarks).encode("cp1252")
+    comments = ('90001,"qTFn5Au4m4GFg7xJa"\n'
+                '90001,"NVN2; alt. Digital Currency Address - ETH 0x901bb9583b24d97e995513c6778dc6888ab6870e;"\n'
+                ).encode("cp1252")
+    items = crawl(tmp_path, {"sdn.csv": sdn, "sdn_comments.csv": comments})
+    listings = {(x["raw_label"], x["raw_address"], x["truncated"]) for x in (i["listing"] for i in items if "listing" in i)}
+    assert listings == {("XBT", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", False),
+                        ("ETH", "0x901bb9583b24d97e995513c6778dc6888ab6870e", False)}
+
+
+@pytest.mark.parametrize("tail, rejected", [("alt. Dig", True), ("alt. Di", False)],
+                         ids=["three letters of a mention: a cut mention", "two letters: no mention"])
+def test_a_mention_cut_short_is_rejected_from_three_letters(tmp_path, tail, rejected):
+    sdn_file = tmp_path / "sdn.csv"
+    sdn_file.write_bytes(_sdn_row("90002", _cut_remarks(tail)).encode("cp1252"))
+    items = crawl(sdn_file, {"sdn.csv": sdn_file.read_bytes()})
+    reasons = [(i["rejected"]["reason"], i["rejected"]["raw"]) for i in items if "rejected" in i]
+    assert reasons == ([("remark cut at 1000 characters", tail)] if rejected else [])

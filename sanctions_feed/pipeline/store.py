@@ -158,15 +158,6 @@ def record_unchanged(session: Session, name: str, signals: dict, now: datetime, 
     session.add(source)
 
 
-def record_published(session: Session, names: list[str], version: str, when: datetime) -> None:
-    """These sources' new data went out in release `version`."""
-    for name in names:
-        source = session.get(SourceRow, name)
-        if source is not None:
-            source.last_published, source.last_release = when, version
-            session.add(source)
-
-
 def add_events(session: Session, events: list[tuple[str, str]], on: date) -> None:
     """Record listing events (listing id, event) dated `on`; one a day of each kind per listing."""
     rows = {f"{lid}|{event}|{on.isoformat()}": {"listing_id": lid, "event": event, "on": on} for lid, event in events}
@@ -206,11 +197,20 @@ def release_ids(session: Session) -> set[str]:
 
 
 def record_release(session: Session, version: str, previous: str | None, created_at: datetime, manifest: str,
-                   signature: str | None) -> None:
-    """Keep the release's manifest and signature as published: `rebuild` writes the release again
-    from them and the archived inputs the manifest names."""
+                   signature: str | None, stored: list[str]) -> None:
+    """Everything the store keeps of a release, in the update's transaction: the release as
+    published (its manifest and signature, which `rebuild` writes again), the marker of the
+    feed's latest release, the release that first showed this run's events, and the sources
+    whose new data it carries."""
     session.add(ReleaseRow(version=version, previous=previous, created_at=created_at, manifest=manifest,
                            signature=signature))
+    set_published(session, version)
+    stamp_events(session, version)
+    for name in stored:
+        source = session.get(SourceRow, name)
+        if source is not None:
+            source.last_published, source.last_release = created_at, version
+            session.add(source)
 
 
 def record_deliveries(engine, deliveries) -> None:

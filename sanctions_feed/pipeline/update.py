@@ -142,12 +142,9 @@ def run_update(request: UpdateRequest) -> UpdateResult:
                 open_store,
                 published_release,
                 record_expiries,
-                record_published,
                 record_release,
                 refresh_verdicts,
                 release_ids,
-                set_published,
-                stamp_events,
             )
             from sanctions_feed.publish.build import build_addresses, load_rejected, load_sources
             from sanctions_feed.publish.release import announce, prepare, refresh_index
@@ -182,11 +179,8 @@ def run_update(request: UpdateRequest) -> UpdateResult:
                 lock.check()
                 prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
                 if prepared is not None:
-                    stamp_events(session, prepared.version)
-                    set_published(session, prepared.version)
-                    record_published(session, result.stored, prepared.version, now)
                     record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
-                                   prepared.signature)
+                                   prepared.signature, result.stored)
                     prepared.sources = load_sources(session)
                 lock.check()
                 session.commit()
