@@ -68,6 +68,7 @@ mutation: $(BIN)/sanctions-feed  ## mutation testing of the decision modules (te
 	$(BIN)/pip install --quiet "cosmic-ray>=8.4"
 	mkdir -p .mutation
 	for config in $(MUTATION); do name=$$(basename $$config .toml); \
+		$(BIN)/cosmic-ray baseline $$config || { echo "$$config: its tests fail without a mutant"; exit 1; }; \
 		$(BIN)/cosmic-ray init $$config .mutation/$$name.sqlite --force && \
 		$(BIN)/cosmic-ray exec $$config .mutation/$$name.sqlite || exit 1; done
 	$(BIN)/python tests/mutation/score.py .mutation/*.sqlite

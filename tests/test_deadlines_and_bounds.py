@@ -19,7 +19,6 @@ from click.testing import CliRunner
 from sanctions_feed.commands import cli
 from sanctions_feed.screening import MAX_LINE, NOT_AN_ADDRESS, Screen, bounded_lines
 
-from .test_object_storage import PREFIX, s3  # noqa: F401 - the moto S3 server
 from .test_stores import run
 
 SECRET = "test-secret"
@@ -110,20 +109,6 @@ def test_slow_webhook_receivers_and_a_black_hole_store_leave_the_update_done_in_
     assert "no whole answer within the deadline" in result.output  # the dripping and the hanging receivers
     assert "would pass the deadline of 4 s" in result.output  # the 429's Retry-After
     assert f"webhook {receivers.base}/ok: delivered" in result.output  # and the good one is told
-
-
-def test_a_bucket_index_that_is_not_json_is_a_warning_and_the_webhooks_go_out(tmp_path, s3, receivers, monkeypatch):  # noqa: F811
-    """Before: `update` exited 70 after the local release was written, and never sent its webhooks."""
-    client, _endpoint, bucket = s3
-    client.put_object(Bucket=bucket, Key=f"{PREFIX}/index.json", Body=b"<html>not a feed index</html>")
-    monkeypatch.setenv("SANCTIONS_FEED_WEBHOOK_SECRET", SECRET)
-    result, _ = _timed_update(tmp_path / "feeds", tmp_path, "--publish-to", f"s3://{bucket}/{PREFIX}",
-                              f"--webhook={receivers.base}/ok")
-    assert result.exit_code == 0, result.output
-    assert f"warning: s3://{bucket}/{PREFIX}/index.json in the bucket is not a feed index" in result.output
-    assert receivers.received == ["/ok"]
-    pushed = json.loads(client.get_object(Bucket=bucket, Key=f"{PREFIX}/index.json")["Body"].read())
-    assert pushed["latest"] == json.loads((tmp_path / "feeds" / "index.json").read_text())["latest"]
 
 
 @pytest.mark.parametrize("status", [401, 403])

@@ -146,3 +146,34 @@ def test_a_look_alike_reads_as_its_letter(char, target, address, label, at):
     (result,) = normalize(written, label)
     assert result.validity == "valid" and "homoglyphs_replaced" in result.issues, result
     assert result.display == address or result.address == address.lower()
+
+
+def test_a_piece_after_a_valid_address_is_joined_with_the_next_piece():
+    results = normalize(f"{TRON} {BECH32[:30]} {BECH32[30:]}", None)
+    assert [(r.chain, r.address) for r in results] == [("tron", TRON), ("bitcoin", BECH32)]
+
+
+def test_a_cell_of_words_is_one_not_an_address():
+    (result,) = normalize("see the attached list", None)
+    assert (result.kind, result.address, result.issues) == ("unknown", "see the attached list", ("not_an_address",))
+
+
+@pytest.mark.parametrize("tag, x_form", [(102334770, True), (2**32 - 1, True), (2**32, False)],
+                         ids=["a tag", "the largest tag an X-address holds", "a tag too large for one"])
+def test_an_xrp_deposit_is_shown_as_its_x_address_when_the_tag_fits(tag, x_form):
+    from sanctions_feed.normalize.forms import x_address
+
+    (result,) = normalize(f"{XRP} (destination tag {tag})", "XRP")
+    assert (result.kind, result.tag) == ("tagged_deposit", str(tag))
+    assert result.display == (x_address(XRP, tag) if x_form else XRP)
+
+
+def test_a_tagged_deposit_of_another_chain_keeps_its_own_form():
+    (result,) = normalize(f"{TRON} (memo 12345)", "TRX")
+    assert (result.kind, result.tag, result.display) == ("tagged_deposit", "12345", TRON)
+
+
+def test_an_invalid_xrp_address_with_a_tag_is_never_given_an_x_address():
+    broken = XRP[:-1] + ("f" if XRP[-1] != "f" else "g")
+    (result,) = normalize(f"{broken} (tag 7)", "XRP")
+    assert result.display == broken and result.validity == "invalid"

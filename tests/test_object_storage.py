@@ -16,6 +16,8 @@ from sanctions_feed.publish.objects import PushError, push_feed
 from sanctions_feed.publish.signing import write_key_pair
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
+from .test_deadlines_and_bounds import SECRET, Receivers
+from .test_stores import run
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
@@ -159,3 +161,26 @@ def test_a_bad_publish_to_url_is_refused_before_anything_runs(tmp_path):
                                       "--publish-to", "https://bucket/x"])
     assert result.exit_code == 1 and "not an s3://BUCKET/PREFIX URL" in result.output
     assert not (tmp_path / "feeds").exists()
+
+
+@pytest.fixture
+def receiver():
+    served = Receivers()
+    yield served
+    served.server.shutdown()
+
+
+def test_a_bucket_index_that_is_not_json_is_a_warning_and_the_webhooks_go_out(tmp_path, s3, receiver, monkeypatch):
+    """Before: `update` exited 70 after the local release was written, and never sent its webhooks."""
+    client, _endpoint, bucket = s3
+    client.put_object(Bucket=bucket, Key=f"{PREFIX}/index.json", Body=b"<html>not a feed index</html>")
+    monkeypatch.setenv("SANCTIONS_FEED_WEBHOOK_SECRET", SECRET)
+    result = run(tmp_path / "feeds", f"sqlite:///{tmp_path}/feeds.db", "--samples", "--only", "fr_tresor",
+                 "--publish-to", f"s3://{bucket}/{PREFIX}", f"--webhook={receiver.base}/ok")
+    assert result.exit_code == 0, result.output
+    assert f"warning: s3://{bucket}/{PREFIX}/index.json in the bucket is not a feed index" in result.output
+    assert receiver.received == ["/ok"]
+    pushed = json.loads(client.get_object(Bucket=bucket, Key=f"{PREFIX}/index.json")["Body"].read())
+    assert pushed["latest"] == json.loads((tmp_path / "feeds" / "index.json").read_text())["latest"]
+
+
