@@ -134,3 +134,7 @@ def test_kept_issues(reading, stored_issues, truncated, kept):
 
 def test_kept_issues_assume_no_cut_unless_told():
     assert kept_issues(["a"], []) == ["a"]
+
+
+def test_the_same_label_read_again_is_no_correction():
+    assert update_events(stored(raw_label=fresh("TRX")), values(raw_label=fresh("TRX"))) == []
