@@ -175,3 +175,62 @@ def test_the_environment_bounds_name_their_source_exactly(monkeypatch):
     monkeypatch.setenv("SANCTIONS_FEED_BOUNDS", "src=5:x")
     with pytest.raises(GuardError, match="'src=5:x' is not NAME=MIN:MAX"):
         bounds("src", META, "live")
+
+
+class _RecordingStream:
+    """A text stream of `size` characters without a line break, recording each readline size."""
+
+    def __init__(self, size: int):
+        self.left, self.asked = size, []
+
+    def readline(self, size: int = -1) -> str:
+        self.asked.append(size)
+        piece = min(self.left, size)
+        self.left -= piece
+        return "z" * piece
+
+
+def test_a_line_is_read_up_to_4096_characters_then_in_64_kib_pieces():
+    from sanctions_feed.screening import MAX_LINE, bounded_lines
+
+    assert MAX_LINE == 4096
+    stream = _RecordingStream(200_000)
+    (line,) = list(bounded_lines(stream))
+    assert len(line) == 4097 and stream.asked[0] == stream.asked[-1] == 4097  # then the next line: none
+    assert set(stream.asked[1:-1]) == {1 << 16}
+    assert "a line of more than 4096 characters" in Screen([]).check_lines([line]).__next__().input
+    assert next(Screen([]).check_lines([line])).input.startswith("z" * 64 + "...")
+
+
+def _delisted_without_events(delisted_on: date) -> FeedListing:
+    return _listing(status="delisted", delisted_on=delisted_on, events=[])
+
+
+@pytest.mark.parametrize("on, in_force", [(date(2025, 3, 20), True), (date(2025, 3, 21), False), (date(2025, 3, 22), False)],
+                         ids=["the day before", "the day itself", "the day after"])
+def test_a_listing_without_events_is_out_of_force_from_its_delisting_day(on, in_force):
+    assert listing_in_force(_delisted_without_events(date(2025, 3, 21)), on) is in_force
+
+
+def test_a_listing_without_an_official_date_starts_on_its_first_event():
+    from sanctions_feed.screening import listing_start
+
+    listing = _listing(listed_on=None, first_seen=date(2024, 5, 1),
+                       events=[ListingEvent(event="listed", date=date(2024, 2, 1)),
+                               ListingEvent(event="delisted", date=date(2024, 9, 1))])
+    assert listing_start(listing) == date(2024, 2, 1)
+    assert listing_start(_listing(listed_on=None, first_seen=date(2024, 5, 1), events=[])) == date(2024, 5, 1)
+
+
+def test_a_tagged_deposit_no_longer_in_force_is_still_reported_tag_required():
+    from sanctions_feed.normalize import normalize
+    from sanctions_feed.screening import TAG_REQUIRED
+
+    xrp = "rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe"
+    (found,) = normalize(f"{xrp} (tag 12345)", "XRP")
+    delisted = FeedAddress(id=found.id, chain=found.chain, address=found.address, display=found.display,
+                           kind=found.kind, tag=found.tag, validity=found.validity, issues=[], assets=[],
+                           status="delisted", first_seen=date(2024, 1, 1),
+                           listings=[_delisted_without_events(date(2025, 1, 1))])
+    (result,) = Screen([delisted]).check(xrp)
+    assert result.status == TAG_REQUIRED and result.matches == [delisted]
