@@ -69,9 +69,10 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
     except FeedError as exc:
         index = None
         say(f"{INDEX} cannot be read ({exc}): rebuilding it from the release manifests")
-    releases = _release_manifests(feeds)
-    named = {m.previous for m in releases.values() if m is not None and m.previous}
     listed = {v.id for v in index.versions} if index else set()
+    # The usual case, every directory listed: no manifest needs reading (history grows).
+    releases = _release_manifests(feeds) if index is None or _release_dirs(feeds) - listed else {}
+    named = {m.previous for m in releases.values() if m is not None and m.previous}
     pointed = _latest_target(feeds)
     adopted: list[str] = []
     for name, manifest in releases.items():
@@ -100,17 +101,19 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
     return done
 
 
+def _release_dirs(feeds: Path) -> set[str]:
+    folder = feeds / "v"
+    return {p.name for p in folder.iterdir() if VERSION_ID.fullmatch(p.name)} if folder.is_dir() else set()
+
+
 def _release_manifests(feeds: Path) -> dict[str, Manifest | None]:
     """Every release directory under v/ with its manifest (None: missing or unreadable), by id."""
     found: dict[str, Manifest | None] = {}
-    folder = feeds / "v"
-    for release in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if not VERSION_ID.fullmatch(release.name):
-            continue
+    for name in sorted(_release_dirs(feeds)):
         try:
-            found[release.name] = read_manifest(feeds, release.name)
+            found[name] = read_manifest(feeds, name)
         except FeedError:
-            found[release.name] = None
+            found[name] = None
     return found
 
 
