@@ -129,12 +129,8 @@ class Screen:
             if reading.kind == "unknown" and not found:
                 verdicts.append(ScreenResult(text, NOT_AN_ADDRESS))
                 continue
-            if not found and not deposits and reading.validity == "invalid" and text.strip().lower() != text.strip():
-                # a mistyped case breaks a checksum, not the identity of a case-blind form
-                for lower in screen_readings(text.lower()):
-                    found, deposits = self.index.lookup(lower)
-                    if found or deposits:
-                        break
+            # A mistyped case of a case-blind form (EVM, bech32, CashAddr) needs no second look:
+            # its reading is already case-folded, so it shares the listed form's key.
             if found:
                 active = [a for a in found if self.in_force(a)]
                 if active:
