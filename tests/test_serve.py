@@ -65,6 +65,19 @@ def test_the_site_is_served_with_its_types(served):
         assert headers["Cache-Control"] == MUTABLE
 
 
+def test_pages_are_served_with_their_content_security_policy(served):
+    """The same policy as the pages' <meta>, plus what only a header can say (frame-ancestors)."""
+    from sanctions_feed.publish.html import CONTENT_SECURITY_POLICY
+
+    base, feeds = served
+    for path in ("site/index.html", "latest/changes.html", "site/chart-sources.svg"):
+        status, headers, _ = get(f"{base}/{path}")
+        assert status == 200 and headers["Content-Security-Policy"] == f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+    status, headers, _ = get(f"{base}/latest/addresses.json")
+    assert "Content-Security-Policy" not in headers and headers["X-Content-Type-Options"] == "nosniff"
+
+
 @pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/escape", "/v", "/..%2fsecret.txt",
                                   "/latest/../../secret.txt", "/.hidden", "/nothing.json"])
 def test_nothing_outside_the_feed_dir(served, path):
