@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from sanctions_feed.schemas.address import caip2
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent
+from sanctions_feed.schemas.links import public_link
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow, SourceStatus
 
 
@@ -65,7 +66,7 @@ def _listing(row, today: date, events: list) -> FeedListing:
         other_holders=[h["name"] for h in row.other_holders if h.get("name")],
         programs=row.programs, assets=row.assets, listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
-        delisted_on=row.delisted_on, source_url=row.source_url, raw_address=row.raw_address,
+        delisted_on=row.delisted_on, source_url=public_link(row.source_url), raw_address=row.raw_address,
         issues=row.issues, events=events,
     )
 

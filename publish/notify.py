@@ -10,19 +10,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sanctions_feed.backoff import retry_delay
+from sanctions_feed.backoff import retry_delay, within
 from sanctions_feed.schemas.feed import WebhookCounts, WebhookPayload
 
-from .settings import Publishing
+from .settings import WEBHOOK_DEADLINE, Publishing
 
 SIGNATURE_HEADER = "X-Sanctions-Feed-Signature"
 TIMESTAMP_HEADER = "X-Sanctions-Feed-Timestamp"
@@ -30,8 +28,6 @@ DELIVERY_HEADER = "X-Sanctions-Feed-Delivery"
 ATTEMPTS = 5
 TIMEOUT = 10.0
 """Seconds for one connection or one socket read."""
-DEADLINE = 30.0
-"""Seconds one delivery may take in all, by default (`update --webhook-deadline`)."""
 USER_AGENT = "sanctions-feed-webhook/0.1"
 LINKED_FILES = ("changes.json", "changes.csv", "changes.html", "manifest.json", "addresses.json")
 
@@ -88,19 +84,8 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEO
         return None, None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
 
 
-def within(seconds: float, work: Callable[..., Answer], *args) -> Answer:
-    """`work(*args)`'s answer, or a timeout after `seconds` whatever the socket does (a receiver that
-    sends a byte every few seconds never trips a per-read timeout). The request left behind runs
-    in a daemon thread: it ends with its socket or the process."""
-    answers: list[Answer] = []
-    worker = threading.Thread(target=lambda: answers.append(work(*args)), daemon=True)
-    worker.start()
-    worker.join(seconds)
-    return answers[0] if answers else (None, None, f"no whole answer within the deadline ({seconds:.1f} s)")
-
-
 def deliver(url: str, version: str, body: bytes, secret: str, sleep=time.sleep,
-            deadline: float = DEADLINE) -> Delivery:
+            deadline: float = WEBHOOK_DEADLINE) -> Delivery:
     """One subscriber's delivery: attempts until one is accepted, a 4xx refuses it, or `deadline`
     seconds have passed in all (a Retry-After past it ends the delivery at once)."""
     backoff = float(os.environ.get("SANCTIONS_FEED_WEBHOOK_BACKOFF", "1"))
@@ -114,7 +99,9 @@ def deliver(url: str, version: str, body: bytes, secret: str, sleep=time.sleep,
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, DELIVERY_HEADER: delivery_id,
                    TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body)}
         left = ends - time.monotonic()
-        status, retry_after, error = within(left, _post, url, body, headers, min(TIMEOUT, left))
+        answered, answer = within(left, _post, url, body, headers, min(TIMEOUT, left))
+        status, retry_after, error = answer if answered and answer else (
+            None, None, f"no whole answer within the deadline ({left:.1f} s)")
         if status is not None and 200 <= status < 300:
             return Delivery(url, version, "delivered", attempt, status, None, datetime.now(timezone.utc))
         if status is not None and status < 500 and status != 429:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from .signing import SecretKey
 
 DEFAULT_VALIDITY = timedelta(days=30)
+WEBHOOK_DEADLINE = 30.0
+"""Seconds one webhook delivery may take in all, its retries included, by default."""
+PUSH_DEADLINE = 120.0
+"""Seconds the push to object storage may take in all, by default."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +31,8 @@ class Publishing:
     """s3://bucket/prefix: the object-storage copy, pushed after each release."""
     webhooks: tuple[str, ...] = ()
     webhook_secret: str | None = None
-    webhook_deadline: float = 30.0
-    """Seconds one webhook delivery may take in all, its retries included."""
-    push_deadline: float = 120.0
-    """Seconds the push to object storage may take in all."""
+    webhook_deadline: float = WEBHOOK_DEADLINE
+    push_deadline: float = PUSH_DEADLINE
 
     def link(self, path: str) -> str:
         """A feed file's link for readers elsewhere: absolute under the feed's public URL when

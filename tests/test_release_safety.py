@@ -243,6 +243,51 @@ def test_a_release_named_by_another_or_with_a_site_page_is_never_removed(three_r
     assert known == set(ids) and committed == ids[-1]
 
 
+NEWER, FORK = "20261125T180000Z", "20261124T180000Z"  # after every release; between the last two
+
+
+@pytest.mark.parametrize("orphan, setup, outcome", [
+    pytest.param(NEWER, None, "removed", id="newer than the store's release, unknown to all: a killed run's, removed"),
+    pytest.param(NEWER, "site page", "listed", id="a page on the site: it was announced"),
+    pytest.param(NEWER, "latest link", "listed", id="latest points at it: it was announced"),
+    pytest.param(NEWER, "store", "listed", id="the store recorded it"),
+    pytest.param(NEWER, "empty store", "listed", id="a store that knows no release: listed, trusting v/"),
+    pytest.param(NEWER, "store behind", "kept", id="a store behind index.json proves nothing"),
+    pytest.param(NEWER, "no manifest", "kept", id="no manifest: not a release, kept"),
+    pytest.param(FORK, None, "kept", id="older than the store's release: a fork, kept"),
+])
+def test_repair_removes_a_release_only_when_it_is_provably_a_killed_runs(three_releases, tmp_path, orphan,
+                                                                           setup, outcome):
+    """Removed only when provable; listed again when announced (or nothing can be known); else kept unlisted."""
+    from sanctions_feed.publish.repair import repair
+
+    feeds = _copy(three_releases, tmp_path)
+    ids = [v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]]
+    shutil.copytree(feeds / "v" / ids[-1], feeds / "v" / orphan)
+    store, committed = set(ids), ids[-1]
+    if setup == "site page":
+        (feeds / "site" / "releases" / f"{orphan}.html").write_text("<!doctype html>")
+    elif setup == "latest link":
+        (feeds / "latest").unlink()
+        (feeds / "latest").symlink_to(f"v/{orphan}")
+    elif setup == "store":
+        store |= {orphan}
+    elif setup == "empty store":
+        store, committed = set(), None
+    elif setup == "store behind":
+        committed = ids[-2]
+    elif setup == "no manifest":
+        (feeds / "v" / orphan / "manifest.json").unlink()
+    others = {name: data for name, data in _tree(feeds / "v").items() if not name.startswith(orphan)}
+    done = repair(feeds, store, committed)
+    listed = {v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]}
+    assert (feeds / "v" / orphan).exists() is (outcome != "removed"), done
+    assert any(line.startswith(f"removed {orphan}") for line in done) is (outcome == "removed")
+    assert (orphan in listed) is (outcome == "listed"), done
+    assert any(line.startswith(f"kept {orphan}") for line in done) is (outcome == "kept")
+    assert {name: data for name, data in _tree(feeds / "v").items() if not name.startswith(orphan)} == others
+
+
 def test_a_killed_runs_release_is_removed_and_printed_when_the_run_then_fails(three_releases, tmp_path):
     feeds = _copy(three_releases, tmp_path)
     ids = [v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]]
@@ -305,6 +350,20 @@ def test_a_javascript_url_in_the_eu_file_never_reaches_the_feed(tmp_path):
     assert "dropped: only http(s) links are published" in result.output
     page = (feeds / "latest" / "changes.html").read_text()
     assert 'http-equiv="Content-Security-Policy"' in page and 'rel="noopener noreferrer"' in page
+
+
+def test_a_store_from_before_the_check_publishes_no_unsafe_link(tmp_path):
+    """A listing stored with a javascript: link (by a release older than the check) is published
+    without it: `build` reads stored links through the same check (model_construct skips validators)."""
+    import sqlite3
+
+    feeds, db = tmp_path / "feeds", f"sqlite:///{tmp_path}/feeds.db"
+    assert run(feeds, db, "--samples", "--only", "eu_fsf").exit_code == 0
+    with sqlite3.connect(tmp_path / "feeds.db") as connection:
+        connection.execute("UPDATE listings SET source_url = 'javascript:alert(1)'")
+    again = run(feeds, db, "--samples", "--only", "fr_tresor", now="2026-11-26T12:00:00Z")  # EU's rows as stored
+    assert again.exit_code == 0 and again.output.startswith("published"), again.output
+    _assert_only_public_links(feeds, anywhere=False)
 
 
 def test_the_fbi_registrys_notice_url_is_checked_too(tmp_path):

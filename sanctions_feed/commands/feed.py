@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from sanctions_feed.errors import default_archive
+from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE
 
 from .group import MAX_ECHOED_WARNINGS, cli, feed_options, known_source, parse_now, parse_pairs
 
@@ -49,11 +50,11 @@ from .group import MAX_ECHOED_WARNINGS, cli, feed_options, known_source, parse_n
 @click.option("--webhook", "webhooks", multiple=True, envvar="SANCTIONS_FEED_WEBHOOKS", metavar="URL",
               help="POST a signed summary of each release with changes here (repeatable; env SANCTIONS_FEED_WEBHOOKS, "
                    "space-separated; the HMAC secret from SANCTIONS_FEED_WEBHOOK_SECRET).")
-@click.option("--webhook-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_WEBHOOK_DEADLINE", default=30,
+@click.option("--webhook-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_WEBHOOK_DEADLINE", default=WEBHOOK_DEADLINE,
               show_default=True, metavar="SECONDS",
               help="Each webhook delivery's time in all, retries included; subscribers are served at once "
                    "(env SANCTIONS_FEED_WEBHOOK_DEADLINE).")
-@click.option("--push-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_PUSH_DEADLINE", default=120,
+@click.option("--push-deadline", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_PUSH_DEADLINE", default=PUSH_DEADLINE,
               show_default=True, metavar="SECONDS",
               help="The object-storage push's time in all; past it the push is a warning and the next run "
                    "finishes it (env SANCTIONS_FEED_PUSH_DEADLINE).")

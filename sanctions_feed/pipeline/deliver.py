@@ -6,7 +6,6 @@ subscriber costs at most that, and the update still ends with exit 0."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from sanctions_feed.publish.settings import Publishing
@@ -27,26 +26,24 @@ def distribute(feeds: Path, engine, prepared, stored: list[str], publishing: Pub
 
 
 def _push_within(feeds: Path, url: str, deadline: float) -> list[str]:
-    """The push, in a thread of its own given `deadline` seconds. One left running past it is
-    abandoned (a daemon thread: it ends with the process); the bucket's index.json, written
-    last, never names a release that is not whole there."""
-    from sanctions_feed.publish.objects import PushError, push_feed
+    """The push, given `deadline` seconds. One left running past it is abandoned (it ends with
+    the process); the bucket's index.json, written last, never names a release not whole there."""
+    from sanctions_feed.backoff import within
 
-    outcome: list[str] = []
-
-    def push() -> None:
-        try:
-            outcome.extend(push_feed(feeds, url))
-        except PushError as exc:
-            outcome.append(f"warning: {exc}")
-        except Exception as exc:  # the release is published: whatever the push meets is a warning
-            outcome.append(f"warning: {url}: the push failed ({type(exc).__name__}: {exc}); the local release "
-                           "stands, and the next run pushes what is missing")
-
-    worker = threading.Thread(target=push, daemon=True, name="push")
-    worker.start()
-    worker.join(deadline)
-    if worker.is_alive():
+    finished, lines = within(deadline, _push, feeds, url)
+    if not finished:
         return [f"warning: {url}: the push did not finish within its deadline ({deadline:g} s); the local release "
                 "stands, and the next run pushes what is missing"]
-    return outcome
+    return lines or []
+
+
+def _push(feeds: Path, url: str) -> list[str]:
+    from sanctions_feed.publish.objects import PushError, push_feed
+
+    try:
+        return push_feed(feeds, url)
+    except PushError as exc:
+        return [f"warning: {exc}"]
+    except Exception as exc:  # the release is published: whatever the push meets is a warning
+        return [f"warning: {url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "
+                "and the next run pushes what is missing"]

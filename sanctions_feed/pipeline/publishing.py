@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sanctions_feed.errors import SanctionsFeedError
-from sanctions_feed.publish.settings import Publishing
+from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE, Publishing
 
 WEBHOOK_SECRET_ENV = "SANCTIONS_FEED_WEBHOOK_SECRET"
 
@@ -62,8 +62,8 @@ def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: 
 
 
 def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: int, feed_url: str | None,
-                        publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = 30.0,
-                        push_deadline: float = 120.0) -> Publishing:
+                        publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = WEBHOOK_DEADLINE,
+                        push_deadline: float = PUSH_DEADLINE) -> Publishing:
     from sanctions_feed.publish.signing import read_secret_key
 
     key = None
