@@ -67,8 +67,6 @@ class UpdateResult:
     changed: int = 0
     warnings: dict[str, list[str]] = field(default_factory=dict)
     """What each source's spider warned about in this run."""
-    repairs: list[str] = field(default_factory=list)
-    """What the run found to repair in the feed, left by a killed run."""
     readings: dict = field(default_factory=dict)
     """Listing id -> the address normalization read in it, for the sources stored in this run."""
     touched: set[str] = field(default_factory=set)
@@ -158,7 +156,7 @@ def run_update(request: UpdateRequest) -> UpdateResult:
         with _faults_as_errors(feeds, db_url):
             with Session(engine) as session:
                 # after a killed run or a changed index.json: pointers agree with the releases again
-                result.repairs = repair(feeds, release_ids(session), published_release(session), publishing)
+                repair(feeds, release_ids(session), published_release(session), publishing)  # each repair is logged
                 _store_matches_feed(session, feeds, db_url, runs, now)
                 for run in runs:
                     result.add(run, _apply_run(session, run, request))
