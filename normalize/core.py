@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sanctions_feed.schemas.address import Chain, Kind, NormalizedAddress
+from sanctions_feed.schemas.address import EVM_CHAINS, Chain, Kind, NormalizedAddress
 
-from .forms import SOLANA, Reading, readings, x_address
+from .forms import SOLANA, Reading, read_evm, readings, x_address
 from .labels import Label, parse_label
 from .text import lookalike_variants, split_cell, strip_invisible, take_memos
 
 _PLAIN_TOKEN = re.compile(r"[0-9A-Za-z:]+")
+_BARE_EVM = re.compile(r"[0-9A-Fa-f]{40}")
 
 
 def normalize(raw: str | None, label: str | None = None) -> list[NormalizedAddress]:
@@ -95,6 +96,9 @@ def _token(token: str, parsed: Label) -> NormalizedAddress:
 
 
 def _classify(token: str, parsed: Label) -> NormalizedAddress:
+    if parsed.chain in EVM_CHAINS and _BARE_EVM.fullmatch(token):
+        # 40 hex digits under an EVM label: the address written without its `0x`.
+        return _address(read_evm("0x" + token), parsed.chain, parsed, "prefix_added")  # type: ignore[arg-type]
     found = readings(token)
     if found and found[-1].chains is SOLANA and parsed.chain != "solana":
         # A bare 32-byte key is Solana only by its label, or when nothing else fits.

@@ -1,10 +1,20 @@
-"""Addresses in prose: `extract(text) -> [Mention]`, for sources that publish addresses inside free
-text (the EU's remarks, the UK's OtherInformation, France's identification values...).
+"""Addresses in prose: `read_prose(text) -> Prose(mentions, unread)`, for sources that publish
+addresses inside free text (the EU's remarks, the UK's OtherInformation, France's identification
+values, Japan's その他の情報, FBI notices).
 
-Strict: nothing that is not an address comes out. A token is kept when it validates as an
+The text is folded first (NFKC: full-width letters and digits, ideographic spaces; invisible
+characters and HTML remnants removed). Then every maximal run of address characters is a
+candidate, however it is glued to its surroundings (`ETH:0x…`, `…/address/T…`, `「0x…」`,
+`…（ビットコイン）`, `a/b`, `…<br/>`), and so is every join of up to `MAX_PIECES` consecutive
+runs with only white space between them (an address broken over lines).
+
+Strict: nothing that is not an address comes out. A candidate is kept when it validates as an
 address (checksum or strict form), or when an explicit crypto label introduces it and it looks like
 an address: then it is kept as published, `invalid`, so the listing shows what the authority
-wrote. Names, words, passport, tax and registration numbers, phone and IMO numbers stay out.
+wrote. A candidate that looks like an address (long, an address alphabet, letters and digits) but
+validates as none and has no label is *unread*: the caller warns about it, naming the record.
+A destination tag or memo written after an address (`destination tag N`, `(Address tag N)`,
+`memo N`, `tag: N`, `dt=N`) makes it a tagged deposit, exactly as in a cell.
 
 A label (`ETH:`, `XBT`, `(1) BNB:`, "the following Tron crypto addresses:") applies to the
 addresses it introduces and no further: the first word of prose after them ends it.
@@ -12,7 +22,9 @@ addresses it introduces and no further: the first word of prose after them ends 
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -20,17 +32,25 @@ from sanctions_feed.schemas.address import NormalizedAddress
 
 from .core import normalize
 from .labels import CHAIN_WORDS, TOKENS
-from .text import strip_invisible
+from .text import LOOKALIKE_LETTERS, memo_after
 
 # Chain names a section sentence uses ("the following Tron crypto addresses"), any case.
 _CHAIN_NAMES = {"BITCOIN", "ETHEREUM", "TRON", "LITECOIN", "MONERO", "DOGECOIN", "ZCASH", "RIPPLE",
                 "SOLANA", "POLYGON", "ARBITRUM", "TETHER", "DASH", "VERGE"}
 _LABELS = set(CHAIN_WORDS) | TOKENS
-_SEPARATORS = re.compile(r"[\s;,；，、：|]+")  # ASCII and full-width separators; `：` ends a Japanese label
-_EDGES = "().[]{}<>\"'“”«»:*"
-_ADDRESS_LIKE = re.compile(r"[0-9A-Za-z]{25,}|(?:bitcoincash|bchtest):[0-9a-z]{30,}", re.I)
-_NUMBERING = re.compile(r"\(?\d{1,2}[).]?|[a-z]\)")  # "(1)", "2.", "a)": list numbering, not prose
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+# A run of address characters: ASCII letters and digits, and the look-alike letters some orders
+# slip into addresses (read only where the whole run then validates).
+_RUN = re.compile("[0-9A-Za-z" + re.escape("".join(LOOKALIKE_LETTERS)) + "]+")
+_ASCII_RUN = re.compile(r"[0-9A-Za-z]+")
+_JOINABLE_GAP = re.compile(r"[ \t\r\n]+|-[ \t]*\r?\n[ \t]*")  # white space, or a hyphen at a line end
+_NUMBERING = re.compile(r"\d{1,2}|[a-z]")  # "(1)", "2.", "a)": list numbering, not prose
+# What looks like an address though it validates as none: long, one alphabet, letters and digits.
+_LOOKS_LIKE = re.compile(r"(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[A-Za-z])(?:0x[0-9A-Fa-f]{30,}|[1-9A-HJ-NP-Za-km-z]{25,110}"
+                         r"|[ac-hj-np-z02-9]{6,20}1[ac-hj-np-z02-9]{30,90}|[0-9A-Fa-f]{38,42})")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 MIN_LENGTH, MAX_LENGTH = 25, 110  # the shortest (XRP, Bitcoin) and longest (Monero integrated) forms
+MAX_PIECES = 4  # an address broken over at most this many lines is joined back
 PENDING_WORDS = 8  # a label stays open over this many words of prose before its first address
 
 
@@ -50,37 +70,68 @@ class Mention(NamedTuple):
     """One address found in a text: as written, with the label that introduced it."""
 
     raw: str
-    """The text of the address as published (pieces joined when a line break cut it)."""
+    """The text of the address as read (folded; pieces joined when a line break cut it; with its
+    tag when one follows): `normalize(raw, label)` reads it again as `address`."""
     label: str | None
     """The crypto label that introduced it, as written (`ETH`, `Tron`...), or None."""
     address: NormalizedAddress
 
 
+class Prose(NamedTuple):
+    mentions: list[Mention]
+    """Every address in the text, in order, once each."""
+    unread: list[str]
+    """Runs that look like addresses but validate as none, with no label to keep them by."""
+
+
+class _Run(NamedTuple):
+    text: str
+    start: int
+    end: int
+
+
 def extract(text: str | None) -> list[Mention]:
     """Every address in `text`, in order, once each."""
+    return read_prose(text).mentions
+
+
+def fold(text: str) -> str:
+    """The text as read: HTML tags and entities resolved to text, NFKC (full-width forms, no-break
+    and ideographic spaces), invisible characters (zero-width, bidi marks, soft hyphen) removed."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_HTML_TAG.sub("\n", text))
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def read_prose(text: str | None) -> Prose:
     if not text:
-        return []
-    cleaned, _ = strip_invisible(text)
-    tokens = [t for t in (_strip_edges(part) for part in _SEPARATORS.split(cleaned)) if t]
+        return Prose([], [])
+    folded = fold(text)
+    runs = _runs(folded)
     found: list[Mention] = []
+    unread: list[str] = []
     label: str | None = None
     pending = 0  # words of prose left before an open label with no address yet expires
     consumed = False  # the open label has introduced at least one address
     i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        word = _label_word(token)
+    while i < len(runs):
+        word, used = _label_at(folded, runs, i)
         if word is not None:
             label, pending, consumed = word, PENDING_WORDS, False
-            i += 1
+            i += used
             continue
-        mentions, used = _read_at(tokens, i, label)
+        mentions, used = _read_at(folded, runs, i, label)
         if mentions:
             found += mentions
             consumed = True
             i += used
             continue
-        if not _NUMBERING.fullmatch(token):  # a word of prose
+        if _looks_like_address(runs[i].text):
+            unread.append(runs[i].text)
+        if not _is_numbering(folded, runs[i]):  # a word of prose
             if consumed or pending <= 0:
                 label = None
             pending -= 1
@@ -88,51 +139,116 @@ def extract(text: str | None) -> list[Mention]:
     unique: dict[str, Mention] = {}
     for mention in found:
         unique.setdefault(mention.address.id, mention)
-    return list(unique.values())
+    return Prose(list(unique.values()), list(dict.fromkeys(unread)))
 
 
-def _strip_edges(part: str) -> str:
-    part = part.strip(_EDGES)
-    return part[:-1] if part.endswith(".") and len(part) > 1 else part
+def _runs(folded: str) -> list[_Run]:
+    """Maximal runs of address characters; a run with look-alike letters that does not read as one
+    address with them is read as its ASCII parts."""
+    runs = []
+    for match in _RUN.finditer(folded):
+        run = _Run(match.group(), match.start(), match.end())
+        if run.text.isascii() or _ascii_reading(run.text):
+            runs.append(run)
+        else:
+            runs += [_Run(m.group(), run.start + m.start(), run.start + m.end()) for m in _ASCII_RUN.finditer(run.text)]
+    return runs
 
 
-def _label_word(token: str) -> str | None:
-    """The crypto label a token is, or None: a ticker in capitals (`ETH`, `XBT`), a ticker or chain
-    written with a colon (`Eth:`), or a chain's name (`Tron`, `Bitcoin`) in any case."""
-    bare = token.rstrip(":-–")
-    upper = bare.upper()
+def _ascii_reading(text: str) -> bool:
+    if len(text) < MIN_LENGTH or not any(c.isascii() for c in text):
+        return False
+    reading = _reading(text, None)
+    return reading is not None and reading.validity == "valid"
+
+
+def _label_at(folded: str, runs: list[_Run], i: int) -> tuple[str | None, int]:
+    """The crypto label that starts at run i and how many runs it takes: a ticker in capitals
+    (`ETH`, `XBT`), a ticker or chain written with a colon (`Eth:`), a chain's name (`Tron`,
+    `Bitcoin`) in any case, a token standard (`TRC-20`)."""
+    run = runs[i]
+    if i + 1 < len(runs) and folded[run.end:runs[i + 1].start] == "-":
+        joined = f"{run.text}-{runs[i + 1].text}"
+        if joined.upper() in _LABELS:
+            return joined, 2
+    upper = run.text.upper()
     if upper in _CHAIN_NAMES:
-        return bare
-    if upper in _LABELS and (bare.isupper() or token.endswith(":")):
-        return bare
-    return None
+        return run.text, 1
+    if upper in _LABELS and (run.text.isupper() or folded[run.end:run.end + 2].lstrip(" ")[:1] == ":"):
+        return run.text, 1
+    return None, 0
 
 
-def _read_at(tokens: list[str], i: int, label: str | None) -> tuple[list[Mention], int]:
-    """The addresses that start at token i, and how many tokens they take (0: none)."""
-    token = tokens[i]
-    if i + 1 < len(tokens):  # an address a line break cut in two: joined only if it then validates
-        joined = token + tokens[i + 1]
-        if (MIN_LENGTH <= len(joined) <= MAX_LENGTH and joined.isalnum()
-                and not _valid(token, label) and not _valid(tokens[i + 1], label)):
-            reading = _reading(joined, label)
-            if reading is not None and reading.validity == "valid" and _keep(reading, None):
-                return [Mention(joined, label, reading)], 2
-    if not _ADDRESS_LIKE.fullmatch(token):
+def _is_numbering(folded: str, run: _Run) -> bool:
+    if not _NUMBERING.fullmatch(run.text):
+        return False
+    return run.text.isdigit() or folded[run.end:run.end + 1] == ")"
+
+
+def _read_at(folded: str, runs: list[_Run], i: int, label: str | None) -> tuple[list[Mention], int]:
+    """The addresses that start at run i, and how many runs they take (0: none)."""
+    run = runs[i]
+    if not _valid(run.text, label):  # an address line breaks cut: joined only if it then validates
+        joined, used = _joined(folded, runs, i, label)
+        if joined is not None:
+            return [_mention(folded, joined, runs[i + used - 1].end, label)], used
+    if len(run.text) < MIN_LENGTH:
         return [], 0
-    reading = _reading(token, label)
+    reading = _reading(run.text, label)
     if reading is not None and _keep(reading, label):
-        return [Mention(token, label, reading)], 1
-    pieces = _glued(token, label)
+        return [_mention(folded, run.text, run.end, label)], 1
+    pieces = _glued(run.text, label)
     if pieces:
         return [Mention(piece, label, reading) for piece, reading in pieces], 1
-    if reading is not None and label is not None and reading.kind == "address":
-        return [Mention(token, label, reading)], 1  # labelled, address-like, invalid: kept as published
+    if reading is not None and label is not None and reading.kind == "address" and len(run.text) <= MAX_LENGTH:
+        return [Mention(run.text, label, reading)], 1  # labelled, address-like, invalid: kept as published
     return [], 0
 
 
+def _joined(folded: str, runs: list[_Run], i: int, label: str | None) -> tuple[str | None, int]:
+    text = runs[i].text
+    for j in range(i + 1, min(i + MAX_PIECES, len(runs))):
+        if not _JOINABLE_GAP.fullmatch(folded[runs[j - 1].end:runs[j].start]) or _valid(runs[j].text, label):
+            return None, 0
+        text += runs[j].text
+        if len(text) > MAX_LENGTH:
+            return None, 0
+        if len(text) >= MIN_LENGTH:
+            reading = _reading(text, label)
+            if reading is not None and reading.validity == "valid" and _keep(reading, None):
+                return text, j - i + 1
+    return None, 0
+
+
+def _mention(folded: str, text: str, end: int, label: str | None) -> Mention:
+    """The mention of an address read as `text` (ending at `end`), with the tag written after it."""
+    memo = memo_after(folded, end)
+    if memo is not None:
+        tagged = f"{text} {memo.group(1).strip()}"
+        reading = _reading(tagged, label)
+        if reading is not None and reading.kind == "tagged_deposit":
+            return Mention(tagged, label, reading)
+    reading = _reading(text, label)
+    assert reading is not None
+    return Mention(text, label, reading)
+
+
+def _looks_like_address(text: str) -> bool:
+    """Long, in one address alphabet, letters and digits both, and not a bank account (IBAN) or a
+    transaction hash: worth a warning when it validates as no address."""
+    if not _LOOKS_LIKE.fullmatch(text) or (_IBAN.fullmatch(text) and _iban_valid(text)):
+        return False
+    return not (len(text) in (64, 66) and re.fullmatch(r"(?:0x)?[0-9a-fA-F]{64}", text))
+
+
+def _iban_valid(text: str) -> bool:
+    """ISO 13616's check: the country and check digits moved to the end, letters as numbers, mod 97."""
+    digits = "".join(str(int(c, 36)) for c in text[4:] + text[:4])
+    return int(digits) % 97 == 1
+
+
 def _keep(reading: NormalizedAddress, label: str | None) -> bool:
-    if reading.kind != "address" or reading.chain == "unknown":
+    if reading.kind not in ("address", "tagged_deposit") or reading.chain == "unknown":
         return False
     if label is not None:
         return reading.validity != "invalid"
@@ -141,6 +257,8 @@ def _keep(reading: NormalizedAddress, label: str | None) -> bool:
 
 
 def _valid(token: str, label: str | None) -> bool:
+    if len(token) < MIN_LENGTH - 2:  # shorter than any address (with a 0x of 40 hex, 42)
+        return False
     reading = _reading(token, label)
     return reading is not None and _keep(reading, label)
 
@@ -154,7 +272,7 @@ def _reading(token: str, label: str | None) -> NormalizedAddress | None:
 def _glued(token: str, label: str | None) -> list[tuple[str, NormalizedAddress]]:
     """Addresses written one after another with no separator: split only at boundaries where
     every piece validates (one way only; anything ambiguous stays as it is)."""
-    if len(token) < 2 * MIN_LENGTH or not token.isalnum():
+    if len(token) < 2 * MIN_LENGTH or not token.isascii():
         return []
     ways = _splits(token, label)
     return ways[0] if len(ways) == 1 else []

@@ -9,15 +9,61 @@ the same keys, whatever chain it was listed under, so that screening compares li
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 from sanctions_feed.schemas.address import NormalizedAddress
 
 from . import codecs
 from .core import normalize
+from .labels import parse_label
 
 _TRON_HEX = re.compile(r"(?:0x)?41[0-9a-fA-F]{40}")
 _BARE_EVM = _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _URI_TAG = re.compile(r"^(\S+?)\?(?:dt|tag|memo)=(\w+)$", re.I)
+# Payment URI schemes (BIP-21 and its kin, EIP-681, the XRP Ledger's, Solana Pay, Monero's) -> the
+# label that says the chain. CashAddr's own prefix is not a scheme here: it is part of the address.
+URI_SCHEMES = {
+    "bitcoin": "BTC", "litecoin": "LTC", "dogecoin": "DOGE", "dash": "DASH", "zcash": "ZEC", "monero": "XMR",
+    "verge": "XVG", "bitcoingold": "BTG", "bitcoinsv": "BSV", "ethereum": "ETH", "ethereumclassic": "ETC",
+    "bnb": "BSC", "bsc": "BSC", "polygon": "POLYGON", "matic": "POLYGON", "arbitrum": "ARBITRUM",
+    "tron": "TRX", "ripple": "XRP", "xrpl": "XRP", "xrp": "XRP", "solana": "SOL",
+}
+_CASHADDR_SCHEMES = ("bitcoincash", "bchtest")
+_URI = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?://)?(?:pay-)?([^@/?#\s]+)(?:@([^/?#\s]*))?(/[^?#\s]*)?"
+                  r"(?:\?([^#\s]*))?(?:#\S*)?")
+_TAG_PARAMETERS = ("dt", "tag", "memo", "destination_tag", "dest_tag")
+_RECIPIENT_PARAMETERS = ("address", "to", "recipient")  # EIP-681 token transfers name the payee here
+_LABELLED = re.compile(r"([A-Za-z][A-Za-z0-9-]{1,11})\s*:\s*(\S+)")
+
+
+def payment_uri(text: str) -> list[tuple[str, str | None]] | None:
+    """The addresses a payment URI names, as (text `normalize` reads, label), or None when the
+    text is no payment URI: `ethereum:0x…@1`, `ethereum:0xTOKEN@1/transfer?address=0x…` (the token
+    and the payee), `bitcoin:3…?amount=0.1`, `tron:T…`, `ripple:r…?dt=5`, `bitcoincash:q…?amount=1`."""
+    match = _URI.fullmatch(text.strip())
+    if match is None:
+        return None
+    scheme, target, _chain_id, _path, query = match.groups()
+    scheme = scheme.lower()
+    if scheme in _CASHADDR_SCHEMES:
+        target, label = f"{scheme}:{target}" if target[:1].lower() in "qp" else target, "BCH"
+    elif scheme in URI_SCHEMES:
+        label = URI_SCHEMES[scheme]
+    else:
+        return None
+    parameters = parse_qs(query or "", keep_blank_values=True)
+    tag = next((values[0] for name in _TAG_PARAMETERS for values in [parameters.get(name)] if values), None)
+    named = [f"{target} (tag {tag})" if tag else target]
+    named += [values[0] for name in _RECIPIENT_PARAMETERS for values in [parameters.get(name)] if values]
+    return [(address, label) for address in dict.fromkeys(named)]
+
+
+def labelled(text: str) -> tuple[str, str] | None:
+    """`ETH: 7FF9…`, `TRX:T…`: an address written after a crypto label, as (address, label)."""
+    match = _LABELLED.fullmatch(text.strip())
+    if match is None or parse_label(match.group(1)).unsupported or not match.group(1).isupper():
+        return None
+    return match.group(2), match.group(1)
 
 
 def fold_query(text: str) -> str:
@@ -60,9 +106,15 @@ def deposit_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def screen_readings(text: str) -> list[NormalizedAddress]:
-    """What a screened string names: `normalize` over its folded form, with no label. An EVM
+    """What a screened string names: the addresses of a payment URI (`bitcoin:…?amount=`,
+    `ethereum:…@1`) or of `LABEL: ADDRESS` read under their chain, else `normalize` over the
+    folded string, with no label. An EVM
     address skips its EIP-55 check: the checksum says nothing of which account it is (its key is
     the lowercase form), and bulk screening is mostly EVM and Bitcoin addresses."""
+    if ":" in text:
+        named = payment_uri(text) or ([found] if (found := labelled(text)) else None)
+        if named:
+            return [reading for address, label in named for reading in normalize(fold_query(address), label)]
     folded = fold_query(text)
     if len(folded) == 42 and folded[:2] == "0x" and _HEX40.fullmatch(folded, 2):
         lower = folded.lower()

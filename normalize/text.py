@@ -39,9 +39,15 @@ _LOOKALIKES = {
     char: targets + "".join(t.swapcase() for t in targets if t in _SIZE_ONLY and t.swapcase() not in targets)
     for char, targets in _LOOKALIKES.items()
 }
+LOOKALIKE_LETTERS = frozenset(_LOOKALIKES)
 MAX_COMBINATIONS = 4096
 
-_MEMO = re.compile(r"\(\s*(?:address\s+|destination\s+)?(?:tag|memo)\b\s*[:#]?\s*([^)]*?)\s*\)\s*\**", re.I)
+# A destination tag or memo, as written after an address: `(Address tag 12345)*`, `destination tag
+# 102334770`, `tag: 5`, `memo 77`, `dt=9` (also as a URI parameter, `?dt=9`).
+_MEMO = re.compile(
+    r"\(\s*(?:address\s+|destination\s+)?(?:tag|memo)\b\s*(?:id\b)?\s*[:#=]?\s*([^)]*?)\s*\)\s*\**"
+    r"|(?<![^\W_])(?:address\s+|destination\s+)?(?:tag|memo)(?:\s*id)?\s*(?:[:#=]\s*|\s+)([0-9A-Za-z]{1,64})\b\**"
+    r"|[?&]?(?<![^\W_])dt\s*=\s*([0-9]{1,10})\b", re.I)
 _SEPARATORS = re.compile(r"[\s,;/|]+")
 
 
@@ -54,8 +60,9 @@ def strip_invisible(text: str) -> tuple[str, bool]:
 
 
 def take_memos(text: str) -> tuple[str, list[str]]:
-    """Exchange deposit notes such as `(Address tag 12345)*`: the text without them, and their tags."""
-    tags = [match.group(1) for match in _MEMO.finditer(text)]
+    """Exchange deposit notes such as `(Address tag 12345)*` or `destination tag 102334770`: the
+    text without them, and their tags."""
+    tags = [next(group for group in match.groups() if group is not None) for match in _MEMO.finditer(text)]
     return (_MEMO.sub(" ", text), tags) if tags else (text, [])
 
 
@@ -92,3 +99,11 @@ def latin_letter(char: str) -> str | None:
     """The Latin letter a look-alike imitates (the first letter it may stand for), or None."""
     targets = _LOOKALIKES.get(char, "")
     return next((t for t in targets if t.isalpha()), None)
+
+
+def memo_after(text: str, start: int) -> re.Match | None:
+    """The destination tag or memo written right after an address that ends at `start`, if any."""
+    return _MEMO_AFTER.match(text, start)
+
+
+_MEMO_AFTER = re.compile(r"[\s,;]{0,3}(" + _MEMO.pattern + ")", re.I)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
 from sanctions_feed.schemas.address import caip2
-from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent
+from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent, effective_date, event_sort_key
 from sanctions_feed.schemas.links import public_link
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow, SourceStatus
+
+from .release import release_day
 
 
 def listing_status(row: ListingRow, today: date) -> str:
@@ -35,9 +39,8 @@ def build_addresses(session: Session, today: date) -> list[FeedAddress]:
         rows[listing.address_id].append(listing)
     addresses = {a.id: a for a in session.execute(AddressRow.__table__.select())}  # type: ignore[attr-defined]
     events = defaultdict(list)
-    for event in session.execute(ListingEventRow.__table__.select().order_by(  # type: ignore[attr-defined]
-            ListingEventRow.on, ListingEventRow.id)):
-        events[event.listing_id].append(ListingEvent.model_construct(event=event.event, date=event.on))
+    for event in session.execute(ListingEventRow.__table__.select()):  # type: ignore[attr-defined]
+        events[event.listing_id].append(event)
     out = []
     for address_id in sorted(rows):
         address = addresses[address_id]
@@ -67,8 +70,20 @@ def _listing(row, today: date, events: list) -> FeedListing:
         programs=row.programs, assets=row.assets, listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=public_link(row.source_url), raw_address=row.raw_address,
-        issues=row.issues, events=events,
+        issues=row.issues, events=published_events(events, row.listed_on, today),
     )
+
+
+def published_events(rows, listed_on: date | None, today: date) -> list[ListingEvent]:
+    """A listing's stored events as published, oldest first: each with the day this feed recorded
+    it (its release's day; today for this run's), a `listed` event dated by the official listing
+    date when the source gave one before the day we saw it."""
+    out = []
+    for row in rows:
+        recorded = release_day(row.version) if row.version else today
+        out.append(ListingEvent.model_construct(event=row.event, date=effective_date(row.event, row.on, listed_on),
+                                                recorded_on=recorded, release=row.version))
+    return sorted(out, key=event_sort_key)
 
 
 def load_rejected(session: Session) -> list[RejectedRow]:
@@ -76,6 +91,18 @@ def load_rejected(session: Session) -> list[RejectedRow]:
 
 
 def load_sources(session: Session) -> list[SourceStatus]:
-    """Every source's last run, as manifests and index.json publish it, sorted by name."""
+    """Every source's last run, as manifests and index.json publish it, sorted by name: with no
+    local path of the operator's (see `published_source`)."""
     rows = sorted(session.exec(select(SourceRow)), key=lambda r: r.name)
-    return [SourceStatus.model_validate(row, from_attributes=True) for row in rows]
+    return [published_source(SourceStatus.model_validate(row, from_attributes=True)) for row in rows]
+
+
+def published_source(status: SourceStatus) -> SourceStatus:
+    """A source's run as the public may read it: an input fetched over http(s) by its URL; a
+    replayed, sample or bundled file by its file name and sha256 only (`file`), never by the
+    operator's path; the change check's own record of such a path left out."""
+    parts = [part if public_link(part.get("url")) or "url" not in part else
+             {"file": PurePosixPath(urlsplit(part["url"]).path).name, "sha256": part["sha256"], "bytes": part["bytes"]}
+             for part in status.raw_parts]
+    signals = {k: v for k, v in status.signals.items() if k != "url" or public_link(v)}
+    return status.model_copy(update={"url": public_link(status.url), "raw_parts": parts, "signals": signals})

@@ -16,8 +16,9 @@ from pathlib import Path
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
 ID_PREFIX = "sf"
-IDENTIFIER_MAX = 64
-"""FtM's identifier type holds at most 64 characters: a Monero address (95) is named, not keyed."""
+IDENTIFIER_MAX = 512
+"""What FtM (>= 4.7) lets `publicKey` and `cryptoAddress` hold: a Monero integrated address (106)
+fits; longer Zcash unified addresses are named only."""
 HOLDER_SCHEMATA = {"individual": "Person", "person": "Person", "entity": "Organization",
                    "organization": "Organization", "organisation": "Organization", "company": "Organization",
                    "vessel": "Vessel", "aircraft": "Airplane"}
@@ -81,10 +82,17 @@ def address_entities(address: FeedAddress) -> list[dict]:
     return [wallet, *out]
 
 
+def exported(address: FeedAddress) -> bool:
+    """Whether an address is a wallet FtM consumers may screen: never an invalid or truncated
+    string (`"3"`, `"1Gq"`), nor text that is no address. Those stay in `addresses.json` and
+    `rejected`, with their verdicts."""
+    return address.validity != "invalid" and address.kind != "unknown"
+
+
 def entities(addresses: list[FeedAddress]) -> dict[str, dict]:
     """Every entity of a release by id, sorted; copies of one holder merged property by property."""
     merged: dict[str, dict] = {}
-    for address in addresses:
+    for address in filter(exported, addresses):
         for entity in address_entities(address):
             seen = merged.get(entity["id"])
             if seen is None:

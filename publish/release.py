@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -81,6 +81,21 @@ ID_FORMAT = "%Y%m%dT%H%M%SZ"
 def version_time(version: str) -> datetime:
     """The time a version id names (ids of older releases may carry a `-N` suffix)."""
     return datetime.strptime(version.split("-", 1)[0], ID_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def release_day(version: str) -> date:
+    """The day of a release id (`20261124T120000Z`, or with a `.N` suffix)."""
+    return date(int(version[:4]), int(version[4:6]), int(version[6:8]))
+
+
+def stamp_release(addresses: list[FeedAddress], version: str) -> None:
+    """Name the release being written in the events it is the first to show (the store stamps
+    them when it is published)."""
+    for address in addresses:
+        for listing in address.listings:
+            for event in listing.events:
+                if event.release is None:
+                    event.release = version
 
 
 def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:
@@ -182,6 +197,7 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     previous = index.latest if index else None
     old = read_addresses(feeds, previous) if previous else []
     version = _version_id(now, feeds, previous)
+    stamp_release(addresses, version)
     changes = diff(previous, old, version, addresses)
     renewal = False
     if previous is not None and is_empty(changes):
@@ -259,10 +275,21 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
         rows = writer.write(directory, version=version, addresses=addresses, changes=changes,
                             rejected=rejected, records=records, sources=sources)
         files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
-    for name, rows in (ChainLists().write_all(directory, addresses) | SchemaFiles().write_all(directory)
+    published = _published_names(previous_dir)
+    for name, rows in (ChainLists().write_all(directory, addresses, published) | SchemaFiles().write_all(directory)
                        | FtmExport().write_all(directory, addresses, previous, previous_dir)).items():
         files[name] = _file_entry(directory / name, rows)
     return files
+
+
+def _published_names(release_dir: Path | None) -> list[str]:
+    """The files a release published (none when there is no readable one)."""
+    if release_dir is None:
+        return []
+    try:
+        return list(read_manifest(release_dir.parent.parent, release_dir.name).files)
+    except FeedError:
+        return []
 
 
 def trusted_comment(manifest: Manifest) -> str:

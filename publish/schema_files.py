@@ -34,6 +34,7 @@ KEPT = Path(sanctions_feed.schemas.__file__).with_name("json")
 FINGERPRINTS = {
     "1.1": "69f900ddfc4d4d9dd1705afdb4d589dd83ae6ec18650d04221d95952a7a8e20f",
     "1.2": "67287b2892f73c2b773d962d38e705a0d1c26b6224e81fb1259681b136c8ebff",
+    "1.3": "a21dba307749a378a9a51443870132271c4fadb9a9723b3d0477b8e1966c97d0",
 }
 
 

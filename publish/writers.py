@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from sanctions_feed.schemas.address import EVM_CHAINS
@@ -191,15 +192,26 @@ class ChainLists:
     FILE_NAME = "chains"
     EVM = "evm"
 
-    def write_all(self, directory: Path, addresses: list[FeedAddress]) -> dict[str, int]:
+    def write_all(self, directory: Path, addresses: list[FeedAddress], published: Iterable[str] = ()) -> dict[str, int]:
+        """Every list, and an empty one for a chain with nothing active now: a list once
+        published (`published`: the previous release's file names) or of a chain the release
+        names at all never disappears, so a puller empties its block list instead of meeting a 404."""
         per_chain: dict[str, set[str]] = {}
+        for name in published:
+            if name.startswith("chains/") and name.endswith(".txt"):
+                per_chain.setdefault(name.removeprefix("chains/").removesuffix(".txt"), set())
         for a in addresses:
-            if a.kind == "address" and a.chain != "unknown" and a.status == "active" and a.validity != "invalid":
-                per_chain.setdefault(a.chain, set()).add(a.address)
-                if a.chain in EVM_CHAINS:
-                    per_chain.setdefault(self.EVM, set()).add(a.address)
-            elif a.kind == "tagged_deposit" and a.status == "active" and a.validity != "invalid":
-                per_chain.setdefault(f"tagged/{a.chain}", set()).add(f"{a.address} {a.tag}")
+            if a.kind == "address" and a.chain != "unknown":
+                listed = per_chain.setdefault(a.chain, set())
+                evm = per_chain.setdefault(self.EVM, set()) if a.chain in EVM_CHAINS else None
+                if a.status == "active" and a.validity != "invalid":
+                    listed.add(a.address)
+                    if evm is not None:
+                        evm.add(a.address)
+            elif a.kind == "tagged_deposit" and a.chain != "unknown":
+                tagged = per_chain.setdefault(f"tagged/{a.chain}", set())
+                if a.status == "active" and a.validity != "invalid":
+                    tagged.add(f"{a.address} {a.tag}")
         (directory / "chains" / "tagged").mkdir(parents=True)
         counts = {}
         for chain, values in sorted(per_chain.items()):

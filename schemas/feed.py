@@ -11,20 +11,47 @@ from .address import Chain, Kind, Validity, caip2
 from .links import public_link
 from .tables import SourceStatus
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json.
 1.2: address records gain caip2; index.json's versions gain per-source counts and active
-addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json, entities.delta.json)."""
+addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json, entities.delta.json).
+1.3: listing events gain recorded_on and release, and are sorted by (date, release); a `listed`
+event is dated by the official listing date when the source gives one."""
 Status = Literal["active", "delisted", "expired"]
 Event = Literal["listed", "delisted", "relisted", "expired", "corrected"]
 
 
+EVENT_ORDER = {"listed": 0, "relisted": 1, "corrected": 2, "expired": 3, "delisted": 4}
+"""Same day, same release: the order events of one run happen in."""
+
+
 class ListingEvent(BaseModel):
     """One dated event of a listing: listed, delisted, relisted, expired (the day after its
-    valid_until), or corrected (the source changed what it says of the listing)."""
+    valid_until), or corrected (the source changed what it says of the listing).
+
+    Two dates, never to be taken for one another: `date` is when the event took effect, the
+    official date where the source gives one (`listed`: the listing's `listed_on`; `expired`: the
+    day after `valid_until`; `delisted`: the source's withdrawal date), else the day this feed saw
+    it; `recorded_on` is always the day this feed recorded it, in `release`."""
 
     event: Event
     date: date
+    recorded_on: date | None = None
+    """The day this feed recorded the event (its release's day): never an official date."""
+    release: str | None = None
+    """The release that first showed the event (None only in a release written before 1.3)."""
+
+
+def effective_date(event: str, on: date, listed_on: date | None) -> date:
+    """When an event took effect: a `listed` event seen after the official listing date took
+    effect on that date; every other event on its own date."""
+    return listed_on if event == "listed" and listed_on is not None and listed_on < on else on
+
+
+def event_sort_key(event: ListingEvent) -> tuple:
+    """Events in the order they happened: by date, then by the release that recorded them, then
+    in a run's own order (a listing delisted and relisted on one day reads delisted, relisted)."""
+    return (event.date, event.release or "~", EVENT_ORDER.get(event.event, 9))
 
 
 class FeedListing(BaseModel):
@@ -51,7 +78,8 @@ class FeedListing(BaseModel):
     issues: list[str] = Field(default_factory=list)
     """What reading this listing's raw text found (e.g. homoglyphs_replaced, truncated)."""
     events: list[ListingEvent] = Field(default_factory=list)
-    """The listing's history, oldest first: a relisting never erases the delisting before it."""
+    """The listing's history, oldest first (`event_sort_key`): a relisting never erases the
+    delisting before it."""
 
 
 class FeedAddress(BaseModel):

@@ -19,6 +19,10 @@ class SourceMeta(BaseModel):
     authority: str
     title: str
     url: str
+    """Where the spider reads the list by default."""
+    public_url: str | None = None
+    """The authority's public page for the list, when `url` is none (a bundled registry file):
+    what the feed names as the official list."""
     schedule: str
     """Cron expression (UTC) for the scheduler."""
     expected_min: int = 0

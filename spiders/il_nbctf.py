@@ -120,15 +120,27 @@ class Catalogue:
                                              programs=["wallet (no order)"], listed_on=None, valid_until=None,
                                              cancelled=False, url=_route_url(wallet), fallback_name=None)
 
-    def _forfeited_seizures(self) -> set[str]:
-        """Seizure orders that a live, published forfeiture order continues (they do not run out at
-        their own validity date). A hidden or cancelled forfeiture order continues nothing."""
-        ids: set[str] = set()
+    def _forfeited_seizures(self) -> dict[str, date | None]:
+        """Seizure orders that a live, published forfeiture order continues, with the day they now
+        end: the forfeiture order's own validity date (the latest, when several continue one
+        seizure; None when one of them has none). They no longer run out at their own date, and
+        never outlive the order that continues them. A hidden or cancelled forfeiture order
+        continues nothing."""
+        ends: dict[str, date | None] = {}
         for order in self.orders:
             props = order.get("properties") or {}
-            if is_forfeiture(props.get("orderType")) and not props.get("isHidden") and not props.get("isCanceled"):
-                ids.update(p.get("id") for p in props.get("previousSeizureOrders") or [] if p)
-        return ids
+            if not is_forfeiture(props.get("orderType")) or props.get("isHidden") or props.get("isCanceled"):
+                continue
+            try:
+                end = parse_date(props.get("validityDate"))
+            except ValueError:
+                end = None  # the forfeiture order itself is rejected for it; the seizure is not cut short
+            for seizure in props.get("previousSeizureOrders") or []:
+                if not seizure or not seizure.get("id"):
+                    continue
+                known = ends.get(seizure["id"], end) if seizure["id"] in ends else end
+                ends[seizure["id"]] = None if known is None or end is None else max(known, end)
+        return ends
 
     def _order(self, source, order, covered, forfeited):
         props = dict(order.get("properties") or {})
@@ -146,7 +158,7 @@ class Catalogue:
             yield rejected_item(source, record_id, f"unreadable order date ({exc})", order)
             return
         if not is_forfeiture(order_type) and order.get("id") in forfeited:
-            valid_until = None  # continued by a forfeiture order: the seizure's own date no longer ends it
+            valid_until = forfeited[order["id"]]  # continued by a forfeiture order: it ends when that order ends
         cancelled = bool(props.pop("isCanceled", False))
         documents = props.pop("orderDocuments", None) or []
         url = next((_absolute(d.get("url")) for d in documents if isinstance(d, dict) and d.get("url")), None)

@@ -36,6 +36,29 @@ def real_fixture(relative: str) -> Path:
     return path
 
 
+SAMPLE_FEED_NOW = "2026-11-24T12:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def sample_feed(tmp_path_factory) -> Path:
+    """One feed published from the bundled samples (what `make demo` publishes, at a fixed clock),
+    shared by the tests that only read it: never write to it."""
+    from click.testing import CliRunner
+
+    from sanctions_feed.commands import cli
+    from sanctions_feed.pipeline import update
+
+    from .inprocess import InProcessCrawl
+
+    feeds = tmp_path_factory.mktemp("sample-feed") / "feeds"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(update, "Crawl", InProcessCrawl)
+        patch.delenv("SANCTIONS_FEED_DB", raising=False)
+        result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(feeds), "--now", SAMPLE_FEED_NOW])
+    assert result.exit_code == 0, result.output
+    return feeds
+
+
 @pytest.fixture(autouse=True)
 def _crawl_in_process(request, monkeypatch):
     """Every update in a test crawls in this process (tests/inprocess.py), but in tests marked

@@ -122,14 +122,22 @@ def test_forfeiture_continues_a_seizure_and_designation_status():
     items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture], "cryptocurrencyWallet": [wallet],
                             "operative": [operative]}).listings("il_nbctf"))
     found = {listing["source_record_id"]: listing for listing in listings(items)}
-    # The seizure no longer ends at its own date; the forfeiture order's own validity date is published.
-    assert found["ASO 10/22"]["valid_until"] is None and found["FO 05/23"]["valid_until"] == "2025-06-01"
+    # The seizure no longer ends at its own date: it ends when the forfeiture order continuing it ends.
+    assert found["ASO 10/22"]["valid_until"] == "2025-06-01" and found["FO 05/23"]["valid_until"] == "2025-06-01"
     assert found["FO 05/23"]["holder"] == {"name": "AHMED M H ALNAJJAR", "type": "individual", "status": "cancelled",
                                            "issues": []}
     # A forfeiture order without a date (the 9999-09-09 placeholder) does not expire.
     open_ended = nbctf_order(nbctf_id("o2"), "FO", "05/23", "2023-06-01", None, [wallet], previous=[seizure])
     items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, open_ended], "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
     assert {x["source_record_id"]: x["valid_until"] for x in listings(items)} == {"ASO 10/22": None, "FO 05/23": None}
+    # Two forfeiture orders continue one seizure: it ends with the later one; never before its own date.
+    later = nbctf_order(nbctf_id("o3"), "FO", "06/23", "2023-07-01", "2026-01-31", [wallet], previous=[seizure])
+    items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture, later],
+                            "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
+    assert {x["source_record_id"]: x["valid_until"] for x in listings(items)}["ASO 10/22"] == "2026-01-31"
+    items = list(Catalogue({"seizureAndForfeitureOrder": [seizure, forfeiture, open_ended],
+                            "cryptocurrencyWallet": [wallet]}).listings("il_nbctf"))
+    assert {x["source_record_id"]: x["valid_until"] for x in listings(items)}["ASO 10/22"] is None
 
 
 @pytest.mark.parametrize("flag", ["hidden", "canceled"])

@@ -138,3 +138,57 @@ def test_kept_issues_assume_no_cut_unless_told():
 
 def test_the_same_label_read_again_is_no_correction():
     assert update_events(stored(raw_label=fresh("TRX")), values(raw_label=fresh("TRX"))) == []
+
+
+# Dates an auditor can read: events in the order they happened, official dates apart from ours.
+
+def _row(event, on, version):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(event=event, on=on, version=version)
+
+
+def test_same_day_events_read_in_release_order_not_type_order():
+    from sanctions_feed.publish.build import published_events
+
+    day = date(2026, 12, 5)
+    rows = [_row("relisted", day, "20261205T180000Z"), _row("delisted", day, "20261205T060000Z"),
+            _row("listed", date(2026, 1, 1), "20260101T000000Z")]
+    events = published_events(rows, None, day)
+    assert [e.event for e in events] == ["listed", "delisted", "relisted"]
+    # This run's events (not yet stamped) come after every published one that day.
+    events = published_events([_row("delisted", day, None), _row("relisted", day, "20261205T060000Z")], None, day)
+    assert [(e.event, e.release) for e in events] == [("relisted", "20261205T060000Z"), ("delisted", None)]
+
+
+def test_a_listed_event_takes_the_official_date_and_keeps_the_day_it_was_recorded():
+    from sanctions_feed.publish.build import published_events
+
+    seen = date(2026, 12, 5)
+    (listed,) = published_events([_row("listed", seen, "20261205T120000Z")], date(2026, 3, 1), seen)
+    assert (listed.date, listed.recorded_on) == (date(2026, 3, 1), seen)
+    # An official date after the day seen (announced ahead) is no earlier effect: the day seen stays.
+    (listed,) = published_events([_row("listed", seen, "20261205T120000Z")], date(2026, 12, 6), seen)
+    assert listed.date == seen
+    # "expired 2026-08-01, listed 2026-12-05" can no longer be read: listed comes first.
+    events = published_events([_row("listed", seen, "20261205T120000Z"), _row("expired", date(2026, 8, 1), "20261205T120000Z")],
+                              date(2026, 1, 10), seen)
+    assert [(e.event, e.date) for e in events] == [("listed", date(2026, 1, 10)), ("expired", date(2026, 8, 1))]
+
+
+def test_a_release_written_before_schema_1_3_is_no_change_of_the_lists():
+    from sanctions_feed.publish.diff import diff
+    from sanctions_feed.schemas.feed import ListingEvent
+
+    from .test_screening import listed
+
+    new = listed("12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx", "XBT", on=date(2026, 11, 24))
+    new.listings[0].listed_on = date(2024, 5, 7)
+    new.listings[0].events = [ListingEvent(event="listed", date=date(2024, 5, 7), recorded_on=date(2026, 11, 24),
+                                           release="20261124T120000Z")]
+    old = new.model_copy(deep=True)
+    old.listings[0].events = [ListingEvent(event="listed", date=date(2026, 11, 24))]  # as 1.2 wrote it
+    assert not diff("a", [old], "b", [new]).changed
+    other = new.model_copy(deep=True)
+    other.listings[0].events.append(ListingEvent(event="delisted", date=date(2026, 11, 25)))
+    assert diff("a", [old], "b", [other]).changed

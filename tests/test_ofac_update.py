@@ -354,8 +354,12 @@ def test_relisting_keeps_the_delisting_in_the_listing_history(tmp_path):
     record = next(r for r in latest(feeds)["addresses"] if r["address"] == "bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z")
     (listing,) = record["listings"]
     assert listing["status"] == "active" and listing["holder"] == "KHOROSHEV, Dmitry"
-    assert [(e["event"], e["date"]) for e in listing["events"]] == [
-        ("listed", "2026-11-24"), ("delisted", "2026-11-25"), ("relisted", "2026-11-26"), ("corrected", "2026-11-27")]
+    # `listed` took effect on OFAC's own date (2024-05-07); this feed recorded it on 2026-11-24.
+    assert [(e["event"], e["date"], e["recorded_on"], e["release"]) for e in listing["events"]] == [
+        ("listed", "2024-05-07", "2026-11-24", "20261124T120000Z"),
+        ("delisted", "2026-11-25", "2026-11-25", "20261125T120000Z"),
+        ("relisted", "2026-11-26", "2026-11-26", "20261126T120000Z"),
+        ("corrected", "2026-11-27", "2026-11-27", "20261127T120000Z")]
     # The release of each event is kept in the store for history.
     import sqlite3
 
@@ -376,7 +380,8 @@ def test_an_expired_listing_records_the_day_after_its_validity(tmp_path):
     record = next(r for r in latest(feeds)["addresses"] if r["address"] == "TWB9xgNG9nmJuwW4etsQEb9RRnrnVnoNnJ")
     (listing,) = record["listings"]
     assert listing["valid_until"] == "2026-11-30" and listing["status"] == "expired"
-    assert [(e["event"], e["date"]) for e in listing["events"]] == [("listed", "2026-11-24"), ("expired", "2026-12-01")]
+    assert [(e["event"], e["date"], e["recorded_on"]) for e in listing["events"]] == [
+        ("listed", "2024-12-24", "2026-11-24"), ("expired", "2026-12-01", "2026-12-02")]
 
 
 def test_an_upgraded_store_records_no_correction_the_source_did_not_make(tmp_path):

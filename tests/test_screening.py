@@ -29,13 +29,10 @@ XRP_CLASSIC = "rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe"  # XLS-5d's example account
 CASHADDR, LEGACY = "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a", "1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """A feed published from the bundled samples (what `make demo` publishes)."""
-    feeds = tmp_path_factory.mktemp("demo") / "feeds"
-    result = CliRunner().invoke(cli, ["update", "--samples", "--feeds", str(feeds), "--now", "2026-11-24T12:00:00Z"])
-    assert result.exit_code == 0, result.output
-    return feeds
+@pytest.fixture
+def demo(sample_feed) -> Path:
+    """The feed published from the bundled samples (what `make demo` publishes), read only."""
+    return sample_feed
 
 
 def check(feeds: Path, *args):
@@ -66,9 +63,14 @@ def test_check_finds_listed_addresses_written_any_way(demo):
 
 
 def test_check_reports_no_match_for_a_valid_unlisted_address_and_exits_0(demo):
-    result = check(demo, "--format", "json", UNLISTED_BTC, "not-an-address")
+    result = check(demo, "--format", "json", UNLISTED_BTC)
     assert result.exit_code == 0, result.output
+    assert [v["status"] for v in verdicts(result)] == [NO_MATCH]
+    # Beside something that is no address, nothing matched but the input was not clean: exit 3.
+    result = check(demo, "--format", "json", UNLISTED_BTC, "not-an-address")
+    assert result.exit_code == 3, result.output
     assert [v["status"] for v in verdicts(result)] == [NO_MATCH, NOT_AN_ADDRESS]
+    assert "0 matched, 1 not a valid address" in result.stderr
     # OFAC lists a hex value under XMR that is no address: the exact string still matches its record
     listed_value = check(demo, "--format", "json", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320")
     assert listed_value.exit_code == 1 and verdicts(listed_value)[0]["matches"][0]["chain"] == "monero"
@@ -99,7 +101,7 @@ def test_check_csv_is_formula_safe_and_one_row_per_match(demo, tmp_path):
     assert rows[0]["holders"] == "SUEX OTC, S.R.O." and rows[0]["caip2"] == "eip155:1"
     assert rows[1]["input"].startswith("'=")
     hits = check(demo, "--file", str(listed), "--format", "csv", "--hits-only")
-    assert [r["status"] for r in csv.DictReader(io.StringIO(hits.stdout))] == [MATCH]
+    assert [r["status"] for r in csv.DictReader(io.StringIO(hits.stdout))] == [MATCH, NOT_AN_ADDRESS]
 
 
 def test_check_errors_exit_2_with_one_line(tmp_path):
@@ -190,9 +192,10 @@ def test_history_shows_delisting_and_relisting_with_dates_and_releases(tmp_path,
     result = CliRunner().invoke(cli, ["history", "--feeds", str(feeds), "--db", db, "--format", "json", khoroshev])
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(e["event"], e["date"], e["release"]) for e in events] == [
-        ("listed", "2026-11-24", "20261124T120000Z"), ("delisted", "2026-11-25", "20261125T120000Z"),
-        ("relisted", "2026-11-26", "20261126T120000Z")]
+    assert [(e["event"], e["date"], e["recorded_on"], e["release"]) for e in events] == [
+        ("listed", "2024-05-07", "2026-11-24", "20261124T120000Z"),  # OFAC's date; seen here on the 24th
+        ("delisted", "2026-11-25", "2026-11-25", "20261125T120000Z"),
+        ("relisted", "2026-11-26", "2026-11-26", "20261126T120000Z")]
     assert {(e["source"], e["source_record_id"], e["listed_on"]) for e in events} == {("ofac_sdn", "48603", "2024-05-07")}
     text = CliRunner().invoke(cli, ["history", "--feeds", str(feeds), "--db", db, khoroshev]).stdout
     assert "2026-11-25  delisted" in text and "2026-11-26  relisted" in text and "release 20261126T120000Z" in text

@@ -15,7 +15,7 @@ from sanctions_feed.errors import SanctionsFeedError
 
 from .group import cli, feed_options
 
-EXIT_NO_MATCH, EXIT_MATCH, EXIT_ERROR = 0, 1, 2
+EXIT_NO_MATCH, EXIT_MATCH, EXIT_ERROR, EXIT_NOT_VALID = 0, 1, 2, 3
 CHECK_CSV_HEADER = ["input", "status", "note", "release", "id", "chain", "caip2", "address", "display", "tag",
                     "address_status", "holders", "programs", "sources", "source_record_ids", "source_urls",
                     "listed_on", "valid_until", "delisted_on", "listed_under"]
@@ -63,8 +63,17 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
     A tagged deposit address matches only with its tag (`ADDRESS?dt=TAG` or `ADDRESS (tag TAG)`);
     alone it is reported as a shared deposit address, tag required.
 
-    Exit status: 0 nothing matched, 1 something matched, 2 an error (no release, unreadable file,
-    bad option, or a bug).
+    Payment links are read as the addresses they name: BIP-21 (`bitcoin:3…?amount=0.1`, and
+    litecoin:, dogecoin:, bitcoincash:…), EIP-681 (`ethereum:0x…@1`, a token transfer's payee in
+    `/transfer?address=0x…`), `tron:T…`, `ripple:r…?dt=TAG`, `solana:…`, `monero:…`; so is
+    `LABEL: ADDRESS` (`ETH: 7FF9…`, an EVM address without its 0x). An input that is no valid
+    address is an `invalid` (or `not_an_address`) verdict with what is wrong with it, printed even
+    with --hits-only, and named as a near miss of a listed address when it is one character off or
+    cut short. With --on, each listing's status is the one it had that day.
+
+    Exit status: 0 nothing matched and every input was a valid address; 1 something matched;
+    2 an error (no release, unreadable file, bad option, or a bug); 3 nothing matched, but some
+    input was not a valid address (a damaged column is never reported clean).
 
     \b
     Example:
@@ -73,7 +82,7 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
         sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
     """
     from sanctions_feed.publish.release import read_addresses
-    from sanctions_feed.screening import MATCH, TAG_REQUIRED, Screen, bounded_lines
+    from sanctions_feed.screening import MATCH, NOT_VALID, TAG_REQUIRED, Screen, bounded_lines
 
     if not addresses and file is None:
         raise click.UsageError("give addresses to screen, or --file FILE")
@@ -82,20 +91,23 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
     lines = list(addresses) if file is None else bounded_lines(file)
     out = sys.stdout
     write = _WRITERS[fmt](out, version, on)
-    matched = checked = 0
+    matched = checked = not_valid = 0
     try:
         for verdict in screen.check_lines(lines):
             checked += 1
             if verdict.status == MATCH:
                 matched += 1
-            if not hits_only or verdict.status in (MATCH, TAG_REQUIRED):
+            elif verdict.status in NOT_VALID:
+                not_valid += 1
+            if not hits_only or verdict.status in (MATCH, TAG_REQUIRED, *NOT_VALID):
                 write(verdict)
     except OSError as exc:
         raise SanctionsFeedError(f"{getattr(file, 'name', 'input')}: cannot read ({exc})") from None
     out.flush()
     when = f" in force on {on}" if on else ""
-    click.echo(f"checked {checked} address(es) against release {version}{when}: {matched} matched", err=True)
-    sys.exit(EXIT_MATCH if matched else EXIT_NO_MATCH)
+    click.echo(f"checked {checked} address(es) against release {version}{when}: {matched} matched, "
+               f"{not_valid} not a valid address", err=True)
+    sys.exit(EXIT_MATCH if matched else EXIT_NOT_VALID if not_valid else EXIT_NO_MATCH)
 
 
 check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs alike: 1 means a match
@@ -104,15 +116,18 @@ check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs a
 def _match_fields(address, on) -> dict:
     """A matched address and the listings that made it match (in force now, or --on the day);
     all its listings when none is (a not-in-force or tag-required verdict)."""
-    from sanctions_feed.screening import listing_in_force
+    from sanctions_feed.screening import listing_status_on
 
-    listings = [listing for listing in address.listings if listing_in_force(listing, on)] or address.listings
+    statuses = {id(x): listing_status_on(x, on) for x in address.listings}
+    listings = [x for x in address.listings if statuses[id(x)] == "active"] or address.listings
+    address_status = address.status if on is None else next(
+        (status for status in ("active", "delisted", "expired") if status in statuses.values()), "not_yet_listed")
     return {
         "id": address.id, "chain": address.chain, "caip2": address.caip2, "address": address.address,
-        "display": address.display, "tag": address.tag, "address_status": address.status,
+        "display": address.display, "tag": address.tag, "address_status": address_status,
         "listings": [{"source": x.source, "source_record_id": x.source_record_id, "holder": x.holder,
                       "holder_type": x.holder_type, "programs": x.programs, "listed_on": x.listed_on,
-                      "valid_until": x.valid_until, "delisted_on": x.delisted_on, "status": x.status,
+                      "valid_until": x.valid_until, "delisted_on": x.delisted_on, "status": statuses[id(x)],
                       "source_url": x.source_url} for x in listings],
     }
 
@@ -123,7 +138,10 @@ def _json_writer(out, version, on):
 
         matches = [_match_fields(a, on) | {"listed_under": evm_note(a)} for a in verdict.matches]
         out.write(json.dumps({"input": verdict.input, "status": verdict.status, "note": verdict.note,
-                              "release": version, "matches": matches}, ensure_ascii=False, default=str) + "\n")
+                              "release": version, "matches": matches, "issues": list(verdict.issues),
+                              "near_misses": [{"how": how, "id": a.id, "chain": a.chain, "display": a.display}
+                                              for how, a in verdict.near_misses]},
+                             ensure_ascii=False, default=str) + "\n")
     return write
 
 
@@ -145,7 +163,7 @@ def _csv_writer(out, version, on):
                 return sorted({str(x[key]) for x in listings if x[key]})
             writer.writerow(csv_row([
                 verdict.input, verdict.status, verdict.note, version, a.id, a.chain, a.caip2, a.address, a.display,
-                a.tag, a.status, each("holder"), sorted({p for x in listings for p in x["programs"]}),
+                a.tag, m["address_status"], each("holder"), sorted({p for x in listings for p in x["programs"]}),
                 each("source"), each("source_record_id"), each("source_url"), each("listed_on"),
                 each("valid_until"), each("delisted_on"), evm_note(a)]))
     return write
@@ -160,8 +178,9 @@ def _text_writer(out, version, on):
         for a in verdict.matches:
             shown = a.display + (f" tag {a.tag}" if a.tag else "")
             note = evm_note(a)
-            out.write(f"  {a.chain} {shown} ({a.status}{'; ' + note if note else ''})\n")
-            for x in _match_fields(a, on)["listings"]:
+            fields = _match_fields(a, on)
+            out.write(f"  {a.chain} {shown} ({fields['address_status']}{'; ' + note if note else ''})\n")
+            for x in fields["listings"]:
                 dates = ", ".join(f"{k} {x[k]}" for k in ("listed_on", "valid_until", "delisted_on") if x[k])
                 out.write(f"    {x['holder'] or '(no holder named)'}; programs: {', '.join(x['programs']) or '-'}\n"
                           f"    {x['source']} record {x['source_record_id']} ({x['status']}{', ' + dates if dates else ''})"
@@ -178,7 +197,9 @@ _WRITERS = {"json": _json_writer, "csv": _csv_writer, "text": _text_writer}
 @feed_options
 def history(address, fmt, feeds, db):
     """Every listing event of an address, oldest first: listed, delisted, relisted, expired,
-    corrected, each with its date, source, official record and the release that first showed it.
+    corrected, each with the date it took effect (official where the source says: a listing
+    date, a withdrawal date, the day after a validity), the day this feed recorded it and the
+    release that first showed it, its source and official record.
     The address may be written any way `check` accepts.
 
     \b
@@ -198,7 +219,7 @@ def history(address, fmt, feeds, db):
     for event in events:
         click.echo(f"{event['date']}  {event['event']:<9} {event['address_id']}  {event['source']} record "
                    f"{event['source_record_id']} (official listing date {event['listed_on'] or 'not given'})  "
-                   f"release {event['release'] or '(not yet published)'}"
+                   f"recorded {event['recorded_on']} in release {event['release'] or '(not yet published)'}"
                    f"{'  ' + event['source_url'] if event['source_url'] else ''}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sanctions_feed.normalize import normalize
-from sanctions_feed.normalize.extract import extract, names_addresses
+from sanctions_feed.normalize.extract import names_addresses, read_prose
 from sanctions_feed.normalize.names import clean_name
 from sanctions_feed.schemas.source import Holder, NormalizedListing, RawListing, Rejected
 
@@ -15,7 +15,7 @@ def normalize_listings(listings: list[RawListing], unread: list[Rejected] | None
     yield none: rejected records, never silently nothing."""
     found: dict[str, NormalizedListing] = {}
     for raw in listings:
-        readings = list(_readings(_clean_holders(raw)))
+        readings = list(_readings(_clean_holders(raw), unread))
         if not readings and raw.prose and unread is not None and names_addresses(raw.raw_address):
             unread.append(Rejected(source=raw.source, source_record_id=raw.source_record_id, raw=raw.raw_address[:2000],
                                    reason="the text says it names crypto addresses, but none could be read in it"))
@@ -29,14 +29,19 @@ def normalize_listings(listings: list[RawListing], unread: list[Rejected] | None
     return found
 
 
-def _readings(listing: RawListing):
+def _readings(listing: RawListing, unread: list[Rejected] | None):
     """(listing, address) for each address a raw listing names. Free text yields one listing per
-    address found in it, carrying the address and label as the text wrote them."""
+    address found in it, carrying the address and label as the text wrote them; what looks like an
+    address there but validates as none is a rejected record naming it (a warning, never silence)."""
     if not listing.prose:
         for address in normalize(listing.raw_address, listing.raw_label):
             yield listing, address
         return
-    for mention in extract(listing.raw_address):
+    prose = read_prose(listing.raw_address)
+    for run in prose.unread if unread is not None else ():
+        unread.append(Rejected(source=listing.source, source_record_id=listing.source_record_id, raw=run,
+                               reason=f"looks like a crypto address but validates as none: {run}"))
+    for mention in prose.mentions:
         yield listing.model_copy(update={"raw_address": mention.raw, "raw_label": mention.label,
                                          "prose": False}), mention.address
 

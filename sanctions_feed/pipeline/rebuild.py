@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ def _source_runs(manifests, archive: Path) -> dict[datetime, dict]:
                 continue
             for part in source.raw_parts:
                 if not (archive / part["sha256"]).is_file():
-                    raise RebuildError(f"{source.name}: the input {part['url']} (sha256 {part['sha256']}) is not in "
-                                       f"the raw archive {archive}")
+                    raise RebuildError(f"{source.name}: the input {part.get('url') or part.get('file')} (sha256 "
+                                       f"{part['sha256']}) is not in the raw archive {archive}")
             runs.setdefault(source.last_changed, {})[source.name] = source
     return runs
 
@@ -75,15 +76,35 @@ def _state(engine, day):
 def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None:
     from sanctions_feed.pipeline.update import UpdateRequest, run_update
 
-    answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts}
+    answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts
+               if "url" in part}
+    locations = {name: source.url for name, source in sources.items() if source.url}
+    for name, source in sources.items():
+        if source.raw_parts and all("file" in part for part in source.raw_parts):
+            locations[name] = _local_inputs(scratch / "inputs" / f"{when:%Y%m%dT%H%M%S}" / name, source.raw_parts,
+                                            archive, answers)
     mapping = scratch / f"replay-{when:%Y%m%dT%H%M%S}.json"
     mapping.write_text(json.dumps(answers), encoding="utf-8")
-    locations = {name: source.url for name, source in sources.items() if source.url}
     result = run_update(UpdateRequest(feeds=scratch / "feeds", db_url=f"sqlite:///{scratch / 'store.db'}", now=when,
                                       only=tuple(sorted(sources)), locations=locations, force=True, reparse=True,
                                       replay=mapping))
     if result.failures:
         raise RebuildError(f"replaying the run of {when:%Y-%m-%dT%H:%M:%SZ}: " + "; ".join(result.failures.values()))
+
+
+def _local_inputs(directory: Path, parts: list[dict], archive: Path, answers: dict[str, str]) -> str:
+    """A run's local inputs (a replayed, sample or bundled file, published by file name and
+    sha256 only) named again under their file names, each answered from the archive: the file,
+    or the directory of several (an API replay directory)."""
+    directory.mkdir(parents=True)
+    for part in parts:
+        path, kept = directory / Path(part["file"]).name, archive / part["sha256"]
+        try:  # a link, not a symlink: a reader that resolves links must still see the file's own name
+            os.link(kept, path)
+        except OSError:
+            shutil.copyfile(kept, path)
+        answers[path.as_uri()] = str(kept)
+    return str(directory / Path(parts[0]["file"]).name if len(parts) == 1 else directory)
 
 
 def rebuild_release(engine, version: str, archive: Path, out: Path, feeds: Path | None = None) -> Rebuilt:

@@ -53,8 +53,11 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
                     last_seen=today, delisted_on=listing.delisted_on))
                 listings += 1
                 for event in listing.events:
-                    session.add(ListingEventRow(id=f"{listing_id}|{event.event}|{event.date.isoformat()}",
-                                                listing_id=listing_id, event=event.event, on=event.date))
+                    # The store keeps a `listed` event on the day it was seen (the release's day);
+                    # the official listing date is the listing's own.
+                    on = event.recorded_on if event.event == "listed" and event.recorded_on else event.date
+                    session.add(ListingEventRow(id=f"{listing_id}|{event.event}|{on.isoformat()}", listing_id=listing_id,
+                                                event=event.event, on=on, version=event.release))
                     events += 1
         for status in index.sources:
             session.add(SourceRow.model_validate(status.model_dump()))

@@ -224,6 +224,7 @@ def _apply_run(session, run: SourceRun, request: UpdateRequest) -> RunOutcome:
     from sanctions_feed.pipeline.lifecycle import withdrawals
     from sanctions_feed.pipeline.normalizing import normalize_listings
     from sanctions_feed.pipeline.store import current_listings, record_failure, record_unchanged, save_run
+    from sanctions_feed.schemas.links import public_link
     from sanctions_feed.schemas.source import SourceMeta
     from sanctions_feed.schemas.tables import SourceRow
 
@@ -245,13 +246,16 @@ def _apply_run(session, run: SourceRun, request: UpdateRequest) -> RunOutcome:
             last = session.get(SourceRow, run.name)
             check_fresh(run.name, run.snapshot.as_of, last.as_of if last is not None else None, force)
             withdrawn = withdrawals(current, active - set(found), run.snapshot.delistings, now.date())
-            removed = check_run(run.name, SourceMeta.model_validate(run.meta), set(found), active, force, run.input,
+            meta = SourceMeta.model_validate(run.meta)
+            removed = check_run(run.name, meta, set(found), active, force, run.input,
                                 frozenset(withdrawn), request.bounds.get(run.name))
         except GuardError as exc:
             status, error = "refused", str(exc)
         else:
             delisted = {lid: now.date() for lid in removed} | withdrawn
-            save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals}), found, delisted,
+            # The official list is the authority's public URL, never a replayed or bundled file's path.
+            url = public_link(run.snapshot.url) or public_link(meta.public_url) or public_link(meta.url)
+            save_run(session, run.name, run.snapshot.model_copy(update={"signals": signals, "url": url}), found, delisted,
                      run.rejected, current, now.date(), now, run.warnings)
             touched = {item.address.id for item in found.values()}
             touched |= {current[lid].address_id for lid in delisted if lid in current}

@@ -8,6 +8,7 @@ deposit address matches only with its tag; the address alone is reported as `tag
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,15 +17,20 @@ from sanctions_feed.normalize.keys import deposit_keys, match_keys, screen_readi
 from sanctions_feed.schemas.address import EVM_CHAINS, NormalizedAddress
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
-MATCH, TAG_REQUIRED, NOT_IN_FORCE, NO_MATCH, NOT_AN_ADDRESS = (
-    "match", "tag_required", "not_in_force", "no_match", "not_an_address")
+MATCH, TAG_REQUIRED, NOT_IN_FORCE, NO_MATCH, INVALID, NOT_AN_ADDRESS = (
+    "match", "tag_required", "not_in_force", "no_match", "invalid", "not_an_address")
 NOTES = {
     MATCH: "listed",
     TAG_REQUIRED: "shared deposit address, tag required",
     NOT_IN_FORCE: "listed once, not in force",
     NO_MATCH: "no match",
+    INVALID: "not a valid address",
     NOT_AN_ADDRESS: "not an address",
 }
+NOT_VALID = (INVALID, NOT_AN_ADDRESS)
+"""Verdicts on inputs that are no valid address: a damaged column, never a clean one."""
+NEAR_MISS_MIN = 8
+"""Characters a truncated input must keep to be called a cut copy of a listed address."""
 
 
 def reading_of(record) -> NormalizedAddress:
@@ -39,20 +45,28 @@ def listing_start(listing: FeedListing) -> date:
     return listing.listed_on or (listing.events[0].date if listing.events else listing.first_seen)
 
 
-def listing_in_force(listing: FeedListing, on: date | None) -> bool:
-    """Active now (on=None), or in force on a day: listed by then (the official listing date, else
-    the day we first saw it) and not delisted or expired by then, by its dated events."""
+def listing_status_on(listing: FeedListing, on: date | None) -> str:
+    """A listing's status now (on=None), or on a day: `not_yet_listed` before it was listed (the
+    official listing date, else the day we first saw it), else `delisted` or `expired` as its dated
+    events (and its `valid_until`) say by then, else `active`."""
     if on is None:
-        return listing.status == "active"
-    if listing_start(listing) > on or (listing.valid_until is not None and listing.valid_until < on):
-        return False
+        return listing.status
+    if listing_start(listing) > on:
+        return "not_yet_listed"
+    if listing.valid_until is not None and listing.valid_until < on:
+        return "expired"
     state = "listed"
     for event in listing.events:  # oldest first
         if event.date <= on:
             state = event.event
     if not listing.events and listing.delisted_on is not None and listing.delisted_on <= on:
         state = "delisted"
-    return state not in ("delisted", "expired")
+    return state if state in ("delisted", "expired") else "active"
+
+
+def listing_in_force(listing: FeedListing, on: date | None) -> bool:
+    """Active now (on=None), or in force on a day (see `listing_status_on`)."""
+    return listing_status_on(listing, on) == "active"
 
 
 @dataclass
@@ -62,10 +76,20 @@ class ScreenResult:
     matches: list[FeedAddress] = field(default_factory=list)
     """The listed addresses the input names (for `tag_required` and `not_in_force`: the ones it
     would name)."""
+    issues: tuple[str, ...] = ()
+    """For `invalid` and `not_an_address`: what normalization found wrong with the input."""
+    near_misses: list[tuple[str, FeedAddress]] = field(default_factory=list)
+    """Listed addresses the input is nearly (how: `one_character_off`, `truncated`, `case_differs`)."""
 
     @property
     def note(self) -> str:
-        return NOTES[self.status]
+        note = NOTES[self.status]
+        issues = [issue for issue in self.issues if issue != self.status]
+        if issues and self.status in NOT_VALID:
+            note += f" ({', '.join(issues)})"
+        for how, address in self.near_misses:
+            note += f"; {how.replace('_', ' ')} from listed {address.chain} {address.display}"
+        return note
 
 
 class KeyIndex:
@@ -117,6 +141,13 @@ class Screen:
     def __init__(self, addresses: list[FeedAddress], on: date | None = None):
         self.on = on
         self.index = KeyIndex((reading_of(a), a) for a in addresses if a.kind != "unknown")
+        self.addresses = addresses
+        self._near: NearMisses | None = None
+
+    def near_misses(self, text: str) -> list[tuple[str, FeedAddress]]:
+        if self._near is None:  # built at the first input that needs it: bulk screening of clean input never does
+            self._near = NearMisses(self.addresses)
+        return self._near.find(text)
 
     def in_force(self, address: FeedAddress) -> bool:
         return any(listing_in_force(listing, self.on) for listing in address.listings)
@@ -126,8 +157,10 @@ class Screen:
         verdicts = []
         for reading in screen_readings(text):
             found, deposits = self.index.lookup(reading)  # a listed string that is no address is still listed
-            if reading.kind == "unknown" and not found:
-                verdicts.append(ScreenResult(text, NOT_AN_ADDRESS))
+            if not found and not deposits and (reading.kind == "unknown" or reading.validity == "invalid"):
+                status = NOT_AN_ADDRESS if reading.kind == "unknown" else INVALID
+                written = reading.display if reading.kind != "unknown" else text
+                verdicts.append(ScreenResult(text, status, issues=reading.issues, near_misses=self.near_misses(written)))
                 continue
             # A mistyped case of a case-blind form (EVM, bech32, CashAddr) needs no second look:
             # its reading is already case-folded, so it shares the listed form's key.
@@ -153,6 +186,55 @@ class Screen:
                 yield ScreenResult(f"{text[:64]}... (a line of more than {MAX_LINE} characters)", NOT_AN_ADDRESS)
             elif text and not text.startswith("#"):
                 yield from self.check(text)
+
+
+class NearMisses:
+    """Listed addresses an input nearly is: one character off (changed, missing or extra), or cut
+    short (at least `NEAR_MISS_MIN` characters of a listed address, from its start or its end).
+    Compared case-blind, by deleting one character from each side (a deletion neighbourhood)."""
+
+    def __init__(self, addresses: list[FeedAddress]):
+        self.by_deletion: dict[str, list[FeedAddress]] = {}
+        self.by_form: dict[str, list[FeedAddress]] = {}
+        for address in addresses:
+            if address.kind == "unknown":
+                continue
+            for form in {address.address.casefold(), address.display.casefold()}:
+                self.by_form.setdefault(form, []).append(address)
+                for variant in _deletions(form):
+                    self.by_deletion.setdefault(variant, []).append(address)
+        self.forms = sorted(self.by_form)
+        self.reversed = sorted(form[::-1] for form in self.by_form)
+
+    def find(self, text: str) -> list[tuple[str, FeedAddress]]:
+        query = "".join(text.split()).casefold()
+        if len(query) < NEAR_MISS_MIN:
+            return []
+        found: dict[str, tuple[str, FeedAddress]] = {}
+        for address in self.by_form.get(query, ()):  # a letter of a case-sensitive form in the wrong case
+            found.setdefault(address.id, ("case_differs", address))
+        for variant in (query, *_deletions(query)):
+            for address in self.by_deletion.get(variant, []) + (self.by_form.get(variant, []) if variant != query else []):
+                found.setdefault(address.id, ("one_character_off", address))
+        for form in _with_prefix(self.forms, query) + [f[::-1] for f in _with_prefix(self.reversed, query[::-1])]:
+            if form != query:
+                for address in self.by_form[form]:
+                    found.setdefault(address.id, ("truncated", address))
+        return sorted(found.values(), key=lambda pair: pair[1].id)
+
+
+def _deletions(text: str) -> set[str]:
+    return {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+def _with_prefix(ordered: list[str], prefix: str) -> list[str]:
+    start = bisect_left(ordered, prefix)
+    found = []
+    for form in ordered[start:]:
+        if not form.startswith(prefix):
+            break
+        found.append(form)
+    return found
 
 
 def evm_note(address: FeedAddress) -> str | None:

@@ -9,15 +9,17 @@ from sqlmodel import Session, col, select
 
 from sanctions_feed.errors import StoreError
 from sanctions_feed.normalize.keys import screen_readings
+from sanctions_feed.publish.release import release_day
+from sanctions_feed.schemas.feed import EVENT_ORDER, effective_date
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow
 from sanctions_feed.screening import KeyIndex, reading_of
-
-_EVENT_ORDER = {"listed": 0, "relisted": 1, "corrected": 2, "expired": 3, "delisted": 4}
 
 
 def address_history(db_url: str, text: str) -> list[dict]:
     """The events of every stored address the text names (any written form, any EVM chain; a
-    tagged deposit address alone names its tagged entries), sorted by date."""
+    tagged deposit address alone names its tagged entries), in the order they happened: by
+    effective date, then by the release that recorded them. `date` is when an event took effect
+    (official where the source says); `recorded_on` when this feed recorded it."""
     from sanctions_feed.pipeline.store import masked_url, open_store
 
     if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
@@ -38,13 +40,15 @@ def address_history(db_url: str, text: str) -> list[dict]:
             out = []
             for event in events:
                 listing = listings[event.listing_id]
-                out.append({"date": event.on, "event": event.event, "address_id": listing.address_id,
+                out.append({"date": effective_date(event.event, event.on, listing.listed_on), "event": event.event,
+                            "recorded_on": release_day(event.version) if event.version else event.on,
+                            "address_id": listing.address_id,
                             "source": listing.source, "source_record_id": listing.source_record_id,
                             "holder": (listing.holder or {}).get("name"), "listed_on": listing.listed_on,
                             "source_url": listing.source_url,
                             "release": event.version})
     finally:
         engine.dispose()
-    return sorted(out, key=lambda e: (e["date"], _EVENT_ORDER.get(e["event"], 9), e["address_id"], e["source"],
-                                      e["source_record_id"]))
+    return sorted(out, key=lambda e: (e["date"], e["release"] or "~", EVENT_ORDER.get(e["event"], 9), e["address_id"],
+                                      e["source"], e["source_record_id"]))
 
