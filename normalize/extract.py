@@ -38,7 +38,9 @@ from .text import LOOKALIKE_LETTERS, memo_after
 _CHAIN_NAMES = {"BITCOIN", "ETHEREUM", "TRON", "LITECOIN", "MONERO", "DOGECOIN", "ZCASH", "RIPPLE",
                 "SOLANA", "POLYGON", "ARBITRUM", "TETHER", "DASH", "VERGE"}
 _LABELS = set(CHAIN_WORDS) | TOKENS
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+# An HTML tag (`<br/>`, `<a href=…>`): a short name, then attributes. An address in angle brackets
+# (`<1A1z…>`, longer than any tag name) is text.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,9}(?:[\s/][^<>]{0,400})?>")
 # A run of address characters: ASCII letters and digits, and the look-alike letters some orders
 # slip into addresses (read only where the whole run then validates).
 _RUN = re.compile("[0-9A-Za-z" + re.escape("".join(LOOKALIKE_LETTERS)) + "]+")
@@ -49,6 +51,7 @@ _NUMBERING = re.compile(r"\d{1,2}|[a-z]")  # "(1)", "2.", "a)": list numbering, 
 _LOOKS_LIKE = re.compile(r"(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[A-Za-z])(?:0x[0-9A-Fa-f]{30,}|[1-9A-HJ-NP-Za-km-z]{25,110}"
                          r"|[ac-hj-np-z02-9]{6,20}1[ac-hj-np-z02-9]{30,90}|[0-9A-Fa-f]{38,42})")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 MIN_LENGTH, MAX_LENGTH = 25, 110  # the shortest (XRP, Bitcoin) and longest (Monero integrated) forms
 MAX_PIECES = 4  # an address broken over at most this many lines is joined back
 PENDING_WORDS = 8  # a label stays open over this many words of prose before its first address
@@ -96,14 +99,29 @@ def extract(text: str | None) -> list[Mention]:
 
 
 def fold(text: str) -> str:
-    """The text as read: HTML tags and entities resolved to text, NFKC (full-width forms, no-break
-    and ideographic spaces), invisible characters (zero-width, bidi marks, soft hyphen) removed."""
+    """The text as read: HTML tags and entities resolved to text, NFKC per character (full-width
+    forms, no-break and ideographic spaces), invisible characters (zero-width, bidi marks, soft
+    hyphen) removed."""
     if "<" in text or "&" in text:
         text = html.unescape(_HTML_TAG.sub("\n", text))
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return "".join(_fold_char(c) for c in text)
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """One character as read. Full-width forms fold to ASCII; other characters NFKC would turn
+    into an ASCII letter or digit (a superscript footnote mark `¹`, a circled `①`) are no part of
+    an address: they separate, like punctuation."""
+    if char.isascii():
+        return char
+    if unicodedata.category(char) == "Cf":
+        return ""
+    folded = unicodedata.normalize("NFKC", char)
+    if "\uff01" <= char <= "\uff5e":
+        return folded
+    return " " if any(c.isascii() and c.isalnum() for c in folded) else folded
 
 
 def read_prose(text: str | None) -> Prose:
@@ -128,6 +146,10 @@ def read_prose(text: str | None) -> Prose:
             found += mentions
             consumed = True
             i += used
+            continue
+        parts = _affixed(runs[i])
+        if parts:  # a word glued to an address (`…DX9ETH:`, `walletbc1q…`): read apart
+            runs[i:i + 1] = parts
             continue
         if _looks_like_address(runs[i].text):
             unread.append(runs[i].text)
@@ -200,7 +222,8 @@ def _read_at(folded: str, runs: list[_Run], i: int, label: str | None) -> tuple[
     pieces = _glued(run.text, label)
     if pieces:
         return [Mention(piece, label, reading) for piece, reading in pieces], 1
-    if reading is not None and label is not None and reading.kind == "address" and len(run.text) <= MAX_LENGTH:
+    if (reading is not None and label is not None and reading.kind == "address" and len(run.text) <= MAX_LENGTH
+            and not _affixed(run)):
         return [Mention(run.text, label, reading)], 1  # labelled, address-like, invalid: kept as published
     return [], 0
 
@@ -231,6 +254,22 @@ def _mention(folded: str, text: str, end: int, label: str | None) -> Mention:
     reading = _reading(text, label)
     assert reading is not None
     return Mention(text, label, reading)
+
+
+def _affixed(run: _Run) -> list[_Run]:
+    """A run that is an address with a word glued before or after it, as its parts: the longest
+    prefix, else the longest suffix, that validates as an address by itself (a checksum or a
+    strict form; never a prefix of a longer hex string, which is a hash)."""
+    text = run.text
+    if len(text) <= MIN_LENGTH or not text.isascii() or (text[:2] == "0x" and _HEX.fullmatch(text, 2)):
+        return []
+    for cut in range(min(len(text) - 1, MAX_LENGTH), MIN_LENGTH - 1, -1):
+        if _valid(text[:cut], None):
+            return [_Run(text[:cut], run.start, run.start + cut), _Run(text[cut:], run.start + cut, run.end)]
+    for cut in range(1, len(text) - MIN_LENGTH + 1):
+        if len(text) - cut <= MAX_LENGTH and _valid(text[cut:], None):
+            return [_Run(text[:cut], run.start, run.start + cut), _Run(text[cut:], run.start + cut, run.end)]
+    return []
 
 
 def _looks_like_address(text: str) -> bool:

@@ -18,6 +18,8 @@ addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json
 1.3: listing events gain recorded_on and release, and are sorted by (date, release); a `listed`
 event is dated by the official listing date when the source gives one."""
 Status = Literal["active", "delisted", "expired"]
+Day = date
+"""`date`, by a name a model's own `date` field does not hide."""
 Event = Literal["listed", "delisted", "relisted", "expired", "corrected"]
 
 
@@ -36,7 +38,7 @@ class ListingEvent(BaseModel):
 
     event: Event
     date: date
-    recorded_on: date | None = None
+    recorded_on: Day | None = None
     """The day this feed recorded the event (its release's day): never an official date."""
     release: str | None = None
     """The release that first showed the event (None only in a release written before 1.3)."""

@@ -17,6 +17,7 @@ Record id: the notice's URL. Programs: the notice. Listed on: its date. Link: th
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from html import unescape
 from pathlib import Path
@@ -31,10 +32,13 @@ from .framework.onefile import OneFileSpider
 REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
 NOTICE_FIELDS = {"id", "authority", "date", "url", "title", "holder", "label", "addresses", "transcribed_from", "page"}
 # What a notice page's addresses look like, per label; the registry is compared with them.
+# Addresses on a notice's page, however glued to their surroundings (CJK text, brackets, a link's
+# path): bounded by any character that is no ASCII letter or digit, not by a word boundary.
+_EDGE, _END = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 PAGE_ADDRESSES = {
-    "ETH": re.compile(r"\b0x[0-9a-fA-F]{40}\b"),
-    "BTC": re.compile(r"\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71})\b"),
-    "TRX": re.compile(r"\bT[1-9A-HJ-NP-Za-km-z]{33}\b"),
+    "ETH": re.compile(_EDGE + r"0x[0-9a-fA-F]{40}" + _END),
+    "BTC": re.compile(_EDGE + r"(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71})" + _END),
+    "TRX": re.compile(_EDGE + r"T[1-9A-HJ-NP-Za-km-z]{33}" + _END),
 }
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
@@ -92,7 +96,7 @@ class UsFbiSpider(OneFileSpider):
         if problem:
             self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], problem, response.url)
             return
-        text = unescape(_TAGS.sub(" ", response.text))
+        text = _folded(unescape(_TAGS.sub(" ", response.text)))
         # Hex addresses are compared without case: a page may print them in lower case.
         key = str.lower if notice["label"] == "ETH" else str
         pattern = PAGE_ADDRESSES.get(notice["label"])
@@ -109,3 +113,10 @@ class UsFbiSpider(OneFileSpider):
     def page_unavailable(self, failure):
         notice = failure.request.cb_kwargs["notice"]
         self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], failure.value, failure.request.url)
+
+
+def _folded(text: str) -> str:
+    """The page's text as read: full-width letters and digits as ASCII (NFKC), invisible
+    characters (zero-width, soft hyphen) removed."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")

@@ -38,9 +38,10 @@ def _readings(listing: RawListing, unread: list[Rejected] | None):
             yield listing, address
         return
     prose = read_prose(listing.raw_address)
-    for run in prose.unread if unread is not None else ():
-        unread.append(Rejected(source=listing.source, source_record_id=listing.source_record_id, raw=run,
-                               reason=f"looks like a crypto address but validates as none: {run}"))
+    for run in prose.unread:
+        if unread is not None:
+                unread.append(Rejected(source=listing.source, source_record_id=listing.source_record_id, raw=run,
+                                   reason=f"looks like a crypto address but validates as none: {run}"))
     for mention in prose.mentions:
         yield listing.model_copy(update={"raw_address": mention.raw, "raw_label": mention.label,
                                          "prose": False}), mention.address
