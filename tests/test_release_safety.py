@@ -300,6 +300,74 @@ def test_a_killed_runs_release_is_removed_and_printed_when_the_run_then_fails(th
     assert not orphan.exists() and sorted(p.name for p in (feeds / "v").iterdir()) == ids
 
 
+def test_a_middle_release_missing_from_the_index_is_listed_again_without_announcing_anything(three_releases,
+                                                                                              tmp_path):
+    """The newest is still latest: index.json is written once, in order, with the newest's time;
+    nothing is announced again."""
+    from sanctions_feed.publish.repair import repair
+
+    feeds = _copy(three_releases, tmp_path)
+    index = json.loads((feeds / "index.json").read_text())
+    ids = [v["id"] for v in index["versions"]]
+    (feeds / "index.json").write_text(json.dumps({**index, "versions": [index["versions"][0], index["versions"][2]]}))
+    site = _tree(feeds / "site")
+    done = repair(feeds, set(ids), ids[-1])
+    assert done == [f"index.json did not list {ids[1]}: added from their manifests"]
+    repaired = json.loads((feeds / "index.json").read_text())
+    assert [v["id"] for v in repaired["versions"]] == ids and repaired["latest"] == ids[-1]
+    assert repaired["updated_at"] == index["versions"][2]["created_at"] and repaired["sources"] == index["sources"]
+    assert _tree(feeds / "site") == site and os.readlink(feeds / "latest") == f"v/{ids[-1]}"
+
+
+def test_an_index_rebuilt_from_the_manifests_takes_the_newest_manifests_sources(three_releases, tmp_path):
+    from sanctions_feed.publish.release import read_manifest
+    from sanctions_feed.publish.repair import repair
+
+    feeds = _copy(three_releases, tmp_path)
+    ids = [v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]]
+    (feeds / "index.json").unlink()
+    done = repair(feeds, set(ids), ids[-1])
+    assert done[-1] == f"finished announcing {ids[-1]}"
+    repaired = json.loads((feeds / "index.json").read_text())
+    assert repaired["sources"] == [s.model_dump(mode="json") for s in read_manifest(feeds, ids[-1]).sources]
+
+
+def test_what_killed_runs_leave_is_removed_and_a_link_among_it_never_followed(three_releases, tmp_path):
+    from sanctions_feed.publish.repair import repair
+
+    feeds = _copy(three_releases, tmp_path)
+    ids = [v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]]
+    (feeds / ".tmp-20261126T000000Z-99").mkdir()
+    (feeds / ".tmp-20261126T000000Z-99" / "addresses.json").write_text("{}")
+    (feeds / ".latest-99").symlink_to(f"v/{ids[0]}")  # a link to a directory: the link goes, never the release
+    (feeds / ".index.json.tmp").write_text("{")
+    releases = _tree(feeds / "v")
+    done = repair(feeds, set(ids), ids[-1])
+    assert done == ["removed .tmp-20261126T000000Z-99 (left by a killed run)", "removed .latest-99 (left by a killed run)",
+                    "removed .index.json.tmp (left by a killed run)"]
+    assert not [p for p in feeds.iterdir() if p.name.startswith(".")] and _tree(feeds / "v") == releases
+
+
+def test_the_usual_run_reads_no_manifest_and_a_wrong_latest_link_is_pointed_back(three_releases, tmp_path,
+                                                                                   monkeypatch):
+    """Every release directory listed: repair lists `v/`, reads no manifest (history's length costs
+    nothing), and still puts `latest` back where index.json says."""
+    from sanctions_feed.publish.repair import repair
+
+    feeds = _copy(three_releases, tmp_path)
+    ids = [v["id"] for v in json.loads((feeds / "index.json").read_text())["versions"]]
+
+    def no_reading(_feeds):
+        raise AssertionError("a manifest was read")
+    monkeypatch.setattr(repair_module, "_release_manifests", no_reading)
+    assert repair(feeds, set(ids), ids[-1]) == []
+    for wrong in (ids[0], ids[1]):
+        (feeds / "latest").unlink()
+        (feeds / "latest").symlink_to(f"v/{wrong}")
+        assert repair(feeds, set(ids), ids[-1]) == [f"pointed latest at {ids[-1]}"]
+        assert os.readlink(feeds / "latest") == f"v/{ids[-1]}"
+
+
 # --- Links are http(s) or nothing ----------------------------------------------------------
 
 
