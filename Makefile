@@ -56,10 +56,11 @@ lint: $(BIN)/sanctions-feed  ## ruff and mypy (default settings)
 
 ci: test lint test-lowest  ## what .ci/run runs
 
-bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path and bulk screening
+bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path, bulk screening and the screening API
 	$(BIN)/python bench/bench_normalize.py
 	$(BIN)/python bench/bench_ofac.py --repeat 5
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_api.py
 
 # cosmic-ray mutates the files in place and puts each back: leave the tree alone while it runs
 # (`git checkout -- .` restores one left mutated by an interrupted run).

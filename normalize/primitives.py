@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Callable
 
 import base58 as _base58
-from Crypto.Hash import keccak as _keccak
 
 BITCOIN_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 RIPPLE_ALPHABET = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
@@ -19,7 +18,9 @@ _ALPHABET_SETS = {BITCOIN_ALPHABET: frozenset(BITCOIN_ALPHABET), RIPPLE_ALPHABET
 
 def keccak256_portable(data: bytes) -> bytes:
     """Original Keccak-256 as Ethereum and Monero use it (not NIST SHA3-256)."""
-    return _keccak.new(digest_bits=256, data=data).digest()
+    from Crypto.Hash import keccak  # imported at first use: a process screening no EVM address pays nothing
+
+    return keccak.new(digest_bits=256, data=data).digest()
 
 
 def b58decode_portable(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:

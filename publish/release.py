@@ -6,73 +6,35 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from sanctions_feed.schemas.feed import (
-    AddressesFile,
     ChangesFile,
     FeedAddress,
     FileEntry,
-    IndexFile,
     IndexVersion,
-    Manifest,
     SourceCounts,
-    SourceStatus,
 )
+from sanctions_feed.schemas.release import IndexFile, Manifest
+from sanctions_feed.schemas.tables import SourceStatus
 
 from .atom import ChangesAtom
 from .diff import diff, is_empty
 from .errors import FeedError
 from .ftm import FtmExport
+from .reading import INDEX, MANIFEST, VERSION_ID, read_addresses, read_index, read_model  # noqa: F401 - read from here too
 from .schema_files import SchemaFiles
 from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import Site
 from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes
 
-INDEX = "index.json"
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
 
 
-
-
-def read_model(path: Path, model, what: str):
-    """A published JSON file read back into its model; a file we cannot read is named in the error."""
-    try:
-        return model.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "the document"
-        raise FeedError(f"{path}: not a valid {what} ({exc.error_count()} problems; first at {where}: "
-                        f"{first['msg']})") from None
-    except OSError as exc:
-        raise FeedError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
-
-
-def read_index(feeds: Path) -> IndexFile | None:
-    path = feeds / INDEX
-    if not path.exists():
-        return None
-    return read_model(path, IndexFile, "feed index")
-
-
-VERSION_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
-
-
-def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
-    if not VERSION_ID.fullmatch(version):  # never a path: nothing outside v/ is read
-        raise FeedError(f"{version!r} is not a release id (like 20261124T120000Z, or latest)")
-    path = feeds / "v" / version / "addresses.json"
-    if not path.is_file():
-        raise FeedError(f"release {version!r} not found in {feeds}")
-    return read_model(path, AddressesFile, "release address file").addresses
 
 
 ID_FORMAT = "%Y%m%dT%H%M%SZ"

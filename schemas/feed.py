@@ -9,7 +9,6 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_vali
 
 from .address import Chain, Kind, Validity, caip2
 from .links import public_link
-from .tables import SourceStatus
 
 SCHEMA_VERSION = "1.3"
 """1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json.
@@ -141,23 +140,6 @@ class FileEntry(BaseModel):
     rows: int
 
 
-class Manifest(BaseModel):
-    """A release's table of contents: every file with its sha256, size and row count. Signed
-    (manifest.json.minisig) when the publisher has a key: the signature covers every file."""
-
-    version: str
-    previous: str | None
-    created_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
-    """After this time a puller must not trust the release as current (a feed frozen by a mirror
-    or an attacker is then noticed): a quiet feed publishes a renewal before it comes."""
-    signed_by: str | None = None
-    """The minisign key id of the signing key, or None for an unsigned release."""
-    schema_version: str = SCHEMA_VERSION
-    sources: list[SourceStatus]
-    files: dict[str, FileEntry]
-
-
 class SourceCounts(BaseModel):
     """One source's part of a release: its active addresses and the changes that touch it."""
 
@@ -183,12 +165,12 @@ class IndexVersion(BaseModel):
     """Active addresses per chain (since 1.2); exchange accounts under `account`."""
 
 
-class IndexFile(BaseModel):
+class IndexHead(BaseModel):
+    """What a reader of releases needs of index.json (`check`): the latest release and the list.
+    `IndexFile` is the whole document (with the sources' runs, read with the store's model)."""
+
     latest: str | None
-    updated_at: AwareDatetime
-    schema_version: str = SCHEMA_VERSION
     versions: list[IndexVersion]
-    sources: list[SourceStatus]
 
 
 class WebhookCounts(BaseModel):
@@ -213,3 +195,14 @@ class WebhookPayload(BaseModel):
     """changes.json, changes.csv, changes.html, manifest.json, addresses.json of the release:
     absolute when the feed's public URL is configured, else relative to the feed root."""
     schema_version: str = SCHEMA_VERSION
+
+
+def __getattr__(name: str):
+    # The manifest and the whole index carry the sources' runs, declared once with the store's
+    # table (schemas/tables.py, which imports the ORM): loaded only by what reads or writes them,
+    # so that screening a release never imports the ORM.
+    if name in ("Manifest", "IndexFile"):
+        from . import release
+
+        return getattr(release, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -122,7 +122,7 @@ def test_check_on_a_day_labels_each_listing_with_its_status_that_day():
     events = [ListingEvent(event="listed", date=date(2024, 1, 1)), ListingEvent(event="expired", date=date(2024, 8, 1))]
     address = listed(OFAC_BTC, "XBT", status="expired", events=events)
     address.listings[0].valid_until = date(2024, 7, 31)
-    from sanctions_feed.commands.analyst import _match_fields
+    from sanctions_feed.screening.results import match_fields as _match_fields
 
     on_day = _match_fields(address, date(2024, 6, 1))
     assert (on_day["address_status"], on_day["listings"][0]["status"]) == ("active", "active")

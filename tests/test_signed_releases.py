@@ -40,7 +40,7 @@ def write_source(path: Path, parties) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def history(tmp_path_factory):
     """Three signed releases: every party; one party gone; it is back, another gone."""
     root = tmp_path_factory.mktemp("signed")

@@ -31,17 +31,11 @@ def _parse_day(_ctx, _param, value: str | None) -> date | None:
 
 
 def release_in_force(feeds: Path, on: date | None) -> str:
-    """The latest release, or the one in force on a day (the last published by its end; the
-    first release when the feed began later: its records still carry their dated history)."""
-    from sanctions_feed.publish.release import read_index
+    """The latest release, or the one in force on a day (see `screening.release_in_force`)."""
+    from sanctions_feed.publish.reading import read_index_head
+    from sanctions_feed.screening import release_in_force as in_force
 
-    index = read_index(feeds)
-    if index is None or not index.versions:
-        raise SanctionsFeedError(f"{feeds}: no release to screen against (run `sanctions-feed update` first)")
-    if on is None:
-        return index.latest or index.versions[-1].id
-    before = [v.id for v in index.versions if v.created_at.date() <= on]
-    return before[-1] if before else index.versions[0].id
+    return in_force(read_index_head(feeds), on, feeds)
 
 
 @cli.command()
@@ -81,7 +75,7 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
         sanctions-feed check --file customers.txt --format csv --hits-only > hits.csv
         sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
     """
-    from sanctions_feed.publish.release import read_addresses
+    from sanctions_feed.publish.reading import read_addresses
     from sanctions_feed.screening import MATCH, NOT_VALID, TAG_REQUIRED, Screen, bounded_lines
 
     if not addresses and file is None:
@@ -113,41 +107,18 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
 check.error_exit = EXIT_ERROR  # type: ignore[attr-defined]  # errors and bugs alike: 1 means a match
 
 
-def _match_fields(address, on) -> dict:
-    """A matched address and the listings that made it match (in force now, or --on the day);
-    all its listings when none is (a not-in-force or tag-required verdict)."""
-    from sanctions_feed.screening import listing_status_on
-
-    statuses = {id(x): listing_status_on(x, on) for x in address.listings}
-    listings = [x for x in address.listings if statuses[id(x)] == "active"] or address.listings
-    address_status = address.status if on is None else next(
-        (status for status in ("active", "delisted", "expired") if status in statuses.values()), "not_yet_listed")
-    return {
-        "id": address.id, "chain": address.chain, "caip2": address.caip2, "address": address.address,
-        "display": address.display, "tag": address.tag, "address_status": address_status,
-        "listings": [{"source": x.source, "source_record_id": x.source_record_id, "holder": x.holder,
-                      "holder_type": x.holder_type, "programs": x.programs, "listed_on": x.listed_on,
-                      "valid_until": x.valid_until, "delisted_on": x.delisted_on, "status": statuses[id(x)],
-                      "source_url": x.source_url} for x in listings],
-    }
-
-
 def _json_writer(out, version, on):
-    def write(verdict):
-        from sanctions_feed.screening import evm_note
+    from sanctions_feed.screening.results import verdict_object
 
-        matches = [_match_fields(a, on) | {"listed_under": evm_note(a)} for a in verdict.matches]
-        out.write(json.dumps({"input": verdict.input, "status": verdict.status, "note": verdict.note,
-                              "release": version, "matches": matches, "issues": list(verdict.issues),
-                              "near_misses": [{"how": how, "id": a.id, "chain": a.chain, "display": a.display}
-                                              for how, a in verdict.near_misses]},
-                             ensure_ascii=False, default=str) + "\n")
+    def write(verdict):
+        out.write(json.dumps(verdict_object(verdict, version, on), ensure_ascii=False) + "\n")
     return write
 
 
 def _csv_writer(out, version, on):
     from sanctions_feed.publish.writers import csv_row
     from sanctions_feed.screening import evm_note
+    from sanctions_feed.screening.results import match_fields
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CHECK_CSV_HEADER)
@@ -156,7 +127,7 @@ def _csv_writer(out, version, on):
         if not verdict.matches:
             writer.writerow(csv_row([verdict.input, verdict.status, verdict.note, version]))
         for a in verdict.matches:
-            m = _match_fields(a, on)
+            m = match_fields(a, on)
             listings = m["listings"]
 
             def each(key, listings=listings):
@@ -171,6 +142,7 @@ def _csv_writer(out, version, on):
 
 def _text_writer(out, version, on):
     from sanctions_feed.screening import MATCH, evm_note
+    from sanctions_feed.screening.results import match_fields
 
     def write(verdict):
         label = {MATCH: "MATCH"}.get(verdict.status, verdict.note)
@@ -178,7 +150,7 @@ def _text_writer(out, version, on):
         for a in verdict.matches:
             shown = a.display + (f" tag {a.tag}" if a.tag else "")
             note = evm_note(a)
-            fields = _match_fields(a, on)
+            fields = match_fields(a, on)
             out.write(f"  {a.chain} {shown} ({fields['address_status']}{'; ' + note if note else ''})\n")
             for x in fields["listings"]:
                 dates = ", ".join(f"{k} {x[k]}" for k in ("listed_on", "valid_until", "delisted_on") if x[k])
@@ -237,10 +209,10 @@ def diff(old, new, fmt, feeds, db):
     """
     from sanctions_feed.publish.diff import diff as diff_releases
     from sanctions_feed.publish.errors import FeedError
-    from sanctions_feed.publish.release import read_addresses, read_index
+    from sanctions_feed.publish.reading import read_addresses, read_index_head
     from sanctions_feed.publish.writers import CHANGES_CSV_HEADER, changes_csv_rows, csv_row
 
-    index = read_index(feeds)
+    index = read_index_head(feeds)
     if index is None or index.latest is None:
         raise FeedError(f"{feeds}: no releases yet (run `sanctions-feed update` first)")
     old, new = (index.latest if v == "latest" else v for v in (old, new))

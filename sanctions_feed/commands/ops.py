@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from sanctions_feed.errors import default_archive
@@ -111,29 +113,56 @@ def _origin(ctx, name: str, env: str) -> str:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--public-key", envvar="SANCTIONS_FEED_PUBLIC_KEY", default=None, metavar="FILE|KEY",
+              help="Serve only releases signed by this key (a minisign.pub file or its key line); a release that "
+                   "fails is refused and the previous one keeps serving (env SANCTIONS_FEED_PUBLIC_KEY).")
+@click.option("--max-age", type=click.FloatRange(min=1), envvar="SANCTIONS_FEED_MAX_AGE", default=None,
+              metavar="HOURS", help="/v1/ready fails while the newest verified release is older than this "
+                                    "(a feed that stopped updating; env SANCTIONS_FEED_MAX_AGE).")
+@click.option("--from", "remote", envvar="SANCTIONS_FEED_FROM", default=None, metavar="URL",
+              help="Run as a replica of a remote feed (`serve` elsewhere, or the object-storage copy of "
+                   "`update --publish-to`): its releases are pulled, verified and served from --cache.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="A replica's local copy of the remote feed (default: ~/.cache/sanctions-feed/replica).")
+@click.option("--reload-interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True, metavar="SECONDS",
+              help="How often to look for a new release (a replica: one conditional GET of index.json).")
 @feed_options
-def serve(host, port, feeds, db):
-    """Serve the feed directory over HTTP, with ETags and conditional GETs.
+def serve(host, port, public_key, max_age, remote, cache, reload_interval, feeds, db):
+    """Serve the screening API and the feed's files over HTTP (uvicorn).
 
-    Release files (`v/<ID>/...`) are sent as immutable; `index.json` and `latest/` are revalidated.
-    Nothing outside the feed directory is ever served.
+    `GET /v1/check?address=A&address=B[&on=YYYY-MM-DD]` and `POST /v1/check` answer with the
+    verdicts `check --format json` prints, from the latest verified release, followed within
+    seconds of its publication with no restart. `/v1/health` and `/v1/ready` (200 only while a
+    verified, unexpired release is loaded), `/metrics` (Prometheus), `/openapi.json`. Every other
+    path is a feed file: releases (`v/<ID>/...`) immutable, `index.json` and `latest/`
+    revalidated, with ETags and gzip; nothing outside the feed directory is ever served.
 
     \b
     Example:
         sanctions-feed serve --feeds ./feeds --port 8080
+        curl 'http://127.0.0.1:8080/v1/check?address=0x098B716B8Aaf21512996dC57EB0615e2383E2f96'
+        sanctions-feed serve --from https://feeds.example.org/ --public-key minisign.pub --max-age 48
     """
-    from sanctions_feed.publish.serve import make_server
+    import socket
+    from datetime import timedelta
 
-    if not feeds.is_dir():
+    from sanctions_feed.screening.api import create_app, serve_on
+    from sanctions_feed.screening.screener import Screener
+
+    if remote is None and not feeds.is_dir():
         raise click.ClickException(f"{feeds}: no feed directory (run `sanctions-feed update` first)")
+    screener = Screener.open(remote or feeds, cache=cache, public_key=public_key,
+                             max_age=timedelta(hours=max_age) if max_age else None)
+    app = create_app(screener, reload_interval=reload_interval)
     try:
-        server = make_server(feeds, host, port)
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
     except OSError as exc:  # the port in use, a host that is not this machine's, a port below 1024
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
-    click.echo(f"serving {feeds.resolve()} on http://{host}:{server.server_address[1]}/")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.server_close()
-
-
+    where = remote or feeds.resolve()
+    click.echo(f"serving {where} on http://{host}:{sock.getsockname()[1]}/")
+    click.echo(f"screening against release {screener.release or '(none verified yet)'}; API under /v1/", err=True)
+    serve_on(app, sock)

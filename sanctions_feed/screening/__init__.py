@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from sanctions_feed.errors import SanctionsFeedError
 from sanctions_feed.normalize.keys import deposit_keys, match_keys, screen_readings
 from sanctions_feed.schemas.address import EVM_CHAINS, NormalizedAddress
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
@@ -31,6 +32,18 @@ NOT_VALID = (INVALID, NOT_AN_ADDRESS)
 """Verdicts on inputs that are no valid address: a damaged column, never a clean one."""
 NEAR_MISS_MIN = 8
 """Characters a truncated input must keep to be called a cut copy of a listed address."""
+
+
+def release_in_force(index, on: date | None, where: object) -> str:
+    """The latest release of an index (`IndexHead` or `IndexFile`), or the one in force on a day:
+    the last published by its end; the first release when the feed began later (its records
+    still carry their dated history)."""
+    if index is None or not index.versions:
+        raise SanctionsFeedError(f"{where}: no release to screen against (run `sanctions-feed update` first)")
+    if on is None:
+        return index.latest or index.versions[-1].id
+    before = [v.id for v in index.versions if v.created_at.date() <= on]
+    return before[-1] if before else index.versions[0].id
 
 
 def reading_of(record) -> NormalizedAddress:
@@ -253,3 +266,13 @@ def _unique(items) -> list:
     for item in items:
         seen.setdefault(id(item), item)
     return list(seen.values())
+
+
+def __getattr__(name: str):
+    # The engine behind check, serve and Python callers, imported when asked for: `check` on
+    # a file needs none of what it loads (verification, a replica's downloads).
+    if name == "Screener":
+        from .screener import Screener
+
+        return Screener
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,247 @@
+"""The screening service (`sanctions-feed serve`): an HTTP API over a `Screener`, and the feed's
+files beside it, on FastAPI/Starlette under uvicorn.
+
+- `GET /v1/check?address=A[&address=B…][&on=YYYY-MM-DD]`, `POST /v1/check` `{"addresses": […],
+  "on": …}`: `{"release", "results": […]}`, each result the object `check --format json` prints.
+- `GET /v1/health`: the release served, its age, whether it is signed and verified, refusals.
+- `GET /v1/ready`: 200 only while a verified, unexpired release (younger than `--max-age`) is
+  loaded; 503 otherwise, so a load balancer takes the replica out (fail closed).
+- `GET /metrics`: Prometheus text. `GET /openapi.json`: the API's OpenAPI 3 document.
+- Everything else: the feed's files, with ETags, 304s, gzip and immutable releases, never a
+  path outside the feed directory (`publish.serve.FeedFiles`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextlib import asynccontextmanager
+from datetime import date
+from email.utils import formatdate
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+from starlette.responses import Response, StreamingResponse
+
+from sanctions_feed.errors import SanctionsFeedError
+from sanctions_feed.publish.html import CONTENT_SECURITY_POLICY
+from sanctions_feed.publish.serve import COMPRESSIBLE, MIN_GZIP, FeedFiles, accepts_gzip, content_type
+from sanctions_feed.schemas.screening import MAX_ADDRESSES, CheckRequest, CheckResponse, Health
+
+from .screener import Screener
+
+log = logging.getLogger(__name__)
+RELOAD_INTERVAL = 2.0
+"""Seconds between looks for a new release (a replica's conditional GET of index.json)."""
+
+
+class Metrics:
+    """The service's Prometheus metrics, in a registry of its own (one per app)."""
+
+    def __init__(self, screener: Screener):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("sanctions_feed_requests", "HTTP requests by route and status",
+                                ["method", "route", "status"], registry=self.registry)
+        self.verdicts = Counter("sanctions_feed_verdicts", "Screening verdicts by status", ["status"],
+                                registry=self.registry)
+        self.reloads = Gauge("sanctions_feed_reloads", "Releases swapped in since start", registry=self.registry)
+        self.refused = Gauge("sanctions_feed_refused_releases", "Releases refused since start", registry=self.registry)
+        self.age = Gauge("sanctions_feed_release_age_seconds", "Age of the release served", registry=self.registry)
+        self.ready = Gauge("sanctions_feed_ready", "1 while the service takes traffic", registry=self.registry)
+        self.reloads.set_function(lambda: screener.reloads)
+        self.refused.set_function(lambda: screener.refusals)
+        self.age.set_function(lambda: screener.health()["age_seconds"] or 0.0)
+        self.ready.set_function(lambda: 1.0 if screener.ready()[0] else 0.0)
+
+
+def create_app(screener: Screener, files_root: Path | None = None, reload_interval: float = RELOAD_INTERVAL) -> FastAPI:
+    metrics = Metrics(screener)
+    files = FeedFiles(files_root or screener.feeds)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        task = asyncio.create_task(_follow(screener, reload_interval)) if reload_interval > 0 else None
+        yield
+        if task is not None:
+            task.cancel()
+
+    app = FastAPI(title="sanctions-feed screening", version="1", lifespan=lifespan,
+                  description="Screen crypto addresses against a verified release of the sanctions feed.",
+                  docs_url=None, redoc_url=None)
+    app.state.screener, app.state.metrics = screener, metrics
+
+    app.add_middleware(_Front, metrics=metrics, screen=lambda addresses, on: answer(addresses, on))
+
+    def answer(addresses: list[str], on: date | None) -> Response:
+        """The verdicts as JSON bytes: the objects are built to `CheckResponse`'s shape by
+        `verdict_object` (the schema test holds them to it), not validated again per request."""
+        if len(addresses) > MAX_ADDRESSES:
+            raise HTTPException(422, f"at most {MAX_ADDRESSES} addresses per request")
+        try:
+            results = screener.screen(addresses, on)
+        except SanctionsFeedError as exc:
+            raise HTTPException(503, str(exc)) from None
+        for result in results:
+            metrics.verdicts.labels(result["status"]).inc()
+        release = results[0]["release"] if results else screener.release or ""
+        body = json.dumps({"release": release, "results": results}, ensure_ascii=False, separators=(",", ":"))
+        return Response(body.encode("utf-8"), media_type="application/json")
+
+    @app.get("/v1/check", response_model=CheckResponse, summary="Screen addresses named in the query")
+    async def check_get(address: Annotated[list[str], Query(min_length=1, max_length=MAX_ADDRESSES)],
+                        on: date | None = None) -> Response:
+        return answer(address, on)
+
+    @app.post("/v1/check", response_model=CheckResponse, summary="Screen a list of addresses")
+    async def check_post(body: CheckRequest) -> Response:
+        return answer(body.addresses, body.on)
+
+    @app.get("/v1/health", response_model=Health, summary="The release served and its state")
+    def health() -> Health:
+        return Health.model_validate(screener.health())
+
+    @app.get("/v1/ready", response_model=Health, summary="200 while a verified, unexpired release is served",
+             responses={503: {"model": Health}})
+    def ready():
+        state = Health.model_validate(screener.health())
+        return JSONResponse(state.model_dump(mode="json"), status_code=200 if state.ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    def home():
+        return RedirectResponse("site/index.html" if (files.root / "site" / "index.html").is_file() else "index.json")
+
+    @app.get("/site/", include_in_schema=False)
+    def site_home():
+        return RedirectResponse("index.html")
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def feed_file(path: str, request: Request):
+        return _file_response(files, request)
+
+    return app
+
+
+class _Front:
+    """In front of the app (pure ASGI): counts requests by method, route and status, and answers
+    the payment path's hot request, a well-formed `GET /v1/check`, itself, with what the FastAPI
+    route would answer; anything else (a bad date, no address, too many) goes to the app, which
+    validates and documents it."""
+
+    def __init__(self, app, metrics: Metrics, screen):
+        self.app, self.metrics, self.screen = app, metrics, screen
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/v1/check" and scope["method"] == "GET":
+            response = self._fast_check(scope["query_string"])
+            if response is not None:
+                self.metrics.requests.labels("GET", "/v1/check", str(response.status_code)).inc()
+                await response(scope, receive, send)
+                return
+        status = [500]
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            self.metrics.requests.labels(scope["method"], "files" if route in (None, "/{path:path}") else route,
+                                         str(status[0])).inc()
+
+
+    def _fast_check(self, query: bytes) -> Response | None:
+        addresses, on = [], None
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+            value = value.encode("latin-1").decode("utf-8", "surrogateescape")
+            if name == "address":
+                addresses.append(value)
+            elif name == "on" and on is None:
+                try:
+                    on = date.fromisoformat(value)
+                except ValueError:
+                    return None
+            else:
+                return None
+        if not addresses or len(addresses) > MAX_ADDRESSES or any("\udc80" <= c <= "\udcff" for a in addresses for c in a):
+            return None
+        try:
+            return self.screen(addresses, on)
+        except HTTPException:
+            return None
+
+
+async def _follow(screener: Screener, interval: float) -> None:
+    """Look for a new release every `interval` seconds, in a thread: a load never blocks requests."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(screener.refresh)
+        except Exception:  # noqa: BLE001 - the service keeps serving what it has; the reason is logged
+            log.exception("looking for a new release failed; still serving %s", screener.release)
+
+
+def _file_response(files: FeedFiles, request: Request) -> Response:
+    url_path = request.url.path
+    path = files.resolve(url_path)
+    opened = files.open(path) if path is not None else None
+    if path is None or opened is None:
+        return Response("not found\n", status_code=404, media_type="text/plain")
+    handle, stat, tag = opened
+    compress = (path.suffix in COMPRESSIBLE and stat.st_size >= MIN_GZIP
+                and accepts_gzip(request.headers.get("accept-encoding")))
+    if compress:  # another representation: another ETag (RFC 9110 8.8.3)
+        tag = tag[:-1] + '-gzip"'
+    headers = {"ETag": tag, "Cache-Control": files.cache_control(url_path),
+               "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+    if path.suffix in COMPRESSIBLE:
+        headers["Vary"] = "Accept-Encoding"
+    wanted = {t.strip().removeprefix("W/") for t in (request.headers.get("if-none-match") or "").split(",")}
+    if tag in wanted or "*" in wanted:
+        handle.close()
+        return Response(status_code=304, headers=headers)
+    headers["X-Content-Type-Options"] = "nosniff"
+    if path.suffix in (".html", ".svg"):
+        headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'"
+    media = content_type(path.relative_to(files.root).as_posix())
+    if compress:
+        with handle:
+            data = files.gzipped(handle, stat)
+        headers["Content-Encoding"], headers["Content-Length"] = "gzip", str(len(data))
+        return Response(data if request.method == "GET" else b"", headers=headers, media_type=media)
+    headers["Content-Length"] = str(stat.st_size)
+    if request.method == "HEAD":
+        handle.close()
+        return Response(b"", headers=headers, media_type=media)
+
+    def body(remaining=stat.st_size):
+        with handle:  # exactly the bytes the length announced, from the file opened for this request
+            while remaining > 0:
+                block = handle.read(min(1 << 16, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                yield block
+    return StreamingResponse(body(), headers=headers, media_type=media)
+
+
+def serve_on(app: FastAPI, sock) -> None:
+    """Serve under uvicorn on a bound socket (HTTP/1.1, keep-alive), one access-log line per request."""
+    import uvicorn
+
+    config = uvicorn.Config(app, access_log=True, log_level="info", timeout_keep_alive=30, server_header=False,
+                            lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
