@@ -67,7 +67,7 @@ bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path, bu
 MUTATION ?= $(wildcard tests/mutation/*.toml)
 mutation: $(BIN)/sanctions-feed  ## mutation testing of the decision modules (tests/mutation/*.toml)
 	$(BIN)/pip install --quiet "cosmic-ray>=8.4"
-	mkdir -p .mutation
+	rm -rf .mutation/verify-history && mkdir -p .mutation  # the signed history verify.toml reuses: made again by this code
 	for config in $(MUTATION); do name=$$(basename $$config .toml); \
 		$(BIN)/cosmic-ray baseline $$config || { echo "$$config: its tests fail without a mutant"; exit 1; }; \
 		$(BIN)/cosmic-ray init $$config .mutation/$$name.sqlite --force && \

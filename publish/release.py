@@ -19,7 +19,7 @@ from sanctions_feed.schemas.feed import (
     SourceCounts,
 )
 from sanctions_feed.schemas.release import IndexFile, Manifest
-from sanctions_feed.schemas.tables import SourceStatus
+from sanctions_feed.schemas.status import SourceStatus
 
 from .atom import ChangesAtom
 from .diff import diff, is_empty

@@ -1,12 +1,12 @@
 """A release's manifest and the feed's index.json: the documents that carry each source's last
-run (`SourceStatus`, declared once with the store's table)."""
+run (`SourceStatus`)."""
 
 from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel
 
 from .feed import SCHEMA_VERSION, FileEntry, IndexVersion
-from .tables import SourceStatus
+from .status import SourceStatus
 
 
 class Manifest(BaseModel):

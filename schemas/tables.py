@@ -7,10 +7,15 @@ writes Python lists and dicts, the driver does the encoding.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelMetaclass
+
+from .status import MAX_WARNINGS as MAX_WARNINGS  # re-exported: the store caps what it keeps
+from .status import SourceStatus as SourceStatus  # re-exported: the table's fields
 
 
 class UTCDateTime(TypeDecorator):
@@ -114,45 +119,35 @@ class RejectedRow(SQLModel, table=True):
     raw: str
 
 
-class SourceStatus(SQLModel):
-    """A source's last run, as the store keeps it and as manifests and index.json publish it."""
-
-    name: str = Field(primary_key=True)
-    url: str | None = None
-    fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    as_of: date | None = None
-    sha256: str | None = None
-    records: int | None = None
-    raw_parts: list[dict] = Field(default_factory=list,
-                                  sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
-    """The run's raw inputs by sha256 (url, sha256, bytes): what a rebuild needs."""
-    status: str = "not_run"
-    """ok, failed, refused (a guard tripped), or not_run."""
-    last_checked: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """The last attempt, whatever came of it."""
-    last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """The last attempt that worked: new data stored, or the source found unchanged."""
-    last_changed: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """The last time the source's data differed from what was stored, and was stored."""
-    last_published: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """When a release last published a change of this source (`last_release` names it)."""
-    last_release: str | None = None
-    signals: dict = Field(default_factory=dict,
-                          sa_column=Column(JSON, nullable=False, server_default=text("'{}'")))
-    """The change check's state: the URL, its ETag and Last-Modified, the publisher's own signal,
-    when the file was last fetched whole, and the parsing code that read it (`code`)."""
-    error: str | None = None
-    warnings: list[str] = Field(default_factory=list,
-                                sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
-    """What the source's spider warned about in its last attempt (unconsumed fields, a missing
-    optional page...), at most `MAX_WARNINGS` of them."""
+def _table_of(model, name: str, table: str, columns: dict):
+    """A SQLModel table with a pydantic model's fields (declared once, there): each field as the
+    model declares it, but for the column types `columns` gives."""
+    annotations: dict = {}
+    namespace: dict = {"__tablename__": table, "__module__": __name__, "__doc__": model.__doc__}
+    for field_name, info in model.model_fields.items():
+        annotations[field_name] = info.annotation
+        if field_name in columns:
+            namespace[field_name] = columns[field_name]
+        elif info.default_factory is not None:
+            namespace[field_name] = Field(default_factory=info.default_factory)
+        else:
+            namespace[field_name] = Field(default=info.default)
+    namespace["__annotations__"] = annotations
+    return SQLModelMetaclass(name, (SQLModel,), namespace, table=True)
 
 
-MAX_WARNINGS = 100
+def _json_column(empty: str):
+    return Field(default_factory=list if empty == "[]" else dict,
+                 sa_column=Column(JSON, nullable=False, server_default=text(f"'{empty}'")))
 
 
-class SourceRow(SourceStatus, table=True):
-    __tablename__ = "sources"
+SourceRow: Any = _table_of(SourceStatus, "SourceRow", "sources", {
+    "name": Field(primary_key=True),
+    **{name: Field(default=None, sa_type=UTCDateTime)
+       for name in ("fetched_at", "last_checked", "last_success", "last_changed", "last_published")},
+    "raw_parts": _json_column("[]"), "signals": _json_column("{}"), "warnings": _json_column("[]"),
+})
+"""The store's `sources` table: one row per source, the fields of `SourceStatus`."""
 
 
 class ReleaseRow(SQLModel, table=True):

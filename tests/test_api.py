@@ -124,9 +124,10 @@ def test_a_release_signed_by_another_key_is_refused_and_the_previous_keeps_servi
     with TestClient(create_app(screener, reload_interval=0)) as client:
         assert client.get("/v1/health").json()["refused"] == {refused: problems}
         assert client.get("/v1/check", params={"address": OFAC_BTC}).json()["release"] == first
-    # Pinned to that key from the start: nothing is verified, nothing is served, not ready.
+    # A replica pinned to the first key that starts now: the newest release is refused, nothing
+    # verified is served, and it is not ready (fail closed).
     fresh = Screener.open(feeds, public_key=str(key.with_suffix(".pub")))
-    fresh.status.loaded = None
+    assert fresh.release is None and refused in fresh.status.refused
     with TestClient(create_app(fresh, reload_interval=0)) as client:
         ready = client.get("/v1/ready")
         assert ready.status_code == 503 and "no verified release loaded" in ready.json()["reason"]

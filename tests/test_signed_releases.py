@@ -4,6 +4,7 @@ and the tampering a puller must notice."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -42,8 +43,17 @@ def write_source(path: Path, parties) -> Path:
 
 @pytest.fixture(scope="session")
 def history(tmp_path_factory):
-    """Three signed releases: every party; one party gone; it is back, another gone."""
-    root = tmp_path_factory.mktemp("signed")
+    """Three signed releases: every party; one party gone; it is back, another gone.
+
+    `SANCTIONS_FEED_TEST_HISTORY=DIR` keeps them in DIR between runs (the mutation run of
+    `publish/verify.py`, whose mutants cannot change how a release is written)."""
+    kept = os.environ.get("SANCTIONS_FEED_TEST_HISTORY")
+    if kept and (Path(kept) / "feeds" / "index.json").is_file():
+        root = Path(kept)
+        feeds = root / "feeds"
+        return root, feeds, root / "keys" / "minisign.key", [v["id"] for v in json.loads(
+            (feeds / "index.json").read_text())["versions"]]
+    root = Path(kept) if kept else tmp_path_factory.mktemp("signed")
     key = root / "keys" / "minisign.key"
     write_key_pair(key)
     feeds = root / "feeds"

@@ -199,7 +199,7 @@ def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun]
     from sanctions_feed.pipeline.guards import GuardError, check_store_matches_feed
     from sanctions_feed.pipeline.store import masked_url, published_release, set_published, store_source_names
     from sanctions_feed.publish.release import read_index, refresh_index
-    from sanctions_feed.schemas.tables import SourceStatus
+    from sanctions_feed.schemas.status import SourceStatus
 
     index = read_index(feeds)
     latest = index.latest if index else None
