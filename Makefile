@@ -4,8 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOWEST ?= .venv-lowest
 FEEDS ?= feeds
-# Test workers (pytest-xdist): one per core.
-JOBS ?= auto
+# One worker more than cores: the tests that wait on a scheduler's poll leave a core idle.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo auto)
 # The folders install under sanctions_feed.* through a package-dir mapping that type checkers
 # cannot follow: mypy reads a tree of links laid out as the installed package.
 TYPECHECK := .typecheck/sanctions_feed
@@ -25,7 +25,7 @@ demo: $(BIN)/sanctions-feed  ## run a full update over the bundled sample source
 
 test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the crawler child process included)
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m coverage run -m pytest -q -n $(JOBS)
+	$(BIN)/python -m coverage run -m pytest -q -n $(JOBS) --dist worksteal
 	$(BIN)/python -m coverage combine -q
 	$(BIN)/python -m coverage report --format=total | sed 's/^/coverage (lines, crawler child included): /; s/$$/%/'
 	$(BIN)/python -m coverage report --fail-under=90 > /dev/null
@@ -45,7 +45,7 @@ test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dep
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(LOWEST)
 	UV_NATIVE_TLS=1 $(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test,fast]'
-	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider -n $(JOBS)
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider -n $(JOBS) --dist worksteal
 
 lint: $(BIN)/sanctions-feed  ## ruff and mypy (default settings)
 	$(BIN)/ruff check .

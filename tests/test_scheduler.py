@@ -125,7 +125,7 @@ def test_a_change_reaches_a_release_within_one_poll_and_unchanged_polls_cost_one
     # Unchanged polls: one small request each (the publication list), nothing else.
     scheduler.wait_for(lambda: scheduler.finished("no change") >= 1, what="an unchanged poll")
     polls, seen = scheduler.finished("no change"), len(ofac_service.requests)
-    scheduler.wait_for(lambda: scheduler.finished("no change") >= polls + 3, what="three more unchanged polls")
+    scheduler.wait_for(lambda: scheduler.finished("no change") >= polls + 2, what="two more unchanged polls")
     window = ofac_service.requests[seen:]
     done = scheduler.finished("no change") - polls
     assert all(path.startswith("/changes/history/") for path, _ in window), window
