@@ -7,7 +7,8 @@ from datetime import datetime
 
 from lxml import etree
 
-from sanctions_feed.schemas.feed import IndexFile, IndexVersion
+from sanctions_feed.schemas.feed import IndexVersion
+from sanctions_feed.schemas.release import IndexFile
 
 from .settings import Publishing
 

@@ -11,7 +11,8 @@ import os
 import shutil
 from pathlib import Path
 
-from sanctions_feed.schemas.feed import ChangesFile, IndexFile, Manifest
+from sanctions_feed.schemas.feed import ChangesFile
+from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .errors import FeedError
 from .release import (

@@ -16,7 +16,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 import sanctions_feed.schemas
-from sanctions_feed.schemas.feed import SCHEMA_VERSION, AddressesFile, ChangesFile, IndexFile, Manifest, WebhookPayload
+from sanctions_feed.schemas.feed import SCHEMA_VERSION, AddressesFile, ChangesFile, WebhookPayload
+from sanctions_feed.schemas.release import IndexFile, Manifest
 
 # The published file each schema describes, and the model that writes it.
 MODELS: dict[str, type[BaseModel]] = {

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sanctions_feed.schemas.feed import Manifest
+    from sanctions_feed.schemas.release import Manifest
 
     from .signing import SecretKey
 

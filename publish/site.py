@@ -15,7 +15,8 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, FeedAddress, IndexFile, IndexVersion, Manifest
+from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, FeedAddress, IndexVersion
+from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .chart import line_chart
 from .html import CSP_META, external_link

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from sanctions_feed.schemas.feed import IndexFile, Manifest
+from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .errors import FeedError
 from .release import INDEX, MANIFEST, VERSION_ID, trusted_comment

@@ -196,13 +196,3 @@ class WebhookPayload(BaseModel):
     absolute when the feed's public URL is configured, else relative to the feed root."""
     schema_version: str = SCHEMA_VERSION
 
-
-def __getattr__(name: str):
-    # The manifest and the whole index carry the sources' runs, declared once with the store's
-    # table (schemas/tables.py, which imports the ORM): loaded only by what reads or writes them,
-    # so that screening a release never imports the ORM.
-    if name in ("Manifest", "IndexFile"):
-        from . import release
-
-        return getattr(release, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

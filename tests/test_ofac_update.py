@@ -168,7 +168,8 @@ def test_legacy_sdn_csv_named_alone_never_publishes_a_fragment(tmp_path):
 
 
 def test_published_records_validate_against_the_schema(tmp_path):
-    from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, Manifest
+    from sanctions_feed.schemas.feed import AddressesFile, ChangesFile
+    from sanctions_feed.schemas.release import Manifest
 
     feeds = tmp_path / "feeds"
     assert run(feeds, "--samples").exit_code == 0

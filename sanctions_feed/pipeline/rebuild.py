@@ -32,7 +32,7 @@ class Rebuilt:
 
 
 def _recorded(engine, version: str):
-    from sanctions_feed.schemas.feed import Manifest
+    from sanctions_feed.schemas.release import Manifest
     from sanctions_feed.schemas.tables import ReleaseRow
 
     with Session(engine) as session:

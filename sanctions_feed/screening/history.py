@@ -12,7 +12,8 @@ from sanctions_feed.normalize.keys import screen_readings
 from sanctions_feed.publish.release import release_day
 from sanctions_feed.schemas.feed import EVENT_ORDER, effective_date
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow
-from sanctions_feed.screening import KeyIndex, reading_of
+
+from .screen import KeyIndex, reading_of
 
 
 def address_history(db_url: str, text: str) -> list[dict]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from sanctions_feed.publish.errors import FeedError
 from sanctions_feed.publish.release import INDEX, MANIFEST, VERSION_ID
 from sanctions_feed.publish.signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
-from sanctions_feed.schemas.feed import IndexFile, Manifest
+from sanctions_feed.schemas.release import IndexFile, Manifest
 
 log = logging.getLogger(__name__)
 USER_AGENT = "sanctions-feed-replica/0.1"

@@ -7,7 +7,7 @@ from datetime import date
 
 from sanctions_feed.schemas.feed import FeedAddress
 
-from . import ScreenResult, evm_note, listing_status_on
+from .screen import ScreenResult, evm_note, listing_status_on
 
 
 def match_fields(address: FeedAddress, on: date | None) -> dict:

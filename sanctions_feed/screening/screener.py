@@ -28,8 +28,8 @@ from sanctions_feed.publish.errors import FeedError
 from sanctions_feed.publish.release import read_addresses, read_index, read_manifest
 from sanctions_feed.publish.verify import Reader, verify
 
-from . import Screen, ScreenResult, release_in_force
 from .results import verdict_object
+from .screen import Screen, ScreenResult, release_in_force
 
 log = logging.getLogger(__name__)
 DAY_SCREENS = 16
