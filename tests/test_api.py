@@ -293,3 +293,26 @@ def test_serve_refuses_a_busy_port_in_one_line(sample_feed):
 
 def test_the_app_serves_on_a_given_socket():
     assert callable(serve_on) and _free_port() > 0
+
+
+def test_one_access_log_line_per_request_in_the_common_log_format(sample_feed):
+    import io
+    import re
+
+    from sanctions_feed.screening.api import AccessLog
+
+    stream = io.StringIO()
+    app = create_app(Screener.open(sample_feed), reload_interval=0, access_log=AccessLog(stream))
+    with TestClient(app) as client:
+        client.get("/v1/check", params={"address": OFAC_ETH})
+        client.post("/v1/check", json={"addresses": [OFAC_BTC]})
+        client.get("/nowhere.txt")
+    deadline = time.monotonic() + 5
+    while stream.getvalue().count("\n") < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    lines = stream.getvalue().splitlines()
+    clf = re.compile(r'^\S+ - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "(\S+) (\S+) HTTP/1.1" (\d{3}) (\d+)$')
+    parsed = [clf.match(line).groups() for line in lines]
+    assert [(m, p.split("?")[0], s) for m, p, s, _ in parsed] == [
+        ("GET", "/v1/check", "200"), ("POST", "/v1/check", "200"), ("GET", "/nowhere.txt", "404")]
+    assert all(int(size) > 0 for *_, size in parsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -146,14 +147,14 @@ def serve(host, port, public_key, max_age, remote, cache, reload_interval, feeds
     import socket
     from datetime import timedelta
 
-    from sanctions_feed.screening.api import create_app, serve_on
+    from sanctions_feed.screening.api import AccessLog, create_app, serve_on
     from sanctions_feed.screening.screener import Screener
 
     if remote is None and not feeds.is_dir():
         raise click.ClickException(f"{feeds}: no feed directory (run `sanctions-feed update` first)")
     screener = Screener.open(remote or feeds, cache=cache, public_key=public_key,
                              max_age=timedelta(hours=max_age) if max_age else None)
-    app = create_app(screener, reload_interval=reload_interval)
+    app = create_app(screener, reload_interval=reload_interval, access_log=AccessLog(sys.stderr))
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         sock = socket.socket(family, socket.SOCK_STREAM)
