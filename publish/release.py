@@ -30,6 +30,7 @@ from .schema_files import SchemaFiles
 from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import Site
+from .spreadsheets import AddressesXlsx, ChangesXlsx
 from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes
 
 log = logging.getLogger(__name__)
@@ -233,9 +234,9 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
     `previous`: the previous release's records (and `previous_dir` its directory, if there is one)."""
     files = {}
     records = Records(addresses)
-    for writer in FILE_WRITERS:
+    for writer in (*FILE_WRITERS, AddressesXlsx(), ChangesXlsx()):
         rows = writer.write(directory, version=version, addresses=addresses, changes=changes,
-                            rejected=rejected, records=records, sources=sources)
+                            rejected=rejected, records=records, sources=sources, created=version_time(version))
         files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
     published = _published_names(previous_dir)
     for name, rows in (ChainLists().write_all(directory, addresses, published) | SchemaFiles().write_all(directory)
