@@ -203,9 +203,19 @@ def index_entry(version: str, created_at: datetime, previous: str | None, addres
     """A release's line in index.json: its counts, per source and per chain."""
     by_source: dict[str, dict[str, int]] = {}
 
+    # A change belongs to the sources whose listing changed (a release written before 1.4 did
+    # not say which: every source that names the address, as then).
+    changed_by: dict[str, set[str]] | None = None
+    if changes.listings is not None:
+        changed_by = {}
+        for change in changes.listings:
+            changed_by.setdefault(change.id, set()).add(change.source)
+
     def count(address: FeedAddress, what: str, active_only: bool = False) -> None:
-        for source in {listing.source for listing in address.listings
-                       if not active_only or listing.status == "active"}:
+        sources = {listing.source for listing in address.listings if not active_only or listing.status == "active"}
+        if what != "active" and changed_by is not None:
+            sources = changed_by.get(address.id, set())
+        for source in sources:
             counts = by_source.setdefault(source, dict.fromkeys(("active", "added", "removed", "changed"), 0))
             counts[what] += 1
 

@@ -151,6 +151,7 @@ class ChangesJson:
             "added": [records(a) for a in changes.added], "removed": [records(a) for a in changes.removed],
             "changed": [{"id": c.id, "fields": c.fields, "before": records(c.before), "after": records(c.after)}
                         for c in changes.changed],
+            "listings": [change.model_dump(mode="json") for change in changes.listings or []],
         })
         return len(changes.added) + len(changes.removed) + len(changes.changed)
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from .address import Chain, Kind, Validity, caip2
 from .links import public_link
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 """1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json.
 1.2: address records gain caip2; index.json's versions gain per-source counts and active
 addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json, entities.delta.json).
 1.3: listing events gain recorded_on and release, and are sorted by (date, release); a `listed`
-event is dated by the official listing date when the source gives one."""
+event is dated by the official listing date when the source gives one.
+1.4: changes.json gains `listings`, each listing that changed with its fields before and after;
+per-source counts in index.json count a change under the source whose listing changed."""
 Status = Literal["active", "delisted", "expired"]
 Day = date
 """`date`, by a name a model's own `date` field does not hide."""
@@ -124,12 +126,39 @@ class FieldChange(BaseModel):
     after: FeedAddress
 
 
+class ValueChange(BaseModel):
+    before: Any = None
+    after: Any = None
+
+
+class ListingChange(BaseModel):
+    """What changed in one source's listing of one address: the change an analyst reads."""
+
+    id: str
+    """The address's id."""
+    source: str
+    source_record_id: str
+    change: Literal["added", "removed", "changed"]
+    """added: the record names the address now and did not before; removed: no longer there;
+    changed: the record says something else of it."""
+    status: str | None = None
+    """The listing's status in this release (before it, for a removed one)."""
+    fields: dict[str, ValueChange] = Field(default_factory=dict)
+    """For a changed listing: each field that changed (status, listed_on, valid_until,
+    delisted_on, holder, programs, ...), before and after."""
+    event: str | None = None
+    """The listing's event this release recorded (listed, delisted, relisted, expired, corrected), if any."""
+
+
 class ChangesFile(BaseModel):
     from_: str | None = Field(alias="from")
     to: str
     added: list[FeedAddress] = Field(default_factory=list)
     removed: list[FeedAddress] = Field(default_factory=list)
     changed: list[FieldChange] = Field(default_factory=list)
+    listings: list[ListingChange] | None = None
+    """Every listing that changed, whatever its address's change (since 1.4; None in an older
+    release): a change belongs to the source whose listing changed."""
 
     model_config = {"populate_by_name": True}
 

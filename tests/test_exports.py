@@ -217,3 +217,28 @@ def test_site_keeps_past_release_pages_as_they_would_be_rendered(two_releases, t
     stale.write_text("<!doctype html><title>an older page format</title>")
     Site(copy, read_index(copy)).write()
     assert stale.read_bytes() == kept  # a page of another format is written anew
+
+
+def test_changes_name_each_listing_that_changed_and_belong_to_its_source(two_releases):
+    """A release that ran OFAC alone: every change is OFAC's, even for an address the EU, France
+    or Japan also name; each changed listing says what changed, before and after, and its event."""
+    index = json.loads((two_releases / "index.json").read_text())
+    second = index["versions"][-1]
+    changes = json.loads((two_releases / "v" / second["id"] / "changes.json").read_text())
+    assert changes["listings"] and {c["source"] for c in changes["listings"]} == {"ofac_sdn"}
+    assert {name for name, counts in second["by_source"].items()
+            if counts["added"] + counts["removed"] + counts["changed"]} == {"ofac_sdn"}
+    assert second["by_source"]["ofac_sdn"]["removed"] == second["removed"] > 0
+    delisted = [c for c in changes["listings"] if c["change"] == "changed" and "status" in c["fields"]]
+    assert delisted and all(c["fields"]["status"] == {"before": "active", "after": "delisted"} for c in delisted)
+    assert all(c["event"] == "delisted" and c["fields"]["delisted_on"]["before"] is None for c in delisted)
+    # Removed: no source lists it any more; an address the EU still names stays active, changed.
+    removed_ids = {a["id"] for a in changes["removed"]}
+    assert removed_ids < {c["id"] for c in delisted}
+    assert {c["id"] for c in delisted} - removed_ids <= {c["id"] for c in changes["changed"]}
+    # The first release: every listing added, each under its own source.
+    first = json.loads((two_releases / "v" / index["versions"][0]["id"] / "changes.json").read_text())
+    assert {c["change"] for c in first["listings"]} == {"added"} and len({c["source"] for c in first["listings"]}) > 3
+    # Their event: listed, or the last of this release's (a cancelled order: listed, then delisted).
+    assert {c["event"] for c in first["listings"]} <= {"listed", "delisted", "expired"}
+    assert sum(c["event"] == "listed" for c in first["listings"]) > len(first["listings"]) / 2
