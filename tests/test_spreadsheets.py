@@ -58,24 +58,23 @@ def test_every_column_has_a_meaning_in_the_dictionary_and_in_readme():
         assert f"| `{column}` |" in readme, column
 
 
-def test_text_that_looks_like_a_formula_stays_text_and_the_bytes_are_the_releases(monkeypatch):
-    import types
+def test_text_that_looks_like_a_formula_stays_text_and_the_bytes_are_the_releases():
+    import zipfile
 
-    import openpyxl.writer.excel as excel
+    from sanctions_feed.publish.spreadsheets import ZIP_TIME
 
     created = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
     rows = [["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", date(2024, 5, 7), ["a", "b"], None, 3]]
     header = ["change", "id", "chain", "address", "status", "fields", "sources", "holders"]
     fields = {name: "x" for name in header}
     data, count = workbook_bytes("Changes", header, rows, fields, created)
-
-    class Later(datetime):  # openpyxl stamps the clock when it saves: a later save, other clock
-        @classmethod
-        def now(cls, tz=None):
-            return datetime(2031, 1, 1, tzinfo=tz)
-    monkeypatch.setattr(excel, "datetime", types.SimpleNamespace(datetime=Later, timezone=timezone))
     again, _ = workbook_bytes("Changes", header, rows, fields, created)
     assert data == again and count == 1
+    # No clock in it (openpyxl stamps one when it saves): every time is the release's, or fixed.
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        assert {info.date_time for info in book.infolist()} == {ZIP_TIME}
+        stamps = re.findall(rb"<dcterms:(?:created|modified)[^>]*>([^<]*)<", book.read("docProps/core.xml"))
+    assert stamps == [b"2026-11-24T12:00:00Z", b"2026-11-24T12:00:00Z"]
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     cells = list(sheet.iter_rows(min_row=2, values_only=True))[0]
     assert cells[:4] == ("=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)")
