@@ -54,8 +54,11 @@ class ChangesAtom:
         for release in releases:
             entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
             etree.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:sanctions-feed:release:{release.id}"
+            changed_by = [name for name, counts in release.by_source.items()
+                          if counts.added + counts.removed + counts.changed]
             etree.SubElement(entry, f"{{{ATOM}}}title").text = (
-                f"Release {release.id}: +{release.added} -{release.removed} ~{release.changed}")
+                f"Release {release.id}: +{release.added} -{release.removed} ~{release.changed}"
+                + (f" ({', '.join(changed_by)})" if changed_by else ""))
             etree.SubElement(entry, f"{{{ATOM}}}updated").text = _time(release.created_at)
             _link(entry, link(f"v/{release.id}/changes.html"), "alternate", "text/html")
             _link(entry, link(f"v/{release.id}/changes.json"), "related", "application/json")
