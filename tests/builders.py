@@ -143,9 +143,11 @@ def sdn_advanced_xml(parties: list[dict], issued: date = date(2026, 11, 20), nam
 
 
 def zipped(name: str, data: bytes) -> bytes:
+    """A zip of one file, the same bytes whenever it is made (a fixed time: parametrized test ids
+    made of it must agree across xdist workers)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, data)
+        archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 20, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
