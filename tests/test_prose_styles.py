@@ -80,29 +80,27 @@ def _injected(tmp_path, name, original: Path, replace) -> set[str]:
     return _new_addresses(before, after)
 
 
-def test_every_style_in_an_eu_remark(tmp_path):
-    text, expected = all_styles()
-
-    def replace(original, path):
-        xml = original.read_text(encoding="utf-8")
-        path.write_text(re.sub(r"<remark>.*?</remark>", f"<remark>{escape(text)}</remark>", xml, count=1, flags=re.S),
-                        encoding="utf-8")
-    new = _injected(tmp_path, "eu_fsf", SAMPLES / "eu_fsf.xml", replace)
-    found, _, _ = read("eu_fsf", tmp_path / "eu_fsf.xml")
-    assert expected <= {i.address.address for i in found.values()} and new <= expected
-
-
-@pytest.mark.parametrize("element", ["OtherInformation", "UKStatementofReasons"])
-def test_every_style_in_a_uk_designation(tmp_path, element):
+def _every_style_in_xml_element(tmp_path, source: str, element: str) -> None:
+    """All the styles in the first `<element>` of a source's XML sample: every address they name
+    is read, and nothing else is."""
     text, expected = all_styles()
 
     def replace(original, path):
         xml = original.read_text(encoding="utf-8")
         path.write_text(re.sub(rf"<{element}>.*?</{element}>", f"<{element}>{escape(text)}</{element}>", xml, count=1,
                                flags=re.S), encoding="utf-8")
-    new = _injected(tmp_path, "gb_fcdo", SAMPLES / "gb_fcdo.xml", replace)
-    found, _, _ = read("gb_fcdo", tmp_path / "gb_fcdo.xml")
+    new = _injected(tmp_path, source, SAMPLES / f"{source}.xml", replace)
+    found, _, _ = read(source, tmp_path / f"{source}.xml")
     assert expected <= {i.address.address for i in found.values()} and new <= expected
+
+
+def test_every_style_in_an_eu_remark(tmp_path):
+    _every_style_in_xml_element(tmp_path, "eu_fsf", "remark")
+
+
+@pytest.mark.parametrize("element", ["OtherInformation", "UKStatementofReasons"])
+def test_every_style_in_a_uk_designation(tmp_path, element):
+    _every_style_in_xml_element(tmp_path, "gb_fcdo", element)
 
 
 @pytest.mark.parametrize("field", ["IDENTIFICATION", "MOTIFS"])
