@@ -19,7 +19,6 @@ from .labels import parse_label
 
 _TRON_HEX = re.compile(r"(?:0x)?41[0-9a-fA-F]{40}")
 _BARE_EVM = _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
-_URI_TAG = re.compile(r"^(\S+?)\?(?:dt|tag|memo)=(\w+)$", re.I)
 # Payment URI schemes (BIP-21 and its kin, EIP-681, the XRP Ledger's, Solana Pay, Monero's) -> the
 # label that says the chain. CashAddr's own prefix is not a scheme here: it is part of the address.
 URI_SCHEMES = {
@@ -68,7 +67,8 @@ def labelled(text: str) -> tuple[str, str] | None:
 
 def fold_query(text: str) -> str:
     """A screened string in the form `normalize` reads: forms people copy from wallets and
-    explorers (`0X…`, 40 bare hex digits, TRON hex `41…`, `ADDRESS?dt=TAG`) written the usual way."""
+    explorers (`0X…`, 40 bare hex digits, TRON hex `41…`) written the usual way (`ADDRESS?dt=TAG`
+    is `normalize`'s: a tag in a cell)."""
     text = text.strip()
     if len(text) == 42 and text[:2] in ("0X", "0x"):
         return "0x" + text[2:]
@@ -76,8 +76,6 @@ def fold_query(text: str) -> str:
         return "0x" + text
     if _TRON_HEX.fullmatch(text):
         return codecs.b58check_encode(bytes.fromhex(text[-42:]))
-    if "?" in text and (uri := _URI_TAG.match(text)):
-        return f"{uri.group(1)} (tag {uri.group(2)})"
     return text
 
 

@@ -43,10 +43,10 @@ LOOKALIKE_LETTERS = frozenset(_LOOKALIKES)
 MAX_COMBINATIONS = 4096
 
 # A destination tag or memo, as written after an address: `(Address tag 12345)*`, `destination tag
-# 102334770`, `tag: 5`, `memo 77`, `dt=9` (also as a URI parameter, `?dt=9`).
+# 102334770`, `tag: 5`, `memo 77`, `dt=9` (also as a URI parameter: `?dt=9`, `?tag=9`, `&memo=x`).
 _MEMO = re.compile(
     r"\(\s*(?:address\s+|destination\s+)?(?:tag|memo)\b\s*(?:id\b)?\s*[:#=]?\s*([^)]*?)\s*\)\s*\**"
-    r"|(?<![^\W_])(?:address\s+|destination\s+)?(?:tag|memo)(?:\s*id)?\s*(?:[:#=]\s*|\s+)([0-9A-Za-z]{1,64})\b\**"
+    r"|[?&]?(?<![^\W_])(?:address\s+|destination\s+)?(?:tag|memo)(?:\s*id)?\s*(?:[:#=]\s*|\s+)([0-9A-Za-z]{1,64})\b\**"
     r"|[?&]?(?<![^\W_])dt\s*=\s*([0-9]{1,10})\b", re.I)
 _SEPARATORS = re.compile(r"[\s,;/|]+")
 

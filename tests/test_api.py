@@ -22,7 +22,7 @@ from sanctions_feed.publish.serve import make_server
 from sanctions_feed.publish.signing import write_key_pair
 from sanctions_feed.schemas.screening import MAX_ADDRESSES
 from sanctions_feed.screening import Screener
-from sanctions_feed.screening.api import create_app, serve_on
+from sanctions_feed.screening.api import create_app
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
 from .test_screening import CASHADDR, NBCTF_TRON, OFAC_BTC, OFAC_ETH, UNLISTED_BTC
@@ -142,12 +142,6 @@ def test_max_age_fails_closed_when_the_feed_stops_updating(sample_feed):
     assert not ok and "older than --max-age" in reason
     expired = screener.status.loaded.expires_at
     assert not screener.ready(expired + timedelta(seconds=1))[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Running:
@@ -291,10 +285,6 @@ def test_serve_refuses_a_busy_port_in_one_line(sample_feed):
     assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
 
 
-def test_the_app_serves_on_a_given_socket():
-    assert callable(serve_on) and _free_port() > 0
-
-
 def test_one_access_log_line_per_request_in_the_common_log_format(sample_feed):
     import io
     import re
@@ -316,3 +306,15 @@ def test_one_access_log_line_per_request_in_the_common_log_format(sample_feed):
     assert [(m, p.split("?")[0], s) for m, p, s, _ in parsed] == [
         ("GET", "/v1/check", "200"), ("POST", "/v1/check", "200"), ("GET", "/nowhere.txt", "404")]
     assert all(int(size) > 0 for *_, size in parsed)
+
+
+def test_a_replica_keeps_the_newest_releases_and_the_latest(tmp_path):
+    from sanctions_feed.screening.mirror import KEPT_RELEASES, Mirror
+
+    ids = [f"202611{day:02d}T000000Z" for day in range(1, 10)]
+    for release in ids:
+        (tmp_path / "v" / release).mkdir(parents=True)
+    (tmp_path / "v" / ".20261110T000000Z-9").mkdir()  # a download in progress: not a release
+    Mirror("http://127.0.0.1:9/", tmp_path)._prune(ids[0])  # the latest may be an older one put back
+    kept = sorted(p.name for p in (tmp_path / "v").iterdir())
+    assert kept == [".20261110T000000Z-9", ids[0], *ids[-(KEPT_RELEASES + 1):]]

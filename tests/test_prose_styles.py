@@ -47,6 +47,30 @@ def test_a_tag_written_after_an_address_in_prose_makes_a_tagged_deposit(style):
     assert normalize(mention.raw, mention.label) == [mention.address]
 
 
+@pytest.mark.parametrize(("pieces", "joined"), [(4, True), (5, False)], ids=["four lines: joined", "five: not"])
+def test_an_address_broken_over_up_to_four_lines_is_joined(pieces, joined):
+    from sanctions_feed.normalize.extract import MAX_PIECES
+
+    assert MAX_PIECES == 4
+    address = BTC[3]  # 42 characters of bech32: no piece validates alone
+    size = -(-len(address) // pieces)
+    text = "wallet:\n" + "\n".join(address[i:i + size] for i in range(0, len(address), size))
+    assert [m.address.address for m in read_prose(text).mentions] == ([address] if joined else [])
+
+
+def test_a_hyphen_at_a_line_end_joins_the_pieces_of_an_address():
+    assert [m.address.address for m in read_prose(f"{BTC[3][:20]}-\n{BTC[3][20:]}").mentions] == [BTC[3]]
+    assert read_prose(f"{BTC[3][:20]} - {BTC[3][20:]}").mentions == []  # a dash in a line separates
+
+
+def test_a_footnote_mark_after_an_address_separates_it():
+    """NFKC would turn `²` into `2` and glue it to the address (after an EVM address, a longer hex
+    string: a hash, never split): a character folded from elsewhere into a letter or digit
+    separates instead (full-width forms alone fold into the address)."""
+    text = f"{ETH[0]}² and {full_width(BTC[2])}①"
+    assert [m.address.address for m in read_prose(text).mentions] == [canonical(ETH[0]), BTC[2]]
+
+
 def test_an_address_like_run_that_validates_nowhere_is_a_warning_naming_the_record():
     broken = BTC[0][:-1] + ("a" if BTC[0][-1] != "a" else "b")
     listing = RawListing(source="eu_fsf", source_record_id="EU.1.2", raw_address=f"wallets {ETH[0]} and {broken}",
@@ -60,7 +84,9 @@ def test_an_address_like_run_that_validates_nowhere_is_a_warning_naming_the_reco
 
 
 @pytest.mark.parametrize("text", ["IBAN DE89370400440532013000 and MT84MALT011000012345MTLCAST001S",
+                                  "IBAN FR1812345678912345678912345",  # valid, and all in base58's alphabet
                                   "tx 5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320",
+                                  "tx 0x5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320",
                                   "Internationalisationsbestrebungen der Bundesrepublik",
                                   "passport 123456789, reg. 1027700132195"])
 def test_numbers_words_and_hashes_are_neither_addresses_nor_warnings(text):

@@ -77,7 +77,6 @@ def create_app(screener: Screener, files_root: Path | None = None, reload_interv
     app = FastAPI(title="sanctions-feed screening", version="1", lifespan=lifespan,
                   description="Screen crypto addresses against a verified release of the sanctions feed.",
                   docs_url=None, redoc_url=None)
-    app.state.screener, app.state.metrics = screener, metrics
 
 
     def answer(addresses: list[str], on: date | None) -> Response:

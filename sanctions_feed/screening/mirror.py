@@ -57,7 +57,7 @@ class Mirror:
             _write(self.cache / PUBLIC_KEY_FILE, key)
         _write(self.cache / INDEX, body)  # last: the screener sees the release only once it is whole
         self._etag = etag
-        self._prune(index, latest)
+        self._prune(latest)
         return True
 
     def ensure(self, version: str) -> None:
@@ -87,7 +87,9 @@ class Mirror:
         scratch.replace(target)
         log.info("replica: release %s downloaded from %s", version, self.url)
 
-    def _prune(self, index: IndexFile, latest: str | None) -> None:
+    def _prune(self, latest: str | None) -> None:
+        """Keep the newest `KEPT_RELEASES` + 1 releases and the latest; a release asked for by
+        `on` again is fetched again."""
         folder = self.cache / "v"
         kept = sorted((p.name for p in folder.iterdir() if VERSION_ID.fullmatch(p.name)), reverse=True)
         for name in kept[KEPT_RELEASES + 1:]:
