@@ -157,18 +157,46 @@ class ChangesJson:
 
 
 CHANGES_CSV_HEADER = ["change", "id", "chain", "address", "status", "fields", "sources",
-                      "holders", "programs", "source_urls", "caip2"]
+                      "holders", "programs", "source_urls", "caip2",
+                      "source", "source_record_id", "listing_change", "listing_status", "event",
+                      "listing_fields", "before", "after", "holder", "listed_on", "delisted_on",
+                      "valid_until", "source_url"]
+"""One row per changed listing (since 1.4), the address's columns repeated on each; an address
+whose change touches no listing (a verdict re-derived) has one row with the listing columns empty."""
+
+
+def _values(fields: dict, side: str) -> str:
+    """`status: active; delisted_on: (none)`: one side of a listing's changed fields."""
+    def shown(value) -> str:
+        if value is None or value == []:
+            return "(none)"
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return "; ".join(f"{name}: {shown(getattr(change, side))}" for name, change in fields.items())
 
 
 def changes_csv_rows(changes: ChangesFile):
     none: list[str] = []
     entries = [("added", a, none) for a in changes.added] + [("removed", a, none) for a in changes.removed]
     entries += [("changed", c.after, c.fields) for c in changes.changed]
+    by_address: dict[str, list] = {}
+    for listing_change in changes.listings or []:
+        by_address.setdefault(listing_change.id, []).append(listing_change)
     for change, a, fields in sorted(entries, key=lambda e: (e[1].id, e[0])):
-        yield [change, a.id, a.chain, a.address, a.status, fields,
-               sorted({listing.source for listing in a.listings}), sorted({listing.holder for listing in a.listings if listing.holder}),
-               sorted({p for listing in a.listings for p in listing.programs}),
-               sorted({listing.source_url for listing in a.listings if listing.source_url}), a.caip2]
+        head = [change, a.id, a.chain, a.address, a.status, fields,
+                sorted({listing.source for listing in a.listings}),
+                sorted({listing.holder for listing in a.listings if listing.holder}),
+                sorted({p for listing in a.listings for p in listing.programs}),
+                sorted({listing.source_url for listing in a.listings if listing.source_url}), a.caip2]
+        listed = {(x.source, x.source_record_id): x for x in a.listings}
+        for item in by_address.get(a.id) or [None]:
+            if item is None:
+                yield head + [None] * (len(CHANGES_CSV_HEADER) - len(head))
+                continue
+            listing = listed.get((item.source, item.source_record_id))
+            yield head + [item.source, item.source_record_id, item.change, item.status, item.event,
+                          list(item.fields), _values(item.fields, "before"), _values(item.fields, "after")] + (
+                [listing.holder, listing.listed_on, listing.delisted_on, listing.valid_until, listing.source_url]
+                if listing else [None] * 5)
 
 
 class ChangesCsv:

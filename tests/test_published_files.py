@@ -73,3 +73,41 @@ def test_no_published_file_names_a_local_path_and_every_source_url_is_public(sam
     fbi_urls = {x["source_url"] for a in listings for x in a["listings"] if x["source"] == "us_fbi"}
     assert fbi_urls and all(u.startswith("https://") for u in fbi_urls)
     assert date.fromisoformat(index["versions"][0]["created_at"][:10]) == date(2026, 11, 24)
+
+
+def shared_address(eu_status: str = "active"):
+    """One address named by an OFAC record and an EU record."""
+    address = listed(OFAC_BTC, "XBT")
+    ofac = address.listings[0].model_copy(update={"source": "ofac_sdn", "source_record_id": "33151"})
+    eu = ofac.model_copy(update={"source": "eu_fsf", "source_record_id": "EU.1", "status": eu_status,
+                                 "delisted_on": date(2026, 11, 25) if eu_status == "delisted" else None})
+    return address.model_copy(update={"listings": [eu, ofac]})
+
+
+def csv_records(changes) -> list[dict]:
+    from sanctions_feed.publish.writers import CHANGES_CSV_HEADER, changes_csv_rows
+
+    return [dict(zip(CHANGES_CSV_HEADER, row, strict=True)) for row in changes_csv_rows(changes)]
+
+
+def test_changes_csv_has_one_row_per_changed_listing_naming_its_source_and_the_values_before_and_after():
+    from sanctions_feed.publish.diff import diff
+
+    changes = diff("A", [shared_address()], "B", [shared_address("delisted")])
+    (row,) = csv_records(changes)  # the OFAC listing did not change: no row of its own
+    assert (row["change"], row["source"], row["source_record_id"], row["listing_change"]) == \
+        ("changed", "eu_fsf", "EU.1", "changed")
+    assert row["before"] == "status: active; delisted_on: (none)"
+    assert row["after"] == "status: delisted; delisted_on: 2026-11-25"
+    assert row["listing_fields"] == ["status", "delisted_on"] and row["delisted_on"] == date(2026, 11, 25)
+    assert row["sources"] == ["eu_fsf", "ofac_sdn"]  # the address's columns, repeated
+
+
+def test_changes_csv_keeps_a_row_for_an_address_whose_change_touches_no_listing():
+    from sanctions_feed.publish.diff import diff
+
+    before = shared_address()
+    after = before.model_copy(update={"validity": "invalid", "issues": ["checksum_failed"]})
+    (row,) = csv_records(diff("A", [before], "B", [after]))
+    assert row["change"] == "changed" and row["fields"] == ["validity", "issues"]
+    assert row["source"] is None and row["listing_change"] is None
