@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from sanctions_feed.schemas.address import caip2
+from sanctions_feed.schemas.authorities import AUTHORITIES, authority_name, program_title
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing, ListingEvent, effective_date, event_sort_key
 from sanctions_feed.schemas.links import public_link
 from sanctions_feed.schemas.tables import AddressRow, ListingEventRow, ListingRow, RejectedRow, SourceRow, SourceStatus
@@ -67,7 +68,10 @@ def _listing(row, today: date, events: list) -> FeedListing:
         source=row.source, source_record_id=row.source_record_id, holder=holder.get("name"),
         holder_type=holder.get("type"), holder_status=holder.get("status"), holder_issues=holder.get("issues") or [],
         other_holders=[h["name"] for h in row.other_holders if h.get("name")],
-        programs=row.programs, assets=row.assets, listed_on=row.listed_on,
+        authority=authority_name(row.source), programs=row.programs,
+        program_titles={p: title for p in row.programs if (title := program_title(row.source, p))},
+        reason=row.reason, reason_lang=AUTHORITIES[row.source].language if row.reason and row.source in AUTHORITIES
+        else None, assets=row.assets, listed_on=row.listed_on,
         valid_until=row.valid_until, status=listing_status(row, today), first_seen=row.first_seen,
         delisted_on=row.delisted_on, source_url=public_link(row.source_url), raw_address=row.raw_address,
         issues=row.issues, events=published_events(events, row.listed_on, today),

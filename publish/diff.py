@@ -40,7 +40,7 @@ def diff(old_version: str | None, old: list[FeedAddress], new_version: str,
 
 
 LISTING_FIELDS = ("status", "listed_on", "valid_until", "delisted_on", "holder", "holder_type", "holder_status",
-                  "other_holders", "programs", "assets", "source_url", "raw_address")
+                  "other_holders", "programs", "assets", "source_url", "raw_address", "reason")
 """What a source says of a listing (and its status): the fields a listing change names."""
 
 
@@ -70,11 +70,16 @@ def listing_changes(address_id: str, was: FeedAddress | None, now: FeedAddress |
 
 def _comparable(address: FeedAddress) -> FeedAddress:
     """An address as the sources said it: its events by effective date, without when this feed
-    recorded them (which a release written before schema 1.3 did not say), so a new schema is
-    no change of the lists."""
+    recorded them (which a release written before schema 1.3 did not say), nor what our own
+    tables add, so a new schema is no change of the lists."""
     return address.model_copy(update={"listings": [listing.model_copy(update={"events": sorted(
         (ListingEvent(event=e.event, date=effective_date(e.event, e.date, listing.listed_on)) for e in listing.events),
-        key=event_sort_key)}) for listing in address.listings]})
+        key=event_sort_key), **DERIVED}) for listing in address.listings]})
+
+
+DERIVED: dict[str, object] = {"authority": None, "program_titles": {}}
+"""What this feed's own tables add to a listing: a new table (or a new schema that adds them)
+is no change of the lists."""
 
 
 def is_empty(changes: ChangesFile) -> bool:

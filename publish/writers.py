@@ -122,6 +122,7 @@ ADDRESS_CSV_HEADER = [
     "address_status", "first_seen", "source", "source_record_id", "holder", "holder_type",
     "holder_status", "programs", "listing_assets", "listed_on", "valid_until", "listing_status",
     "delisted_on", "source_url", "raw_address", "holder_issues", "tag", "caip2",
+    "authority", "program_titles", "reason", "reason_lang",
 ]
 
 
@@ -132,7 +133,9 @@ def address_csv_rows(addresses: list[FeedAddress]):
                    a.assets, a.status, a.first_seen, listing.source, listing.source_record_id, listing.holder,
                    listing.holder_type, listing.holder_status, listing.programs, listing.assets, listing.listed_on,
                    listing.valid_until, listing.status, listing.delisted_on, listing.source_url, listing.raw_address,
-                   listing.holder_issues, a.tag, a.caip2]
+                   listing.holder_issues, a.tag, a.caip2, listing.authority,
+                   [f"{value}: {title}" for value, title in listing.program_titles.items()], listing.reason,
+                   listing.reason_lang]
 
 
 class AddressesCsv:

@@ -4,34 +4,46 @@ README's field dictionary lists it (a test holds the three together)."""
 
 from __future__ import annotations
 
+from .feed import FeedAddress, FeedListing
+
+
+def described(model, field: str) -> str:
+    """A column that is a field of the published JSON means what the field's docstring says."""
+    return model.model_fields[field].description
+
+
 ADDRESS_FIELDS: dict[str, str] = {
-    "id": "The address's stable id: <chain>:<canonical address> (tagged:<chain>:<address>:<tag>, account:<platform>:<number>).",
-    "chain": "The chain the authority listed it under (bitcoin, ethereum, tron, ...); unknown when no chain can be told.",
-    "address": "The canonical form, the one matched on (EVM, bech32 and CashAddr in lower case).",
-    "display": "The form people expect to read (EIP-55 mixed case for EVM; an XRP tagged deposit as its X-address).",
-    "kind": "address, tagged_deposit (an exchange's shared address: only address + tag names the holder), exchange_account, or unknown.",
-    "platform": "The exchange of an exchange account or tagged deposit, when the source names it.",
-    "validity": "valid (checksum or strict form verified), unverifiable (no checksum to check), or invalid (kept as published, never fixed).",
-    "issues": "What reading the address found: checksum_failed, truncated, homoglyphs_replaced, chain_assumed, prefix_added, ...",
-    "assets": "Every asset or currency code the sources give the address (XBT, ETH, USDT, ...).",
-    "address_status": "The address's status: active when any listing is in force, else expired, else delisted.",
-    "first_seen": "The day this feed first saw the address (not an official date).",
-    "source": "The list that names it: ofac_sdn, ofac_sdn_legacy, eu_fsf, gb_fcdo, fr_tresor, jp_mof, il_nbctf, us_fbi.",
-    "source_record_id": "The official record in that list (OFAC's entity number, the EU's logical id, the UK's unique id, ...).",
-    "holder": "Who the record names as holding the address, as the source spells it (look-alike letters replaced).",
-    "holder_type": "individual, entity, vessel, aircraft, or the source's own word.",
-    "holder_status": "The holder's status where the source gives one (NBCTF designations: active, cancelled).",
-    "programs": "The sanctions programmes, regimes, regulations or orders the record cites, as the source writes them.",
-    "listing_assets": "The asset codes this record gives the address.",
-    "listed_on": "The official listing (designation, order or notice) date, as the authority gives it.",
-    "valid_until": "The official end of the listing (an Israeli order's validity), when there is one.",
-    "listing_status": "This record's status: active, delisted (the source withdrew it) or expired (past valid_until).",
-    "delisted_on": "The day the listing was withdrawn: the source's own date when it gives one, else the day this feed saw it go.",
+    "id": described(FeedAddress, "id"),
+    "chain": described(FeedAddress, "chain"),
+    "address": described(FeedAddress, "address"),
+    "display": described(FeedAddress, "display"),
+    "kind": described(FeedAddress, "kind"),
+    "platform": described(FeedAddress, "platform"),
+    "validity": described(FeedAddress, "validity"),
+    "issues": described(FeedAddress, "issues"),
+    "assets": described(FeedAddress, "assets"),
+    "address_status": described(FeedAddress, "status"),
+    "first_seen": described(FeedAddress, "first_seen"),
+    "source": described(FeedListing, "source"),
+    "source_record_id": described(FeedListing, "source_record_id"),
+    "holder": described(FeedListing, "holder"),
+    "holder_type": described(FeedListing, "holder_type"),
+    "holder_status": described(FeedListing, "holder_status"),
+    "programs": described(FeedListing, "programs"),
+    "listing_assets": described(FeedListing, "assets"),
+    "listed_on": described(FeedListing, "listed_on"),
+    "valid_until": described(FeedListing, "valid_until"),
+    "listing_status": described(FeedListing, "status"),
+    "delisted_on": described(FeedListing, "delisted_on"),
     "source_url": "The official record's public page (http or https).",
-    "raw_address": "The text the source published for this address, as read (pieces a line break cut, joined; its tag).",
+    "raw_address": described(FeedListing, "raw_address"),
     "holder_issues": "What cleaning the holder's name took: homoglyphs_replaced, quotes_stripped, invisible_characters_stripped.",
     "tag": "The destination tag or memo of a tagged deposit.",
     "caip2": "The CAIP-2 id of the chain it was listed under (eip155:1, bip122:000000000019d6689c085ae165831e93, ...).",
+    "authority": "The authority that publishes the list (US Treasury OFAC, Japan Ministry of Finance, ...).",
+    "program_titles": "An English title for each programme the programme tables know, as `official value: title` (never a guess: some have none).",
+    "reason": "The source's reason or remark for the record (EU remark, UK statement of reasons, OFAC remarks, French MOTIFS), cut at 4,000 characters.",
+    "reason_lang": "The language the reason is written in (en, fr, ...).",
 }
 
 CHANGE_FIELDS: dict[str, str] = {

@@ -7,10 +7,13 @@ import logging
 from datetime import date
 from typing import NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from .address import NormalizedAddress
 from .links import public_link
+
+REASON_MAX = 4000
+"""A statement of reasons longer than this is cut (with `…`): the official record has it whole."""
 
 
 class SourceMeta(BaseModel):
@@ -101,6 +104,15 @@ class RawListing(BaseModel):
     prose: bool = False
     """`raw_address` is free text (a remark, a statement of reasons): the normalize step takes the
     addresses out of it, one listing per address, each with the text and label as written."""
+    reason: str | None = None
+    """The source's reason or remark for the record (EU remark, UK statement of reasons, OFAC
+    remarks, French MOTIFS), white space collapsed, at most `REASON_MAX` characters."""
+
+    @field_validator("reason")
+    @classmethod
+    def _trimmed(cls, value: str | None) -> str | None:
+        text = " ".join((value or "").split())
+        return (text[:REASON_MAX - 1] + "…" if len(text) > REASON_MAX else text) or None
 
     @model_validator(mode="after")
     def _public_link_only(self):

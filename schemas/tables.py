@@ -75,6 +75,8 @@ class ListingRow(SQLModel, table=True):
     listed_on: date | None = None
     valid_until: date | None = None
     source_url: str | None = None
+    reason: str | None = None
+    """The source's reason or remark for the record, as `RawListing.reason`."""
     issues: list[str] = Field(default_factory=list, sa_column=_json_list())
     """Issues found for this listing's raw text (the address row keeps the verdict of all its listings)."""
     status: str = "active"

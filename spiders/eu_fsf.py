@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.download import Document
@@ -37,7 +38,7 @@ def _date(value: str | None) -> date | None:
 class EuFsfSpider(OneFileSpider):
     name = "eu_fsf"
     sample = "eu_fsf.xml"
-    meta = SourceMeta(authority="European Union (DG FISMA)", title="Financial Sanctions Files (consolidated list)",
+    meta = SourceMeta(authority=AUTHORITIES["eu_fsf"].name, title="Financial Sanctions Files (consolidated list)",
                       url=URL, schedule="2-59/20 * * * *",
                       # 9 addresses in Sept 2026 (Garantex, Grinex); a file that loses them all is broken.
                       expected_min=5, expected_max=2_000, sample_min=5, sample_max=100)
@@ -74,8 +75,8 @@ class EuFsfSpider(OneFileSpider):
         record_id = entity.get("euReferenceNumber") or f"logicalId {entity.get('logicalId')}"
         unknown = {local_name(child.tag) for child in entity} - KNOWN_CHILDREN - {""}
         self.audit(f"entry {record_id}", {f"<{name}>": True for name in unknown})
-        texts = [" ".join(el.itertext()) for el in entity.iter("{*}remark")]
-        texts += [el.get(attr) for el in entity.iter() for attr in PROSE_ATTRIBUTES if el.get(attr)]
+        remarks = [" ".join(el.itertext()) for el in entity.iter("{*}remark")]
+        texts = list(remarks) + [el.get(attr) for el in entity.iter() for attr in PROSE_ATTRIBUTES if el.get(attr)]
         texts = [t for t in dict.fromkeys(t.strip() for t in texts) if t]
         if not texts:
             return []
@@ -95,7 +96,7 @@ class EuFsfSpider(OneFileSpider):
         holder = Holder(name=self._name(entity), type=SUBJECT_TYPES.get(kind or "", kind))
         return [{"listing": RawListing(
             source=self.name, source_record_id=record_id, raw_address=text, prose=True, holder=holder,
-            programs=programmes + acts, listed_on=listed_on, source_url=link,
+            programs=programmes + acts, listed_on=listed_on, source_url=link, reason=" / ".join(remarks) or None,
         ).model_dump(mode="json")} for text in texts]
 
     @staticmethod

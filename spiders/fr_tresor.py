@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import rejected_item
@@ -38,7 +39,7 @@ class FrTresorSpider(OneFileSpider):
     name = "fr_tresor"
     sample = "fr_tresor.json"
     document_kind = "JSON"
-    meta = SourceMeta(authority="France DG Trésor", title="Registre national des gels (asset freezes)",
+    meta = SourceMeta(authority=AUTHORITIES["fr_tresor"].name, title="Registre national des gels (asset freezes)",
                       url=URL, schedule="12-59/20 * * * *",
                       # 9 addresses in 2026 (Garantex, Grinex) among 6,212 measures.
                       expected_min=3, expected_max=2_000, sample_min=5, sample_max=100)
@@ -89,6 +90,7 @@ class FrTresorSpider(OneFileSpider):
         return [{"listing": RawListing(
             source=self.name, source_record_id=record_id, raw_address=text, prose=True, holder=holder,
             programs=programs, source_url=RECORD_URL.format(record_id),
+            reason=" / ".join(filter(None, (_text(v) for v in fields.get("MOTIFS", [])))) or None,
         ).model_dump(mode="json")} for text in texts]
 
 

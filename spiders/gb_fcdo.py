@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import rejected_item
@@ -41,7 +42,7 @@ def uk_date(value: str | None) -> date | None:
 class GbFcdoSpider(OneFileSpider):
     name = "gb_fcdo"
     sample = "gb_fcdo.xml"
-    meta = SourceMeta(authority="UK Foreign, Commonwealth and Development Office", title="UK Sanctions List",
+    meta = SourceMeta(authority=AUTHORITIES["gb_fcdo"].name, title="UK Sanctions List",
                       url=URL, schedule="7-59/20 * * * *",
                       # 59 addresses in Oct 2026 over six designations.
                       expected_min=20, expected_max=5_000, sample_min=5, sample_max=200)
@@ -94,7 +95,7 @@ class GbFcdoSpider(OneFileSpider):
         holder = Holder(name=self._name(designation), type=HOLDER_TYPES.get(kind.lower(), kind.lower() or None))
         return [{"listing": RawListing(
             source=self.name, source_record_id=unique_id, raw_address=prose, prose=True, holder=holder,
-            programs=[regime] if regime else [], listed_on=designated,
+            programs=[regime] if regime else [], listed_on=designated, reason=text.get("UKStatementofReasons"),
             source_url=RECORD_URL.format(unique_id, kind or "Entity"),
         ).model_dump(mode="json")} for prose in texts]
 

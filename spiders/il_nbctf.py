@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import SanctionsSpider, rejected_item
@@ -256,7 +257,7 @@ def _route_url(item: dict) -> str | None:
 class IlNbctfSpider(SanctionsSpider):
     name = "il_nbctf"
     sample = "il_nbctf"
-    meta = SourceMeta(authority="Israel NBCTF (Ministry of Defense)",
+    meta = SourceMeta(authority=AUTHORITIES["il_nbctf"].name,
                       title="Administrative seizure and forfeiture orders against crypto wallets",
                       url=API, schedule="24 * * * *",
                       # The API reported 1,732 wallets in Aug 2026 (one listing per wallet and order).

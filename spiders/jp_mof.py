@@ -23,6 +23,7 @@ import zipfile
 from datetime import date, datetime
 from urllib.parse import urljoin
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.base import SanctionsSpider
@@ -82,7 +83,7 @@ def open_workbook(body: bytes):
 class JpMofSpider(SanctionsSpider):
     name = "jp_mof"
     sample = "jp_mof.xlsx"
-    meta = SourceMeta(authority="Japan Ministry of Finance", title="Asset-freeze list (Foreign Exchange Act)",
+    meta = SourceMeta(authority=AUTHORITIES["jp_mof"].name, title="Asset-freeze list (Foreign Exchange Act)",
                       url=LIST_PAGE, schedule="17-59/30 * * * *",
                       # 26 addresses in the 2026-03-05 workbook (Lazarus Group, Sim Hyon Sop, Wu Huihui).
                       expected_min=10, expected_max=2_000, sample_min=5, sample_max=100)

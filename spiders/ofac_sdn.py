@@ -16,6 +16,7 @@ from typing import IO
 
 from lxml import etree
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework import settings
@@ -258,7 +259,7 @@ RECORD_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 class OfacSdnSpider(OneFileSpider):
     name = "ofac_sdn"
     sample = "ofac_sdn.xml"
-    meta = SourceMeta(authority="US Treasury OFAC", title="Specially Designated Nationals (advanced XML)",
+    meta = SourceMeta(authority=AUTHORITIES["ofac_sdn"].name, title="Specially Designated Nationals (advanced XML)",
                       url=SDN_URL, schedule="*/5 * * * *",
                       # 644 listings on 2024-09-27, growing; a broken file gives far fewer.
                       expected_min=400, expected_max=5_000, sample_min=10, sample_max=100)

@@ -16,6 +16,7 @@ import csv
 import io
 import re
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
 from .framework.base import SanctionsSpider
@@ -55,7 +56,7 @@ class OfacSdnLegacySpider(SanctionsSpider):
     name = "ofac_sdn_legacy"
     default = False  # the same list as ofac_sdn in an older format: run it when asked
     sample = "ofac_sdn_legacy"
-    meta = SourceMeta(authority="US Treasury OFAC", title="SDN list (legacy CSV files)",
+    meta = SourceMeta(authority=AUTHORITIES["ofac_sdn_legacy"].name, title="SDN list (legacy CSV files)",
                       # The Sanctions List Service serves the legacy files since treasury.gov/ofac/downloads retired.
                       url="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/",
                       schedule="45 * * * *",
@@ -135,6 +136,9 @@ class OfacSdnLegacySpider(SanctionsSpider):
         holder = Holder(name=_cell(row.pop("name")), type=_cell(row.pop("type")).lower() or "entity")
         programs = sorted(p.strip(" []") for p in _cell(row.pop("programs")).split("] [") if p.strip(" []"))
         parts = split_remarks(remarks)
+        # The remarks besides the addresses (dates of birth, links to other parties, secondary
+        # sanctions notes) are the record's remark as OFAC publishes it.
+        remark = "; ".join(part for part in parts if not _MENTION.search(part)) or None
         for index, part in enumerate(parts):
             last_and_cut = cut and index == len(parts) - 1
             match = _ADDRESS.match(part)
@@ -149,7 +153,7 @@ class OfacSdnLegacySpider(SanctionsSpider):
             yield {"listing": RawListing(
                 source=self.name, source_record_id=ent_num, raw_address=address, raw_label=code,
                 holder=holder, programs=programs, source_url=RECORD_URL.format(ent_num),
-                truncated=last_and_cut,
+                truncated=last_and_cut, reason=remark,
             ).model_dump(mode="json")}
 
 

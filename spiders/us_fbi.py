@@ -23,6 +23,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.documents import refusal
@@ -47,7 +48,7 @@ class UsFbiSpider(OneFileSpider):
     name = "us_fbi"
     sample = "../data/us_fbi.json"  # the registry is its own sample: there is no other format
     document_kind = "JSON"
-    meta = SourceMeta(authority="US FBI / IC3", title="Public notices naming DPRK-controlled addresses",
+    meta = SourceMeta(authority=AUTHORITIES["us_fbi"].name, title="Public notices naming DPRK-controlled addresses",
                       url=REGISTRY.as_uri(), public_url="https://www.ic3.gov/PSA", schedule="50 6 * * *",
                       # 57 addresses in two notices (Nov 2026); the registry only grows.
                       expected_min=57, expected_max=10_000, sample_min=57, sample_max=10_000)

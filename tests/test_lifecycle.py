@@ -31,7 +31,8 @@ def fresh(text: str) -> str:
 def stored(**changes) -> SimpleNamespace:
     row = {"status": "active", "raw_address": "TXyz", "programs": ["CYBER2"], "listed_on": date(2022, 4, 5),
            "valid_until": None, "source_url": "https://example.org/1", "assets": ["TRX"], "raw_label": "TRX",
-           "holder": HOLDER, "other_holders": [], "source_record_id": "R1", "last_seen": date(2026, 11, 20)}
+           "holder": HOLDER, "other_holders": [], "source_record_id": "R1", "last_seen": date(2026, 11, 20),
+           "reason": None}
     return SimpleNamespace(**(row | changes))
 
 

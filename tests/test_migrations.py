@@ -16,6 +16,7 @@ from .stores import new_store
 
 NEW_IN_0002 = ("last_changed", "last_published", "last_release", "signals")
 NEW_TABLES = ("releases", "webhook_deliveries")  # 0003
+HEAD = "0005"
 
 
 def run(feeds, db, *args, now="2026-11-25T12:00:00Z"):
@@ -71,7 +72,7 @@ def test_a_store_of_the_previous_release_is_upgraded_and_publishes_on(tmp_path, 
     assert "ofac_sdn: unchanged (the same sha256 as the last good input)" in third.output
     engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     engine.dispose()
     index = json.loads((feeds / "index.json").read_text())
     assert len(index["versions"]) == 1 and all(s["signals"].get("code") for s in index["sources"])
@@ -128,7 +129,7 @@ def test_a_0003_store_with_json_as_text_is_upgraded_to_json_columns(tmp_path, st
     again = run(feeds, store, "--samples", "--reparse", now="2026-11-25T13:00:00Z")
     assert again.exit_code == 0 and again.output.startswith("no change: no new version"), again.output
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         if postgres:
             types = dict(connection.execute(sa.text(
                 "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
@@ -137,3 +138,19 @@ def test_a_0003_store_with_json_as_text_is_upgraded_to_json_columns(tmp_path, st
         holder = connection.execute(sa.text("SELECT holder FROM listings WHERE source = 'ofac_sdn' LIMIT 1")).scalar()
         assert (holder if isinstance(holder, dict) else json.loads(holder))["name"]
     engine.dispose()
+
+
+def test_a_0004_store_gains_the_listings_reason_and_fills_it_on_the_next_run(tmp_path, store):
+    feeds = tmp_path / "feeds"
+    assert run(feeds, store, "--samples").exit_code == 0
+    engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE listings DROP COLUMN reason"))
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
+    engine.dispose()
+    assert "reason" not in columns(store)["listings"]
+    again = run(feeds, store, "--samples", "--reparse", now="2026-11-25T13:00:00Z")
+    assert again.exit_code == 0, again.output
+    assert "reason" in columns(store)["listings"]
+    addresses = json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"]
+    assert any(x["reason"] for a in addresses for x in a["listings"] if x["source"] == "gb_fcdo")

@@ -38,6 +38,15 @@ def test_a_schema_change_is_a_deliberate_schema_version_change():
     assert len(set(FINGERPRINTS.values())) == len(FINGERPRINTS)  # no version reuses another's schemas
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_field_of_a_published_schema_has_a_description(name):
+    schema = json.loads(schema_bytes(name))
+    objects = {name: schema} | schema.get("$defs", {})
+    undescribed = [f"{where}.{field}" for where, part in objects.items()
+                   for field, spec in part.get("properties", {}).items() if not spec.get("description")]
+    assert undescribed == []
+
+
 @pytest.mark.parametrize("name", sorted(set(MODELS) - {"webhook.json"}))
 def test_every_published_json_file_validates_against_its_schema(feeds, name):
     release = feeds / "latest"

@@ -36,6 +36,8 @@ def update_events(stored, values: dict) -> list[str]:
     if (any(getattr(stored, key) != values[key] for key in CONTENT)
             # A label a store made before labels were kept (None) is no correction by the source.
             or (stored.raw_label is not None and stored.raw_label != values["raw_label"])
+            # Likewise a reason a store made before reasons were kept.
+            or (stored.reason is not None and stored.reason != values["reason"])
             or holders_said(stored.holder, stored.other_holders) != holders_said(values["holder"], values["other_holders"])):
         events.append("corrected")
     return events

@@ -48,7 +48,8 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
                     address_id=address.id, raw_address=listing.raw_address, assets=list(listing.assets), holder=holder,
                     other_holders=[{"issues": [], "name": n, "status": None, "type": None} for n in listing.other_holders],
                     programs=list(listing.programs), listed_on=listing.listed_on,
-                    valid_until=listing.valid_until, source_url=listing.source_url, issues=list(listing.issues),
+                    valid_until=listing.valid_until, source_url=listing.source_url, reason=listing.reason,
+                    issues=list(listing.issues),
                     status="delisted" if listing.status == "delisted" else "active", first_seen=listing.first_seen,
                     last_seen=today, delisted_on=listing.delisted_on))
                 listings += 1
