@@ -1,109 +1,60 @@
-"""The static site in the feed directory (`site/`), rebuilt with every release: an index of
-releases with charts of active addresses per source and per chain, a page per release with its
-changes in a sortable, filterable table, and a page per source.
+"""The static site in the feed directory (`site/`), rebuilt with every release from the templates
+in `templates/`, around an analyst's questions:
+- what changed recently (`index.html`: the latest release; `recent-7.html`, `recent-30.html`),
+  one row per changed listing, named by authority, with previous/next between releases;
+- is address X listed, and since when (`search.html`, offline over `search-index.js`; a page per
+  address at `addresses/<key>.html` with every listing and its history, delisted ones included);
+- who publishes what (`sources/`), and every release (`releases/index.html`).
 
 Every link is relative and every resource is in `site/` (a stylesheet, a script, SVG charts made
 here), so the site works from `serve`, from object storage and from a `file://` open, offline.
 Names keep their script and direction: cells are `dir="auto"` and names are isolated (`<bdi>`).
-"""
+Pages whose content cannot have changed (an older release's, an address the release did not
+touch) are kept from the previous site while the templates are the same (`GENERATOR`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from html import escape
+from datetime import timedelta
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from sanctions_feed.schemas.authorities import authority_name, program_title
 from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, FeedAddress, IndexVersion
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .chart import line_chart
-from .html import CSP_META, external_link
+from .html import CONTENT_SECURITY_POLICY
+from .site_data import change_rows, changed_sources, events_of, page_key, replays, search_entry, when
 
 SITE = "site"
 ASSETS = ("site.css", "site.js")
-GENERATOR = "sanctions-feed site 2"
-"""Named in every page: a release's page is kept from the previous site while this is unchanged
-(its content is the release's own, which never changes), and written anew when the pages change."""
+GENERATOR = "sanctions-feed site 3"
+"""Named in every page: a page is kept from the previous site while this is unchanged, and
+written anew when the templates change."""
+VIEWS = (("Latest release", "index.html", 0), ("Last 7 days", "recent-7.html", 7), ("Last 30 days", "recent-30.html", 30))
+"""The first screen's views: the latest release, and every release of the last N days (counted
+back from the latest release, not from today, so the same feed gives the same site)."""
+RELEASE_FILES = ("changes.csv", "changes.xlsx", "changes.json", "addresses.csv", "addresses.xlsx",
+                 "entities.ftm.json", "manifest.json")
 
 
-def _t(value) -> str:
-    return escape("" if value is None else str(value))
+@cache
+def templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    env.filters.update(authority=authority_name, page_key=page_key, when=when)
+    env.globals.update(csp=CONTENT_SECURITY_POLICY, generator=GENERATOR)
+    return env
 
 
-def _page(title: str, body: str, depth: int) -> str:
-    up = "../" * depth
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'{CSP_META}<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta name="generator" content="{GENERATOR}"><title>{_t(title)} - sanctions-feed</title>'
-            f'<link rel="stylesheet" href="{up}site.css"><script src="{up}site.js" defer></script></head>'
-            f'<body><nav><a href="{up}index.html">Releases</a><a href="{up}sources/index.html">Sources</a>'
-            f'<a href="{up}../index.json">index.json</a><a href="{up}../changes.atom">Atom feed</a></nav>'
-            f"{body}</body></html>\n")
-
-
-def _filter(table_id: str) -> str:
-    return (f'<div class="filter"><label>Filter <input type="search" data-table="{table_id}" '
-            f'data-count="{table_id}-count" placeholder="address, holder, program, source..."></label>'
-            f'<span class="count" id="{table_id}-count"></span></div>')
-
-
-def _holders(address: FeedAddress) -> str:
-    names = sorted({listing.holder for listing in address.listings if listing.holder})
-    return "<br>".join(f"<bdi>{_t(name)}</bdi>" for name in names) or '<span class="muted">-</span>'
-
-
-def _records(address: FeedAddress, up: str) -> str:
-    out = []
-    for listing in address.listings:
-        record = _t(listing.source_record_id)
-        out.append(f'<a href="{up}sources/{_t(listing.source)}.html">{_t(listing.source)}</a> '
-                   + external_link(listing.source_url, record))
-    return "<br>".join(out)
-
-
-def _dates(address: FeedAddress) -> tuple[str, str]:
-    listed = sorted({str(x.listed_on or x.first_seen) for x in address.listings})
-    ends = sorted({f"delisted {x.delisted_on}" if x.delisted_on else f"until {x.valid_until}"
-                   for x in address.listings if x.delisted_on or x.valid_until})
-    return "<br>".join(listed), "<br>".join(_t(e) for e in ends)
-
-
-ROW_HEAD = ("<thead><tr><th>change</th><th>chain</th><th>address</th><th>holder</th><th>programs</th>"
-            "<th>source and official record</th><th>listed</th><th>ends</th><th>status</th></tr></thead>")
-
-
-def _row(change: str, address: FeedAddress, up: str, note: str = "") -> str:
-    listed, ends = _dates(address)
-    shown = address.display + (f" tag {address.tag}" if address.tag else "")
-    programs = "<br>".join(f"<bdi>{_t(p)}</bdi>" for p in sorted({p for x in address.listings for p in x.programs}))
-    verdict = f' <span class="invalid">{_t(address.validity)}</span>' if address.validity == "invalid" else ""
-    return (f'<tr><td class="{_t(change)}">{_t(change)}{f"<br><span class=muted>{_t(note)}</span>" if note else ""}'
-            f"</td><td>{_t(address.chain)}{' / ' + _t(address.platform) if address.platform else ''}</td>"
-            f'<td data-sort="{_t(address.address)}"><code>{_t(shown)}</code><button class="copy" type="button" '
-            f'data-copy="{_t(address.display)}" title="copy the address">copy</button>{verdict}</td>'
-            f'<td dir="auto">{_holders(address)}</td><td dir="auto">{programs}</td><td>{_records(address, up)}</td>'
-            f'<td>{listed}</td><td>{ends}</td><td class="{_t(address.status)}">{_t(address.status)}</td></tr>')
-
-
-def changes_table(table_id: str, changes: ChangesFile, up: str) -> str:
-    rows = [_row("added", a, up) for a in changes.added] + [_row("removed", a, up) for a in changes.removed]
-    rows += [_row("changed", c.after, up, ", ".join(c.fields)) for c in changes.changed]
-    if not rows:
-        return '<p class="muted">No changes in this release (a renewal).</p>'
-    return f'{_filter(table_id)}<table class="data" id="{table_id}">{ROW_HEAD}<tbody>{"".join(rows)}</tbody></table>'
-
-
-def _source_counts(entry: IndexVersion, manifest: Manifest | None, up: str = "") -> str:
-    as_of = {s.name: s.as_of for s in manifest.sources} if manifest else {}
-    parts = []
-    for name in sorted(set(entry.by_source) | set(as_of)):
-        counts = entry.by_source.get(name)
-        change = f" +{counts.added} −{counts.removed} ~{counts.changed}" if counts else ""
-        parts.append(f'<a href="{up}sources/{_t(name)}.html">{_t(name)}</a>'
-                     f"{' as of ' + _t(as_of[name]) if as_of.get(name) else ''}{_t(change)}")
-    return "<br>".join(parts)
+def render(template: str, path: Path, **values) -> None:
+    path.write_text(templates().get_template(template).render(**values), encoding="utf-8")
 
 
 class Site:
@@ -115,16 +66,30 @@ class Site:
         memory (else they are read from the release)."""
         self.feeds, self.index = feeds, index
         self.latest_changes, self.latest_addresses = latest_changes, latest_addresses
+        self.marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
 
-    def _release(self, version: str, name: str, model):
-        path = self.feeds / "v" / version / name
-        return model.model_validate_json(path.read_bytes()) if path.is_file() else None
+    def _release(self, version: str | None, name: str, model):
+        path = self.feeds / "v" / (version or "-") / name
+        return model.model_validate_json(path.read_bytes()) if version and path.is_file() else None
+
+    def _changes(self, version: str) -> ChangesFile | None:
+        if version == self.index.latest and self.latest_changes is not None:
+            return self.latest_changes
+        return self._release(version, "changes.json", ChangesFile)
+
+    def _kept(self, relative: str, out: Path) -> bool:
+        """Copy a page of the previous site written by these templates; False if there is none."""
+        old = self.feeds / SITE / relative
+        if not old.is_file() or self.marker not in old.read_bytes()[:1024]:
+            return False
+        shutil.copyfile(old, out / relative)
+        return True
 
     def write(self) -> Path:
         tmp = self.feeds / f".tmp-site-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "releases").mkdir(parents=True)
-        (tmp / "sources").mkdir()
+        for folder in ("releases", "sources", "addresses"):
+            (tmp / folder).mkdir(parents=True)
         try:
             for asset in ASSETS:
                 (tmp / asset).write_bytes(resources.files(__package__).joinpath("assets", asset).read_bytes())
@@ -141,51 +106,69 @@ class Site:
 
     def _write_pages(self, out: Path) -> None:
         versions = self.index.versions
-        manifests = {v.id: self._release(v.id, "manifest.json", Manifest) for v in versions}
-        latest_changes = None
-        marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
-        for entry in versions:
-            page = out / "releases" / f"{entry.id}.html"
-            kept = self.feeds / SITE / "releases" / page.name
-            if entry.id != self.index.latest and kept.is_file() and marker in kept.read_bytes()[:1024]:
-                shutil.copyfile(kept, page)
+        self._write_releases(out, versions)
+        self._write_views(out, versions)
+        addresses = self.latest_addresses
+        if addresses is None:
+            latest = self._release(self.index.latest, "addresses.json", AddressesFile)
+            addresses = latest.addresses if latest else []
+        self._write_addresses(out, addresses)
+        self._write_charts(out)
+        self._write_sources(out, addresses)
+
+    def _write_releases(self, out: Path, versions: list[IndexVersion]) -> None:
+        ids = [v.id for v in versions]
+        fresh = set(ids[-2:])  # the latest, and the one before it (its "next" link is new)
+        for position, entry in enumerate(versions):
+            relative = f"releases/{entry.id}.html"
+            if entry.id not in fresh and self._kept(relative, out):
                 continue
-            changes = self.latest_changes if entry.id == self.index.latest and self.latest_changes else \
-                self._release(entry.id, "changes.json", ChangesFile)
+            changes = self._changes(entry.id)
             if changes is None:
                 continue
-            if entry.id == self.index.latest:
-                latest_changes = changes
-            body = (f"<h1>Release {_t(entry.id)}</h1><p>Published {entry.created_at:%Y-%m-%d %H:%M}Z; changes since "
-                    f"{_t(entry.previous or 'nothing (first release)')}: {entry.added} added, {entry.removed} removed, "
-                    f"{entry.changed} changed; {entry.active} active addresses. Files: "
-                    + ", ".join(f'<a href="../../v/{_t(entry.id)}/{n}">{n}</a>'
-                                for n in ("changes.csv", "changes.json", "addresses.csv", "entities.ftm.json",
-                                          "manifest.json"))
-                    + f"</p><h2>Sources</h2><p>{_source_counts(entry, manifests[entry.id], '../')}</p>"
-                    f"<h2>Changes</h2>{changes_table('changes', changes, '../')}")
-            page.write_text(_page(f"Release {entry.id}", body, 1), encoding="utf-8")
-        self._write_charts(out)
-        self._write_sources(out)
-        rows = "".join(
-            f'<tr><td><a href="releases/{_t(v.id)}.html">{_t(v.id)}</a></td><td>{v.created_at:%Y-%m-%d %H:%M}Z</td>'
-            f"<td>{v.active}</td><td>{v.added}</td><td>{v.removed}</td><td>{v.changed}</td>"
-            f"<td>{_source_counts(v, manifests[v.id])}</td></tr>" for v in reversed(versions))
-        latest = (f'<h2>Changes in the latest release, <a href="releases/{_t(self.index.latest)}.html">'
-                  f"{_t(self.index.latest)}</a></h2>{changes_table('latest-changes', latest_changes, '')}"
-                  if latest_changes is not None else "")
-        body = ("<h1>sanctions-feed: crypto addresses on official sanctions lists</h1>"
-                f"<p>{len(versions)} releases; updated {self.index.updated_at:%Y-%m-%d %H:%M}Z. "
-                'Machine-readable: <a href="../latest/addresses.csv">latest/addresses.csv</a>, '
-                '<a href="../latest/addresses.json">addresses.json</a>, <a href="../index.json">index.json</a>.</p>'
-                '<h2>Active addresses over time</h2><div class="charts">'
-                '<img src="chart-sources.svg" alt="active addresses per source over time">'
-                '<img src="chart-chains.svg" alt="active addresses per chain over time"></div>'
-                + latest +
-                '<h2>Releases</h2>' + _filter("releases") + '<table class="data" id="releases"><thead><tr>'
-                "<th>release</th><th>published</th><th>active</th><th>added</th><th>removed</th><th>changed</th>"
-                f"<th>sources: as of, +added −removed ~changed</th></tr></thead><tbody>{rows}</tbody></table>")
-        (out / "index.html").write_text(_page("Releases", body, 0), encoding="utf-8")
+            render("release.html", out / relative, title=f"Release of {when(entry.created_at)}", up="../",
+                   entry=entry, rows=change_rows(changes), sources=changed_sources(changes), files=RELEASE_FILES,
+                   replays=replays(self._release(entry.id, "manifest.json", Manifest),
+                                   self._release(entry.previous, "manifest.json", Manifest)),
+                   previous=ids[position - 1] if position else None,
+                   next=ids[position + 1] if position + 1 < len(ids) else None)
+        render("releases.html", out / "releases" / "index.html", title="All releases", up="../",
+               rows=list(reversed(versions)))
+
+    def _write_views(self, out: Path, versions: list[IndexVersion]) -> None:
+        latest = versions[-1] if versions else None
+        for label, page, days in VIEWS:
+            chosen = [latest] if latest and not days else [
+                v for v in versions if latest and v.created_at > latest.created_at - timedelta(days=days)]
+            releases: list[dict] = []
+            for entry in reversed(chosen):
+                changes = self._changes(entry.id)
+                if changes is not None:
+                    releases.append({"entry": entry, "rows": change_rows(changes), "sources": changed_sources(changes),
+                                     "previous": entry.previous, "table_id": "latest-changes" if not releases
+                                     else f"changes-{entry.id}"})
+            heading = "What changed in the latest release" if not days else f"What changed in the last {days} days"
+            render("index.html", out / page, title=label, up="", heading=heading, views=[v[:2] for v in VIEWS],
+                   current=page, releases=releases, single=not days, charts=not days)
+
+    def _write_addresses(self, out: Path, addresses: list[FeedAddress]) -> None:
+        changes = self.latest_changes or self._changes(self.index.latest or "")
+        touched = {a.id for a in [*changes.added, *changes.removed]} | {c.id for c in changes.changed} \
+            if changes else set()
+        for address in addresses:
+            relative = f"addresses/{page_key(address.id)}.html"
+            if address.id in touched or not self._kept(relative, out):
+                render("address.html", out / relative, title=address.display, up="../", address=address,
+                       events=events_of(address),
+                       pairs=[[(p, x.program_titles.get(p) or program_title(x.source, p)) for p in x.programs]
+                              for x in address.listings])
+        entries = [search_entry(a) for a in addresses]
+        (out / "search-index.js").write_text(
+            "// Every address ever listed, for search.html: [page, display, chain, status, forms, holders, authorities]\n"
+            f"window.SANCTIONS_FEED_SEARCH = {json.dumps(entries, ensure_ascii=False, separators=(',', ':'))};\n",
+            encoding="utf-8")
+        render("search.html", out / "search.html", title="Search addresses", up="", count=len(entries),
+               latest=self.index.latest or "")
 
     def _series(self, attribute: str) -> dict[str, list[int | None]]:
         versions = [v for v in self.index.versions if v.by_source or v.active_by_chain]
@@ -196,43 +179,24 @@ class Site:
 
     def _write_charts(self, out: Path) -> None:
         times = [v.created_at for v in self.index.versions if v.by_source or v.active_by_chain]
-        (out / "chart-sources.svg").write_text(
-            line_chart("Active addresses per source", times, self._series("by_source")), encoding="utf-8")
+        series = self._series("by_source")
+        names = [authority_name(name) for name in series]
+        by_source = {label if names.count(label) == 1 else f"{label} ({name})": values
+                     for label, (name, values) in zip(names, series.items(), strict=True)}
+        (out / "chart-sources.svg").write_text(line_chart("Active addresses per source", times, by_source),
+                                               encoding="utf-8")
         (out / "chart-chains.svg").write_text(
             line_chart("Active addresses per chain", times, self._series("active_by_chain")), encoding="utf-8")
         for name, values in self._series("by_source").items():
             (out / "sources" / f"{name}.svg").write_text(
-                line_chart(f"Active addresses of {name}", times, {name: values}), encoding="utf-8")
+                line_chart(f"Active addresses: {authority_name(name)}", times, {name: values}), encoding="utf-8")
 
-    def _write_sources(self, out: Path) -> None:
-        addresses = self.latest_addresses
-        if addresses is None:
-            latest = self._release(self.index.latest, "addresses.json", AddressesFile) if self.index.latest else None
-            addresses = latest.addresses if latest else []
-        items = []
+    def _write_sources(self, out: Path, addresses: list[FeedAddress]) -> None:
+        counts = []
         for status in self.index.sources:
-            name = status.name
-            mine = [a for a in addresses if any(x.source == name and x.status == "active" for x in a.listings)]
-            rows = "".join(_row(a.status, a, "../") for a in mine)
-            warnings = "".join(f"<li>{_t(w)}</li>" for w in status.warnings)
-            official = external_link(status.url, _t(status.url)) if status.url else "-"
-            body = (f"<h1>Source {_t(name)}</h1><p>Official list: {official}</p>"
-                    f"<table><tbody><tr><th>last run</th><td>{_t(status.status)}</td></tr>"
-                    f"<tr><th>list as of</th><td>{_t(status.as_of)}</td></tr>"
-                    f"<tr><th>last fetched</th><td>{_t(status.fetched_at)}</td></tr>"
-                    f"<tr><th>last checked</th><td>{_t(status.last_checked)}</td></tr>"
-                    f"<tr><th>last changed</th><td>{_t(status.last_changed)}</td></tr>"
-                    f"<tr><th>records</th><td>{_t(status.records)}</td></tr>"
-                    f"<tr><th>error</th><td>{_t(status.error or '')}</td></tr></tbody></table>"
-                    + (f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else "")
-                    + f'<h2>Active addresses over time</h2><div class="charts"><img src="{_t(name)}.svg" '
-                    f'alt="active addresses of {_t(name)} over time"></div>'
-                    f"<h2>Active addresses ({len(mine)})</h2>{_filter('addresses')}"
-                    f'<table class="data" id="addresses">{ROW_HEAD.replace("change", "status now", 1)}'
-                    f"<tbody>{rows}</tbody></table>")
-            (out / "sources" / f"{name}.html").write_text(_page(f"Source {name}", body, 1), encoding="utf-8")
-            items.append(f'<tr><td><a href="{_t(name)}.html">{_t(name)}</a></td><td>{_t(status.status)}</td>'
-                         f"<td>{_t(status.as_of)}</td><td>{len(mine)}</td></tr>")
-        body = ("<h1>Sources</h1><table class=\"data\" id=\"sources\"><thead><tr><th>source</th><th>last run</th>"
-                f"<th>as of</th><th>active addresses</th></tr></thead><tbody>{''.join(items)}</tbody></table>")
-        (out / "sources" / "index.html").write_text(_page("Sources", body, 1), encoding="utf-8")
+            rows = [(a, x, [(p, x.program_titles.get(p) or program_title(x.source, p)) for p in x.programs])
+                    for a in addresses for x in a.listings if x.source == status.name and x.status == "active"]
+            render("source.html", out / "sources" / f"{status.name}.html", title=authority_name(status.name),
+                   up="../", status=status, rows=rows)
+            counts.append((status, len({a.id for a, _, _ in rows})))
+        render("sources.html", out / "sources" / "index.html", title="Sources", up="../", rows=counts)

@@ -174,7 +174,7 @@ def test_site_pages_exist_and_every_internal_link_resolves(two_releases):
             assert target.exists(), f"{page.relative_to(site)} links to missing {link}"
             assert target.is_relative_to(two_releases.resolve())
     svg = (site / "chart-sources.svg").read_text()
-    assert svg.startswith("<svg") and "<polyline" in svg and "ofac_sdn" in svg
+    assert svg.startswith("<svg") and "<polyline" in svg and "US Treasury OFAC" in svg  # authorities, not codes
     assert "https://" not in (site / "site.js").read_text() + (site / "site.css").read_text()
 
 

@@ -67,7 +67,7 @@ def test_filter_narrows_the_changes_table_and_the_page_shows_the_chart(browser, 
     from selenium.webdriver.common.by import By
 
     browser.get((demo_site / "index.html").as_uri())
-    assert browser.title.startswith("Releases")
+    assert browser.title.startswith("Latest release")
     charts = browser.find_elements(By.CSS_SELECTOR, ".charts img")
     assert len(charts) == 2 and all(browser.execute_script("return arguments[0].naturalWidth", c) > 0 for c in charts)
     browser.get((demo_site / "releases").as_uri() + "/" + sorted(p.name for p in (demo_site / "releases").iterdir())[0])
