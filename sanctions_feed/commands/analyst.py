@@ -71,9 +71,9 @@ def check(addresses, file, fmt, on, hits_only, feeds, db):
 
     \b
     Example:
-        sanctions-feed check 0x098B716B8Aaf21512996dC57EB0615e2383E2f96
-        sanctions-feed check --file customers.txt --format csv --hits-only > hits.csv
-        sanctions-feed check --on 2024-01-01 bc1qsxdwtzrs3z2zcs8hl4ynzqf4nxk3p7q9ax5tqx
+        sanctions-feed check 12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx
+        sanctions-feed check --file feeds/latest/chains/bitcoin.txt --format csv --hits-only > hits.csv
+        sanctions-feed check --on 2021-01-01 12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx
     """
     from sanctions_feed.publish.reading import read_addresses
     from sanctions_feed.screening import MATCH, NOT_VALID, TAG_REQUIRED, Screen, bounded_lines
@@ -176,7 +176,7 @@ def history(address, fmt, feeds, db):
 
     \b
     Example:
-        sanctions-feed history 0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+        sanctions-feed history 12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx
     """
     from sanctions_feed.screening.history import address_history
 
@@ -201,11 +201,12 @@ def history(address, fmt, feeds, db):
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]), default="text", show_default=True)
 @feed_options
 def diff(old, new, fmt, feeds, db):
-    """Changes between two releases (by id; `latest` names the newest).
+    """Changes between two releases (by id; `latest` names the newest, `previous` the release
+    before NEW, or nothing when NEW is the first, so that everything in it is added).
 
     \b
     Example:
-        sanctions-feed diff 20261101T000000Z latest --format csv
+        sanctions-feed diff previous latest --format csv
     """
     from sanctions_feed.publish.diff import diff as diff_releases
     from sanctions_feed.publish.errors import FeedError
@@ -215,8 +216,13 @@ def diff(old, new, fmt, feeds, db):
     index = read_index_head(feeds)
     if index is None or index.latest is None:
         raise FeedError(f"{feeds}: no releases yet (run `sanctions-feed update` first)")
-    old, new = (index.latest if v == "latest" else v for v in (old, new))
-    changes = diff_releases(old, read_addresses(feeds, old), new, read_addresses(feeds, new))
+    new = index.latest if new == "latest" else new
+    if old == "previous":
+        older = [v.previous for v in index.versions if v.id == new]
+        old = older[0] if older else "previous"
+    else:
+        old = index.latest if old == "latest" else old
+    changes = diff_releases(old, read_addresses(feeds, old) if old else [], new, read_addresses(feeds, new))
     if fmt == "json":
         click.echo(json.dumps(changes.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))
     elif fmt == "csv":
@@ -225,7 +231,7 @@ def diff(old, new, fmt, feeds, db):
         for row in changes_csv_rows(changes):
             writer.writerow(csv_row(row))
     else:
-        click.echo(f"{old} -> {new}: +{len(changes.added)} added, -{len(changes.removed)} removed, "
+        click.echo(f"{old or 'nothing'} -> {new}: +{len(changes.added)} added, -{len(changes.removed)} removed, "
                    f"~{len(changes.changed)} changed")
         for sign, items in (("+", changes.added), ("-", changes.removed)):
             for a in items:

@@ -160,7 +160,7 @@ def sources(feeds, db):
 
     \b
     Example:
-        sanctions-feed sources --feeds /srv/feeds
+        sanctions-feed sources
     """
     from sanctions_feed.publish.release import read_index
     from sanctions_feed.spiders import load_sources

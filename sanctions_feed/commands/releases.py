@@ -96,7 +96,7 @@ def verify_command(where, version, every, public_key, after, at, feeds, db):
               default=None, help="The raw archive (env SANCTIONS_FEED_ARCHIVE; default: <feeds>.raw).")
 @feed_options
 def rebuild(version, out, archive, feeds, db):
-    """Rebuild release ID, byte for byte, from the archived raw inputs and the store's record of
+    """Rebuild release ID (`latest` names the newest), byte for byte, from the archived raw inputs and the store's record of
     releases, and check every file against its published manifest (and against the published
     files, when they are still there).
 
@@ -106,7 +106,7 @@ def rebuild(version, out, archive, feeds, db):
 
     \b
     Example:
-        sanctions-feed rebuild 20261124T120000Z --out /tmp/rebuilt
+        sanctions-feed rebuild latest --out /tmp/rebuilt
     """
     from sanctions_feed.errors import default_archive
     from sanctions_feed.pipeline.publishing import inside
@@ -114,6 +114,11 @@ def rebuild(version, out, archive, feeds, db):
     from sanctions_feed.pipeline.store import open_store
     from sanctions_feed.publish.release import VERSION_ID
 
+    if version == "latest":
+        from sanctions_feed.publish.reading import read_index_head
+
+        head = read_index_head(feeds)
+        version = head.latest if head and head.latest else version
     if not VERSION_ID.fullmatch(version):
         raise click.BadParameter(f"{version!r} is not a release id (like 20261124T120000Z)", param_hint="ID")
     out = out or Path(f"{feeds.resolve()}.rebuilt") / version
