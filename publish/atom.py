@@ -7,6 +7,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from sanctions_feed.schemas.authorities import authority_name
 from sanctions_feed.schemas.feed import IndexVersion
 from sanctions_feed.schemas.release import IndexFile
 
@@ -54,8 +55,8 @@ class ChangesAtom:
         for release in releases:
             entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
             etree.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:sanctions-feed:release:{release.id}"
-            changed_by = [name for name, counts in release.by_source.items()
-                          if counts.added + counts.removed + counts.changed]
+            changed_by = sorted({authority_name(name) for name, counts in release.by_source.items()
+                                 if counts.added + counts.removed + counts.changed})
             etree.SubElement(entry, f"{{{ATOM}}}title").text = (
                 f"Release {release.id}: +{release.added} -{release.removed} ~{release.changed}"
                 + (f" ({', '.join(changed_by)})" if changed_by else ""))

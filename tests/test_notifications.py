@@ -155,4 +155,4 @@ def test_the_atom_feed_has_one_valid_entry_per_release(tmp_path):
         assert (feeds / path).is_file()
     assert "removed" in entries[1].findtext(f"{ATOM}summary")
     # The title names the sources whose listings the release changed (here OFAC's alone).
-    assert all(e.findtext(f"{ATOM}title").endswith("(ofac_sdn)") for e in entries)
+    assert all(e.findtext(f"{ATOM}title").endswith("(US Treasury OFAC)") for e in entries)  # authorities, not codes

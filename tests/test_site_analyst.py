@@ -159,3 +159,20 @@ def test_the_print_layout_fits_the_change_table_on_few_pages_with_addresses_whol
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert broken == 0 and hidden == "none"
+
+
+def test_a_source_whose_list_went_back_in_time_is_named_as_a_forced_replay():
+    from datetime import date, datetime, timezone
+
+    from sanctions_feed.publish.site_data import replays
+    from sanctions_feed.schemas.release import Manifest
+    from sanctions_feed.schemas.status import SourceStatus
+
+    def manifest(**as_of):
+        return Manifest(version="v", previous=None, created_at=datetime(2026, 11, 24, tzinfo=timezone.utc), files={},
+                        sources=[SourceStatus(name=name, as_of=day) for name, day in as_of.items()])
+
+    before = manifest(ofac_sdn=date(2026, 11, 24), eu_fsf=date(2026, 11, 20))
+    now = manifest(ofac_sdn=date(2026, 11, 1), eu_fsf=date(2026, 11, 20))
+    assert replays(now, before) == [("ofac_sdn", date(2026, 11, 1), date(2026, 11, 24))]
+    assert replays(before, now) == [] and replays(now, None) == []
