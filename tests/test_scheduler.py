@@ -122,14 +122,20 @@ def test_a_change_reaches_a_release_within_one_poll_and_unchanged_polls_cost_one
     scheduler = schedulers(feeds, *ofac_args(ofac_service))
     scheduler.wait_for(lambda: latest(feeds), what="the first release")
     first = latest(feeds)
-    # Unchanged polls: one small request each (the publication list), nothing else.
-    scheduler.wait_for(lambda: scheduler.finished("no change") >= 1, what="an unchanged poll")
-    polls, seen = scheduler.finished("no change"), len(ofac_service.requests)
-    scheduler.wait_for(lambda: scheduler.finished("no change") >= polls + 2, what="two more unchanged polls")
+    # Unchanged polls: one small request each (the publication list), asked in the scheduler
+    # itself: no update process starts.
+    def unchanged() -> int:
+        return sum("checked in the scheduler, no update started" in line for line in scheduler.lines())
+
+    scheduler.wait_for(lambda: unchanged() >= 1, what="an unchanged poll")
+    polls, seen = unchanged(), len(ofac_service.requests)
+    updates = sum("update of ofac_sdn started" in line for line in scheduler.lines())
+    scheduler.wait_for(lambda: unchanged() >= polls + 2, what="two more unchanged polls")
     window = ofac_service.requests[seen:]
-    done = scheduler.finished("no change") - polls
+    done = unchanged() - polls
     assert all(path.startswith("/changes/history/") for path, _ in window), window
     assert done <= len(window) <= done + 1  # one request per poll (the next poll may have begun)
+    assert sum("update of ofac_sdn started" in line for line in scheduler.lines()) == updates
 
     changed_at = time.monotonic()
     ofac_service.publish("SDN_ADVANCED.ZIP", changed_list(), 1002, "2026-11-25T13:00:00")

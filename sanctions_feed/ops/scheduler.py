@@ -75,6 +75,14 @@ def run_source(name: str) -> int:
     settings = SETTINGS
     if settings is None:
         raise RuntimeError("run_source called outside a running scheduler")
+    from sanctions_feed.errors import default_db_url
+    from sanctions_feed.ops.poll import poll
+
+    feeds = Path(settings.feeds)
+    reason = poll(name, feeds, settings.db or default_db_url(feeds), settings.locations.get(name))
+    if reason is not None:
+        logger.info("%s: unchanged (%s): checked in the scheduler, no update started", name, reason)
+        return 0
     command = [sys.executable, "-P", "-m", "sanctions_feed", "--log-level", settings.log_level,
                "update", "--only", name, "--feeds", settings.feeds]
     if name in settings.locations:

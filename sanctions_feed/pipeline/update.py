@@ -166,20 +166,25 @@ def run_update(request: UpdateRequest) -> UpdateResult:
                     error = UpdateError("; ".join(result.failures[run.name] for run in runs) + " (nothing published)")
                     error.details = "\n".join(result.tracebacks.values()) or None
                     raise error
-                # the verdicts this run can change, from their listings, by today's code (all of them
-                # when the code that reads addresses changed)
-                refresh_verdicts(session, now.date(), result.readings, result.touched, code_fingerprint())
-                record_expiries(session, now.date())
-                addresses = build_addresses(session, now.date())
-                # Two phases: the release is written whole but invisible, the store commits naming it,
-                # then `latest` and index.json point at it. A kill in between is finished or undone by
-                # `repair` at the next run. A lost lock stops the run before each phase.
-                lock.check()
-                prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
-                if prepared is not None:
-                    record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
-                                   prepared.signature, result.stored)
-                    prepared.sources = load_sources(session)
+                prepared = None
+                if nothing_to_publish(session, feeds, result, now, publishing):
+                    # every source as its last good run: only the checks are recorded (index.json's sources)
+                    refresh_index(feeds, load_sources(session), now)
+                else:
+                    # the verdicts this run can change, from their listings, by today's code (all of them
+                    # when the code that reads addresses changed)
+                    refresh_verdicts(session, now.date(), result.readings, result.touched, code_fingerprint())
+                    record_expiries(session, now.date())
+                    addresses = build_addresses(session, now.date())
+                    # Two phases: the release is written whole but invisible, the store commits naming it,
+                    # then `latest` and index.json point at it. A kill in between is finished or undone by
+                    # `repair` at the next run. A lost lock stops the run before each phase.
+                    lock.check()
+                    prepared = prepare(feeds, addresses, load_rejected(session), load_sources(session), now, publishing)
+                    if prepared is not None:
+                        record_release(session, prepared.version, prepared.previous, now, prepared.manifest,
+                                       prepared.signature, result.stored)
+                        prepared.sources = load_sources(session)
                 lock.check()
                 session.commit()
             if prepared is not None:
@@ -192,6 +197,33 @@ def run_update(request: UpdateRequest) -> UpdateResult:
 
             result.deliveries = distribute(feeds, engine, prepared, result.stored, publishing)
     return result
+
+
+def nothing_to_publish(session, feeds: Path, result: UpdateResult, now: datetime, publishing) -> bool:
+    """Decided before anything is built: no source stored new data, and nothing else can make a
+    release differ from the latest: the verdicts were derived by this code, no listing's validity
+    ended since the latest release's day, the store published that release, and it is not due for
+    renewal. (Otherwise the release is built and diffed, and `prepare` decides.)"""
+    from sqlalchemy import select
+
+    from sanctions_feed.pipeline.crawl import code_fingerprint
+    from sanctions_feed.pipeline.store import published_release
+    from sanctions_feed.publish.reading import read_index_head
+    from sanctions_feed.publish.release import read_manifest, release_day
+    from sanctions_feed.schemas.tables import ListingRow, StoreStateRow
+
+    if result.stored:
+        return False
+    index = read_index_head(feeds)
+    latest = index.latest if index else None
+    marker = session.get(StoreStateRow, "verdict_code")
+    if latest is None or published_release(session) != latest or marker is None or marker.value != code_fingerprint():
+        return False
+    table = ListingRow.__table__  # type: ignore[attr-defined]
+    ended = session.execute(select(table.c.id).where(
+        table.c.status == "active", table.c.valid_until >= release_day(latest), table.c.valid_until < now.date())
+    ).first()
+    return ended is None and not publishing.renewal_due(read_manifest(feeds, latest), now)
 
 
 def _store_matches_feed(session, feeds: Path, db_url: str, runs: list[SourceRun], now: datetime) -> None:

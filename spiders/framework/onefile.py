@@ -83,7 +83,7 @@ class OneFileSpider(SanctionsSpider):
         """The file at `url`, recorded in the run's raw inputs, or the `unchanged` item when a
         change check says it is the same. Runs in a worker thread."""
         # The signal is read on every run, first runs too: a file is stored with the signal it came with.
-        unchanged = self.check_signal(url, self._signal(url))
+        unchanged = self.check_signal(url, self.publisher_signal(url))
         if unchanged:
             return unchanged
         headers = {name: self.signals[key] for name, key in (("If-None-Match", "etag"), ("If-Modified-Since", "last_modified"))
@@ -107,7 +107,7 @@ class OneFileSpider(SanctionsSpider):
         self.record_raw(document, url)
         return document
 
-    def _signal(self, url: str) -> str | None:
+    def publisher_signal(self, url: str) -> str | None:
         """The publisher's change signal, or None (none, or unreadable: then the file is fetched)."""
         check = self.signal_url(url)
         if check is None:
