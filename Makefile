@@ -61,6 +61,7 @@ bench: $(BIN)/sanctions-feed  ## measure normalization, the OFAC update path, bu
 	$(BIN)/python bench/bench_ofac.py --repeat 5
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_poll.py
 
 # cosmic-ray mutates the files in place and puts each back: leave the tree alone while it runs
 # (`git checkout -- .` restores one left mutated by an interrupted run).
