@@ -30,10 +30,10 @@ test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the cr
 	$(BIN)/python -m coverage report --format=total | sed 's/^/coverage (lines, crawler child included): /; s/$$/%/'
 	$(BIN)/python -m coverage report --fail-under=90 > /dev/null
 
-# The stock minisign tool checks our signatures in the tests, and Debian's Chromium (with its
-# driver, and fonts for Hebrew and Japanese) opens the site: installed where this machine can
+# The stock minisign tool checks our signatures in the tests, Debian's Chromium (with its
+# driver, and fonts for Hebrew and Japanese) opens the site, and Debian's nginx runs deploy/'s site: installed where this machine can
 # (root with apt); the tests that need them skip with a reason elsewhere.
-TEST_PACKAGES = minisign chromium chromium-driver fonts-noto-core fonts-noto-cjk
+TEST_PACKAGES = minisign chromium chromium-driver fonts-noto-core fonts-noto-cjk nginx-light
 test-tools:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p > /dev/null 2>&1 || missing="$$missing $$p"; done; \
 	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 \
