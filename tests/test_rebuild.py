@@ -71,3 +71,28 @@ def test_a_missing_input_or_unknown_release_is_one_line(tmp_path):
     assert "Traceback" not in missing.output
     inside = invoke("rebuild", version, "--feeds", feeds, "--out", feeds / "x")
     assert inside.exit_code == 1 and "inside the feed directory" in inside.output
+
+
+@pytest.mark.parametrize("kept", ["compressed", "plain, as archives before compression kept it", "corrupted"])
+def test_an_archived_input_is_read_compressed_or_plain_and_checked(tmp_path, kept):
+    import gzip
+
+    from sanctions_feed.pipeline.rebuild import RebuildError, plain_input
+    from sanctions_feed.spiders.framework.download import in_memory, keep
+
+    body = sdn_advanced_xml(SAMPLE_PARTIES)
+    archive = tmp_path / "raw"
+    document = in_memory("https://example.org/sdn.xml", body)
+    keep(document, archive)
+    packed = archive / f"{document.sha256}.gz"
+    if kept.startswith("plain"):
+        (archive / document.sha256).write_bytes(gzip.decompress(packed.read_bytes()))
+        packed.unlink()
+    elif kept == "corrupted":
+        packed.write_bytes(gzip.compress(body + b" "))
+        with pytest.raises(RebuildError, match="does not hold the input it is named for"):
+            plain_input(archive, document.sha256, tmp_path / "scratch")
+        return
+    assert plain_input(archive, document.sha256, tmp_path / "scratch").read_bytes() == body
+    keep(document, archive)  # already kept: nothing written again
+    assert len(list(archive.iterdir())) == 1

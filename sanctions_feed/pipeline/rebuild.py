@@ -5,6 +5,7 @@ are written again beside its manifest as published. Every file is then checked a
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from sanctions_feed.errors import SanctionsFeedError
+from sanctions_feed.spiders.framework.download import archived_path
 
 
 class RebuildError(SanctionsFeedError):
@@ -53,7 +55,7 @@ def _source_runs(manifests, archive: Path) -> dict[datetime, dict]:
             if source.last_changed is None or not source.raw_parts:
                 continue
             for part in source.raw_parts:
-                if not (archive / part["sha256"]).is_file():
+                if archived_path(archive, part["sha256"]) is None:
                     raise RebuildError(f"{source.name}: the input {part.get('url') or part.get('file')} (sha256 "
                                        f"{part['sha256']}) is not in the raw archive {archive}")
             runs.setdefault(source.last_changed, {})[source.name] = source
@@ -76,13 +78,13 @@ def _state(engine, day):
 def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None:
     from sanctions_feed.pipeline.update import UpdateRequest, run_update
 
-    answers = {part["url"]: str(archive / part["sha256"]) for source in sources.values() for part in source.raw_parts
-               if "url" in part}
+    answers = {part["url"]: str(plain_input(archive, part["sha256"], scratch)) for source in sources.values()
+               for part in source.raw_parts if "url" in part}
     locations = {name: source.url for name, source in sources.items() if source.url}
     for name, source in sources.items():
         if source.raw_parts and all("file" in part for part in source.raw_parts):
             locations[name] = _local_inputs(scratch / "inputs" / f"{when:%Y%m%dT%H%M%S}" / name, source.raw_parts,
-                                            archive, answers)
+                                            archive, answers, scratch)
     mapping = scratch / f"replay-{when:%Y%m%dT%H%M%S}.json"
     mapping.write_text(json.dumps(answers), encoding="utf-8")
     result = run_update(UpdateRequest(feeds=scratch / "feeds", db_url=f"sqlite:///{scratch / 'store.db'}", now=when,
@@ -92,13 +94,33 @@ def _replay(scratch: Path, when: datetime, sources: dict, archive: Path) -> None
         raise RebuildError(f"replaying the run of {when:%Y-%m-%dT%H:%M:%SZ}: " + "; ".join(result.failures.values()))
 
 
-def _local_inputs(directory: Path, parts: list[dict], archive: Path, answers: dict[str, str]) -> str:
+def plain_input(archive: Path, sha256: str, scratch: Path) -> Path:
+    """An archived input's bytes as a file: the archive's own when kept plain, else unpacked once
+    into the scratch directory and checked against its sha256."""
+    kept = archived_path(archive, sha256)
+    if kept is None or kept.suffix != ".gz":
+        return kept or archive / sha256
+    plain = scratch / "raw" / sha256
+    if not plain.is_file():
+        plain.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with gzip.open(kept, "rb") as source, plain.open("wb") as out:
+            while chunk := source.read(1024 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != sha256:
+            plain.unlink()
+            raise RebuildError(f"the raw archive's {kept.name} does not hold the input it is named for")
+    return plain
+
+
+def _local_inputs(directory: Path, parts: list[dict], archive: Path, answers: dict[str, str], scratch: Path) -> str:
     """A run's local inputs (a replayed, sample or bundled file, published by file name and
     sha256 only) named again under their file names, each answered from the archive: the file,
     or the directory of several (an API replay directory)."""
     directory.mkdir(parents=True)
     for part in parts:
-        path, kept = directory / Path(part["file"]).name, archive / part["sha256"]
+        path, kept = directory / Path(part["file"]).name, plain_input(archive, part["sha256"], scratch)
         try:  # a link, not a symlink: a reader that resolves links must still see the file's own name
             os.link(kept, path)
         except OSError:

@@ -197,7 +197,7 @@ class SanctionsSpider(scrapy.Spider):
         document = body if isinstance(body, Document) else in_memory(url, body)
         self._raw_parts.append(RawPart(url=url, sha256=document.sha256, bytes=document.size))
         if self.archive:
-            keep(document, Path(self.archive) / document.sha256)
+            keep(document, Path(self.archive))
 
     def snapshot(self, url: str, as_of, records: int, delistings: dict | None = None) -> dict:
         """The run's snapshot item. `delistings`: record id -> the date the source says it withdrew

@@ -11,6 +11,7 @@ It behaves as Scrapy does for these sources: the same User-Agent, redirects foll
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -253,16 +254,36 @@ def _local(url: str, to_memory: bool, progress: Progress | None) -> Document:
     return Document(url=url, sha256=sha256, size=size, path=path)
 
 
-def keep(document: Document, target: Path) -> None:
-    """Copy a document's bytes to `target` (the raw archive), whole or not at all."""
-    if target.exists():
+ARCHIVE_LEVEL = 3
+"""gzip level of the raw archive. Measured on the real OFAC advanced XML: level 3 keeps 5.5% of
+it at ~400 MB/s, level 6 4.5% at ~170 MB/s (the 120 MB file would cost 0.4 s more on every
+changed update); OFAC's legacy CSV keeps ~20% at any level."""
+
+
+def archived_path(archive: Path, sha256: str) -> Path | None:
+    """The archived copy of an input: `<sha256>.gz`, or `<sha256>` as archives before compression
+    kept it; None when neither is there."""
+    for path in (archive / f"{sha256}.gz", archive / sha256):
+        if path.is_file():
+            return path
+    return None
+
+
+def keep(document: Document, archive: Path) -> None:
+    """Keep a document's bytes in the raw archive, gzip-compressed as `<sha256>.gz` (no name or
+    time in the header, so the same input gives the same file), whole or not at all."""
+    if archived_path(archive, document.sha256) is not None:
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    archive.mkdir(parents=True, exist_ok=True)
+    target = archive / f"{document.sha256}.gz"
     partial = target.with_name(f".{target.name}.{os.getpid()}")
-    if document.path is not None:
-        shutil.copyfile(document.path, partial)  # in the kernel (sendfile): a 120 MB file in a fraction of a second
-    else:
-        partial.write_bytes(document.body or b"")
+    with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                   compresslevel=ARCHIVE_LEVEL) as out:
+        if document.path is not None:
+            with document.path.open("rb") as source:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+        else:
+            out.write(document.body or b"")
     os.replace(partial, target)
 
 
