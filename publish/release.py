@@ -25,13 +25,14 @@ from .atom import ChangesAtom
 from .diff import diff, is_empty
 from .errors import FeedError
 from .ftm import FtmExport
+from .parquet import AddressesParquet
 from .reading import INDEX, MANIFEST, VERSION_ID, read_addresses, read_index, read_model  # noqa: F401 - read from here too
 from .schema_files import SchemaFiles
 from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import Site
 from .spreadsheets import AddressesXlsx, ChangesXlsx
-from .writers import FILE_WRITERS, ChainLists, Records, RejectedCsv, json_bytes
+from .writers import FILE_WRITERS, ChainLists, OfacCodeLists, Records, RejectedCsv, SourceLists, json_bytes
 
 log = logging.getLogger(__name__)
 
@@ -244,12 +245,15 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
     `previous`: the previous release's records (and `previous_dir` its directory, if there is one)."""
     files = {}
     records = Records(addresses)
-    for writer in (*FILE_WRITERS, AddressesXlsx(), ChangesXlsx()):
+    for writer in (*FILE_WRITERS, AddressesXlsx(), ChangesXlsx(), AddressesParquet()):
         rows = writer.write(directory, version=version, addresses=addresses, changes=changes,
                             rejected=rejected, records=records, sources=sources, created=version_time(version))
         files[writer.FILE_NAME] = _file_entry(directory / writer.FILE_NAME, rows)
     published = _published_names(previous_dir)
-    for name, rows in (ChainLists().write_all(directory, addresses, published) | SchemaFiles().write_all(directory)
+    counts = (ChainLists().write_all(directory, addresses, published)
+              | SourceLists().write_all(directory, addresses, published)
+              | OfacCodeLists().write_all(directory, addresses, published))
+    for name, rows in (counts | SchemaFiles().write_all(directory)
                        | FtmExport().write_all(directory, addresses, previous, previous_dir)).items():
         files[name] = _file_entry(directory / name, rows)
     return files

@@ -75,6 +75,8 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     files: int = 0
+    signed: bool = True
+    """False: an unsigned release let through by `unsigned` (its files checked, not their origin)."""
 
     @property
     def ok(self) -> bool:
@@ -121,8 +123,10 @@ def public_key_from(value: str | None, reader: Reader, verdict: VerifyReport) ->
 
 
 def verify(reader: Reader, version: str | None, public_key: str | None, at: datetime,
-           after: str | None = None) -> VerifyReport:
-    """Every check on one release (default: the latest); never raises for what it finds."""
+           after: str | None = None, unsigned: bool = False) -> VerifyReport:
+    """Every check on one release (default: the latest); never raises for what it finds.
+    `unsigned`: a release without a signature is no failure (a local or demo feed); a signature
+    that is there is checked all the same."""
     problems: list[str] = []
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
     if index is None:
@@ -150,7 +154,7 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
     manifest = _model(raw, Manifest, base + MANIFEST, problems)
     if raw is None or manifest is None:
         return verdict
-    _check_signature(reader, raw, manifest, base, public_key, verdict)
+    _check_signature(reader, raw, manifest, base, public_key, verdict, unsigned)
     if manifest.version != version:
         problems.append(f"{base}{MANIFEST}: names release {manifest.version}, not {version} (a release replaced by another)")
     _check_chain(reader, manifest, version, ids, index, at, verdict)
@@ -163,12 +167,16 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
 
 
 def _check_signature(reader: Reader, raw: bytes, manifest: Manifest, base: str, public_key: str | None,
-                     verdict: VerifyReport) -> None:
+                     verdict: VerifyReport, unsigned: bool = False) -> None:
     name = base + MANIFEST + SIGNATURE_SUFFIX
     signature = reader.read(name)
     key = public_key_from(public_key, reader, verdict)
     if signature is None:
-        verdict.problems.append(f"{name}: missing (the release is unsigned)")
+        if unsigned:
+            verdict.signed = False
+            verdict.notes.append("the release is unsigned: its files were checked, not who published them")
+        else:
+            verdict.problems.append(f"{name}: missing (the release is unsigned)")
         return
     if key is None:
         verdict.problems.append(f"{PUBLIC_KEY_FILE}: missing, and no --public-key given: the signature cannot be checked")

@@ -53,8 +53,11 @@ def keygen(signing_key, force, feeds, db):
               help="The newest release seen before: fail when the latest is older (a rollback); the same one again passes.")
 @click.option("--at", "at", default=None, metavar="ISO-TIME", callback=parse_now,
               help="Check expiry as of this time (default: now).")
+@click.option("--unsigned", is_flag=True,
+              help="Accept a release without a signature (a local or demo feed: its files are checked, not who "
+                   "published them). A puller of a public feed never passes this.")
 @feed_options
-def verify_command(where, version, every, public_key, after, at, feeds, db):
+def verify_command(where, version, every, public_key, after, at, unsigned, feeds, db):
     """Check a release as a puller would: the manifest's signature, every file's sha256, size and
     row count, the chain of `previous`, and the expiry. Works on a feed directory and over HTTP
     (`serve`, or the object-storage copy); without FEED_DIR_OR_URL, the --feeds directory.
@@ -65,6 +68,7 @@ def verify_command(where, version, every, public_key, after, at, feeds, db):
     \b
     Example:
         sanctions-feed verify https://feeds.example.org/ --public-key minisign.pub
+        sanctions-feed verify --unsigned feeds
     """
     from sanctions_feed.publish.errors import FeedError
     from sanctions_feed.publish.verify import Reader, listed_versions, verify
@@ -74,11 +78,12 @@ def verify_command(where, version, every, public_key, after, at, feeds, db):
     try:
         reader = Reader(where or str(feeds))
         for one in listed_versions(reader) if every else [version]:
-            verdict = verify(reader, one, public_key, at, after)
+            verdict = verify(reader, one, public_key, at, after, unsigned)
             for problem in verdict.problems:
                 click.echo(f"FAIL {problem}")
             if verdict.ok:
-                click.echo(f"ok {verdict.version}: signature, {verdict.files} files, previous and expiry hold")
+                signature = "signature" if verdict.signed else "unsigned (allowed)"
+                click.echo(f"ok {verdict.version}: {signature}, {verdict.files} files, previous and expiry hold")
             failed, notes = failed or not verdict.ok, notes + verdict.notes
     except FeedError as exc:  # nothing to check at all: an unreachable feed is a failed check too
         click.echo(f"FAIL {exc}")
