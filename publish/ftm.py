@@ -1,5 +1,7 @@
 """The FollowTheMoney export of a release: `entities.ftm.json` (one entity per line: each address a
-`CryptoWallet`, each holder a `Person`/`Organization`/`LegalEntity`, each listing a `Sanction`) and
+`CryptoWallet`, each holder a `Person`/`Organization`/`LegalEntity`, each listing a `Sanction`),
+in OpenSanctions' shape (`datasets`, `first_seen`, `last_change`, `target`; `last_seen` for what is
+no longer listed), every value written through the followthemoney model, and
 `entities.delta.json`, the OpenSanctions-style changes since the previous release
 (`{"op": "ADD"|"MOD"|"DEL", "entity": ...}` per line), so yente and FtM tools load the feed as is.
 
@@ -11,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
+from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
 ID_PREFIX = "sf"
@@ -29,20 +33,71 @@ def entity_id(kind: str, *parts: str | None) -> str:
     return f"{ID_PREFIX}-{kind}-{digest[:20]}"
 
 
-def _entity(entity_id_: str, schema: str, properties: dict[str, list[str]]) -> dict:
-    return {"id": entity_id_, "schema": schema,
-            "properties": {k: sorted(set(v)) for k, v in sorted(properties.items()) if v}}
+DATASET = "sanctions_feed"
+"""The catalog's collection of every source; each source is the dataset `sanctions_feed_<source>`."""
+
+
+def dataset_name(source: str) -> str:
+    return f"{DATASET}_{source}"
+
+
+def _stamp(day: date | None) -> str | None:
+    return f"{day.isoformat()}T00:00:00" if day else None
+
+
+def _entity(entity_id_: str, schema: str, properties: dict[str, list], datasets: set[str], first_seen: date,
+            last_change: date, target: bool, last_seen: date | None = None) -> dict:
+    """An entity made through the FollowTheMoney model: each value cleaned by its property's type
+    as it is written, and a value the type refuses is an error (a bug here, never dropped)."""
+    from followthemoney import model
+
+    proxy = model.make_entity(schema)
+    proxy.id = entity_id_
+    for name, values in properties.items():
+        prop = proxy.schema.properties[name]
+        for value in values:
+            cleaned = prop.type.clean(str(value), proxy=proxy)
+            if cleaned is None:
+                raise ValueError(f"{schema}.{name}: {value!r} is not a valid {prop.type.name} (entity {entity_id_})")
+            proxy.add(name, cleaned, cleaned=True)
+    out = {"id": entity_id_, "schema": schema,
+           "properties": {k: sorted(set(v)) for k, v in sorted(proxy.to_dict()["properties"].items()) if v},
+           "datasets": sorted(datasets), "referents": [], "target": target,
+           "first_seen": _stamp(first_seen), "last_change": _stamp(last_change)}
+    if last_seen is not None:
+        out["last_seen"] = _stamp(last_seen)
+    return out
+
+
+def _last_change(listings: list[FeedListing], since: date) -> date:
+    return max([since, *(e.recorded_on or e.date for x in listings for e in x.events)])
+
+
+def _gone(listings: list[FeedListing]) -> date | None:
+    """The day entities of listings no longer in force were last seen (None while one is)."""
+    if any(x.status == "active" for x in listings):
+        return None
+    ends = [x.delisted_on or x.valid_until for x in listings]
+    return max((d for d in ends if d), default=None)
 
 
 def _holder(listing: FeedListing) -> dict | None:
     if not listing.holder:
         return None
     schema = HOLDER_SCHEMATA.get((listing.holder_type or "").lower(), "LegalEntity")
+    active = listing.status == "active"
     props = {"name": [listing.holder], "alias": listing.other_holders,
-             "topics": ["sanction"] if listing.status == "active" else [],
+             "topics": [_topic(listing.source)] if active else [],
              "sourceUrl": [listing.source_url] if listing.source_url else [],
              "program": listing.programs}
-    return _entity(entity_id("holder", listing.source, listing.source_record_id), schema, props)
+    return _entity(entity_id("holder", listing.source, listing.source_record_id), schema, props,
+                   {dataset_name(listing.source)}, listing.first_seen, _last_change([listing], listing.first_seen),
+                   active, _gone([listing]))
+
+
+def _topic(source: str) -> str:
+    known = AUTHORITIES.get(source)
+    return known.topic if known else "sanction"
 
 
 def address_entities(address: FeedAddress) -> list[dict]:
@@ -56,16 +111,22 @@ def address_entities(address: FeedAddress) -> list[dict]:
             holders.append(holder["id"])
             out.append(holder)
         end = listing.delisted_on if listing.status == "delisted" else listing.valid_until
+        authority = AUTHORITIES.get(listing.source)
         out.append(_entity(entity_id("sanction", listing.source, listing.source_record_id, address.id), "Sanction", {
             "entity": [holder["id"] if holder is not None else wallet_id],
-            "authority": [listing.source], "recordId": [listing.source_record_id],
+            "authority": [authority.name if authority else listing.source],
+            "country": [authority.country] if authority else [],
+            "recordId": [listing.source_record_id],
             "program": listing.programs, "status": [listing.status],
+            "reason": [listing.reason] if listing.reason else [],
             "listingDate": [listing.listed_on.isoformat()] if listing.listed_on else [],
             "startDate": [(listing.listed_on or listing.first_seen).isoformat()],
             "endDate": [end.isoformat()] if end else [],
             "sourceUrl": [listing.source_url] if listing.source_url else [],
             "summary": [f"{address.kind} {address.display} ({address.chain})"],
-        }))
+        }, {dataset_name(listing.source)}, listing.first_seen, _last_change([listing], listing.first_seen), False,
+            _gone([listing])))
+    active = [x for x in address.listings if x.status == "active"]
     wallet = _entity(wallet_id, "CryptoWallet", {
         "name": [address.display],
         "publicKey": [address.display] if len(address.display) <= IDENTIFIER_MAX else [],
@@ -74,11 +135,13 @@ def address_entities(address: FeedAddress) -> list[dict]:
         "accountId": [address.address] if address.kind == "exchange_account" else [],
         "managingExchange": [address.platform] if address.platform else [],
         "blockchain": [address.chain] if address.chain != "unknown" else [],
-        "currencySymbol": address.assets, "holder": holders,
-        "topics": ["sanction"] if address.status == "active" else [],
+        "currencySymbol": address.assets, "currency": address.assets, "holder": holders,
+        "topics": sorted({_topic(x.source) for x in active}),
+        "program": sorted({p for x in active for p in x.programs}),
         "notes": [f"destination tag {address.tag}"] if address.tag else [],
         "sourceUrl": [listing.source_url for listing in address.listings if listing.source_url],
-    })
+    }, {dataset_name(x.source) for x in address.listings}, address.first_seen,
+        _last_change(address.listings, address.first_seen), address.status == "active", _gone(address.listings))
     return [wallet, *out]
 
 
@@ -98,9 +161,22 @@ def entities(addresses: list[FeedAddress]) -> dict[str, dict]:
             if seen is None:
                 merged[entity["id"]] = entity
             else:
-                for prop, values in entity["properties"].items():
-                    seen["properties"][prop] = sorted(set(seen["properties"].get(prop, [])) | set(values))
+                _merge(seen, entity)
     return {key: merged[key] for key in sorted(merged)}
+
+
+def _merge(seen: dict, entity: dict) -> None:
+    """One holder named by several addresses: its copies' values, datasets and dates together."""
+    for prop, values in entity["properties"].items():
+        seen["properties"][prop] = sorted(set(seen["properties"].get(prop, [])) | set(values))
+    seen["datasets"] = sorted(set(seen["datasets"]) | set(entity["datasets"]))
+    seen["target"] = seen["target"] or entity["target"]
+    seen["first_seen"] = min(seen["first_seen"], entity["first_seen"])
+    seen["last_change"] = max(seen["last_change"], entity["last_change"])
+    if "last_seen" not in seen or "last_seen" not in entity or seen["target"]:
+        seen.pop("last_seen", None)  # in force through one of its copies: not gone
+    else:
+        seen["last_seen"] = max(seen["last_seen"], entity["last_seen"])
 
 
 def _json(payload: dict) -> str:

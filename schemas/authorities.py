@@ -18,6 +18,9 @@ class Authority(NamedTuple):
     """ISO 3166-1 alpha-2, lower case (`eu` for the European Union)."""
     language: str
     """The language its lists are written in (BCP 47), for reasons and programme names."""
+    topic: str = "sanction"
+    """What a listing means, as a FollowTheMoney topic: `sanction`, `asset.frozen` for a
+    seizure order, `crime.cyber` for a law-enforcement notice naming a thief's addresses."""
 
 
 AUTHORITIES: dict[str, Authority] = {
@@ -27,8 +30,8 @@ AUTHORITIES: dict[str, Authority] = {
     "gb_fcdo": Authority("UK Foreign, Commonwealth and Development Office", "gb", "en"),
     "fr_tresor": Authority("France DG Trésor", "fr", "fr"),
     "jp_mof": Authority("Japan Ministry of Finance", "jp", "ja"),
-    "il_nbctf": Authority("Israel NBCTF (Ministry of Defense)", "il", "he"),
-    "us_fbi": Authority("US FBI / IC3", "us", "en"),
+    "il_nbctf": Authority("Israel NBCTF (Ministry of Defense)", "il", "he", "asset.frozen"),
+    "us_fbi": Authority("US FBI / IC3", "us", "en", "crime.cyber"),
 }
 
 

@@ -242,3 +242,36 @@ def test_changes_name_each_listing_that_changed_and_belong_to_its_source(two_rel
     # Their event: listed, or the last of this release's (a cancelled order: listed, then delisted).
     assert {c["event"] for c in first["listings"]} <= {"listed", "delisted", "expired"}
     assert sum(c["event"] == "listed" for c in first["listings"]) > len(first["listings"]) / 2
+
+
+def test_ftm_entities_carry_opensanctions_metadata_and_the_authorities_meaning(two_releases):
+    entities = {e["id"]: e for e in lines(two_releases / "latest" / "entities.ftm.json")}
+    by_schema: dict[str, list[dict]] = {}
+    for entity in entities.values():
+        by_schema.setdefault(entity["schema"], []).append(entity)
+        assert entity["datasets"] and all(d.startswith("sanctions_feed_") for d in entity["datasets"])
+        assert entity["first_seen"] <= entity["last_change"] and isinstance(entity["target"], bool)
+        if entity["target"]:
+            assert "last_seen" not in entity  # only what is gone says when it was last seen
+    sanctions = by_schema["Sanction"]
+    assert {s["properties"]["authority"][0] for s in sanctions} >= {"US Treasury OFAC", "Japan Ministry of Finance"}
+    assert {tuple(s["properties"]["country"]) for s in sanctions} >= {("us",), ("jp",), ("il",), ("eu",), ("gb",)}
+    assert any(s["properties"].get("reason") for s in sanctions if "sanctions_feed_gb_fcdo" in s["datasets"])
+    topics = {d: {t for w in by_schema["CryptoWallet"] if d in w["datasets"] for t in w["properties"].get("topics", [])}
+              for d in ("sanctions_feed_il_nbctf", "sanctions_feed_us_fbi", "sanctions_feed_jp_mof")}
+    assert "asset.frozen" in topics["sanctions_feed_il_nbctf"] and "crime.cyber" in topics["sanctions_feed_us_fbi"]
+    assert topics["sanctions_feed_jp_mof"] == {"sanction"}
+    delisted = next(w for w in by_schema["CryptoWallet"]
+                    if w["properties"].get("cryptoAddress") == ["bc1qvhnfknw852ephxyc5hm4q520zmvf9maphetc9z"])
+    assert delisted["target"] is False and delisted["last_seen"] == "2026-11-25T00:00:00"
+    assert all(w["target"] for w in by_schema["CryptoWallet"] if "topics" in w["properties"])
+
+
+def test_a_value_the_ftm_model_refuses_is_an_error_never_dropped():
+    from datetime import date
+
+    from sanctions_feed.publish.ftm import _entity
+
+    with pytest.raises(ValueError, match="Sanction.startDate: 'not a date' is not a valid date"):
+        _entity("sf-x", "Sanction", {"startDate": ["not a date"]}, {"sanctions_feed_x"}, date(2026, 1, 1),
+                date(2026, 1, 1), False)
