@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 LOWEST ?= .venv-lowest
+YENTE_VENV ?= .venv-yente
 FEEDS ?= feeds
 # One worker more than cores: the tests that wait on a scheduler's poll leave a core idle.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo auto)
@@ -23,7 +24,7 @@ demo: $(BIN)/sanctions-feed  ## run a full update over the bundled sample source
 	$(BIN)/sanctions-feed update --samples --feeds $(FEEDS)
 	@echo "Feed written to $(abspath $(FEEDS))/latest/; open $(abspath $(FEEDS))/site/index.html to read it"
 
-test: $(BIN)/sanctions-feed test-tools  ## the test suite, with coverage (the crawler child process included)
+test: $(BIN)/sanctions-feed test-tools $(YENTE_VENV)/.installed  ## the test suite, with coverage (the crawler child process included)
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest -q -n $(JOBS) --dist worksteal
 	$(BIN)/python -m coverage combine -q
@@ -40,6 +41,12 @@ test-tools:
 		&& { apt-get install -y -qq $$missing > /dev/null 2>&1 \
 		     || { apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq $$missing > /dev/null 2>&1; }; }; } \
 		|| echo "could not install$$missing: the tests that use them will skip"
+
+# yente (OpenSanctions' screening API) reads our catalog in tests/test_catalog.py with its own
+# loaders: in a virtualenv of its own, since it pins its own followthemoney and FastAPI.
+$(YENTE_VENV)/.installed:
+	@$(PYTHON) -m venv $(YENTE_VENV) && $(YENTE_VENV)/bin/pip install --quiet 'yente>=5.5,<6' > /dev/null 2>&1 \
+		&& touch $@ || echo "could not install yente into $(YENTE_VENV): the test that runs it will skip"
 
 test-lowest: $(BIN)/sanctions-feed  ## the test suite on the lowest declared dependency versions
 	$(BIN)/pip install --quiet uv
@@ -76,4 +83,4 @@ mutation: $(BIN)/sanctions-feed  ## mutation testing of the decision modules (te
 	$(BIN)/python tests/mutation/score.py .mutation/*.sqlite
 
 clean:
-	rm -rf $(VENV) $(LOWEST) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.* .mutation
+	rm -rf $(VENV) $(LOWEST) $(YENTE_VENV) $(FEEDS) .pytest_cache .typecheck .coverage .coverage.* .mutation

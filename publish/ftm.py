@@ -202,6 +202,15 @@ class FtmExport:
         text = {key: _json(entity) for key, entity in now.items()}
         with (directory / self.ENTITIES).open("w", encoding="utf-8") as out:
             out.writelines(line + "\n" for line in text.values())
+        counts = {self.ENTITIES: len(now)}
+        # each source's own entities (its datasets' file in the catalog), in the same order
+        for source in sorted({x.source for a in addresses for x in a.listings}):
+            mine = [key for key, entity in now.items() if dataset_name(source) in entity["datasets"]]
+            name = f"sources/{source}/{self.ENTITIES}"
+            (directory / name).parent.mkdir(parents=True, exist_ok=True)
+            with (directory / name).open("w", encoding="utf-8") as out:
+                out.writelines(text[key] + "\n" for key in mine)
+            counts[name] = len(mine)
         ops = [(key, "ADD", text[key]) for key in now if key not in before]
         ops += [(key, "MOD", text[key]) for key, entity in now.items() if key in before and before[key] != entity]
         ops += [(key, "DEL", _json(entity)) for key, entity in before.items() if key not in now]
@@ -209,4 +218,4 @@ class FtmExport:
         with (directory / self.DELTA).open("w", encoding="utf-8") as out:
             # the entity's own line inside: what json.dumps(sort_keys=True) writes, made once
             out.writelines(f'{{"entity": {line}, "op": "{op}"}}\n' for _, op, line in ops)
-        return {self.ENTITIES: len(now), self.DELTA: len(ops)}
+        return counts | {self.DELTA: len(ops)}

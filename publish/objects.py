@@ -24,7 +24,7 @@ from .serve import IMMUTABLE, MUTABLE, content_type
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import SITE
 
-ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom")
+ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom", "catalog.json", "delta.json")
 """Pushed after latest/, before index.json (which is last)."""
 
 

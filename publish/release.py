@@ -22,6 +22,8 @@ from sanctions_feed.schemas.release import IndexFile, Manifest
 from sanctions_feed.schemas.status import SourceStatus
 
 from .atom import ChangesAtom
+from .catalog import CATALOG, DELTA_INDEX
+from .catalog import render as render_catalog
 from .diff import diff, is_empty
 from .errors import FeedError
 from .ftm import FtmExport
@@ -288,6 +290,12 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
                         sources=prepared.sources)
     _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing))
+    try:  # derived from the release's files, like the site: the next release writes it again
+        catalog, deltas = render_catalog(feeds, updated, read_manifest(feeds, prepared.version), prepared.publishing)
+        _atomic_write_bytes(feeds / CATALOG, catalog)
+        _atomic_write_bytes(feeds / DELTA_INDEX, deltas)
+    except (OSError, ValueError, FeedError) as exc:
+        log.error("the catalog was not written for release %s: %s: %s", prepared.version, type(exc).__name__, exc)
     try:
         Site(feeds, updated, prepared.changes, prepared.addresses).write()
     except (OSError, ValueError) as exc:  # the release stands; the next one rebuilds the site

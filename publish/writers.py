@@ -41,7 +41,7 @@ def count_rows(name: str, data: bytes) -> int | None:
     whose rows are changes.json's)."""
     if name.endswith(".csv"):
         return max(sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1, 0)
-    if name.endswith(".txt") or name.startswith("entities."):  # one record per line
+    if name.endswith(".txt") or name.rsplit("/", 1)[-1].startswith("entities."):  # one record per line
         return data.count(b"\n")
     if name.startswith("schema/"):
         return 1

@@ -279,4 +279,5 @@ def test_a_release_written_but_never_committed_is_removed_and_latest_repointed(t
     assert again.exit_code == 0, again.output
     assert "removed 20261125T180000Z (written by a killed run, never announced)" in again.output
     assert not orphan.exists() and os.readlink(feeds / "latest") == f"v/{index['latest']}"
-    assert sorted(p.name for p in feeds.iterdir()) == ["changes.atom", "index.json", "latest", "site", "v"]
+    assert sorted(p.name for p in feeds.iterdir()) == ["catalog.json", "changes.atom", "delta.json", "index.json", "latest",
+                                                       "site", "v"]

@@ -130,3 +130,29 @@ def test_an_unsigned_release_verifies_only_when_allowed(sample_feed):
     assert strict.exit_code == 1 and "missing (the release is unsigned)" in strict.output
     allowed = CliRunner().invoke(cli, ["verify", "--unsigned", str(sample_feed)])
     assert allowed.exit_code == 0 and "unsigned (allowed)" in allowed.output
+
+
+REFERENCE = "reference-lists/0xB10C"
+
+
+@pytest.mark.parametrize("day", ["2022-09-03T105324Z", "2024-01-12T002801Z", "2024-09-27T003517Z"])
+def test_the_ofac_code_lists_equal_the_real_0xb10c_lists_of_the_same_ofac_state(tmp_path, day):
+    """The real lists of a day, written back into an SDN advanced XML (each code's addresses under a
+    party of their own, in a shuffled order, one of them twice): our lists are those files, byte
+    for byte, every odd string OFAC published included."""
+    from .conftest import real_fixture
+
+    folder = real_fixture(f"{REFERENCE}/{day}")
+    lists = {p.name: p.read_bytes() for p in sorted(Path(folder).glob("sanctioned_addresses_*.txt"))}
+    parties = []
+    for number, (name, data) in enumerate(sorted(lists.items())):
+        code = name.removeprefix("sanctioned_addresses_").removesuffix(".txt")
+        addresses = data.decode().splitlines()
+        shuffled = addresses[1::2] + addresses[::2] + addresses[:1]  # not in order, and one again
+        parties.append({"fixed_ref": str(80000 + number), "name": f"HOLDER {code}", "type": "entity",
+                        "programs": ["CYBER2"], "listed_on": date(2022, 1, 1),
+                        "addresses": [(code, a) for a in shuffled]})
+    codes = [name.removeprefix("sanctioned_addresses_").removesuffix(".txt") for name in lists]
+    latest = published(tmp_path, sdn_advanced_xml(parties, extra_codes=codes))
+    ours = {p.name: p.read_bytes() for p in (latest / "compat" / "0xb10c").glob("*.txt")}
+    assert ours == lists

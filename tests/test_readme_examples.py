@@ -101,3 +101,11 @@ def test_each_example_works_on_the_demo_feed(line, demo, monkeypatch):
 def test_an_unknown_option_in_an_example_would_fail():
     with pytest.raises(click.UsageError):
         parsed(["check", "--no-such-option", "x"])
+
+
+def test_the_readme_duckdb_example_runs_on_the_demo_feed(demo, monkeypatch):
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed (the test extra)")
+    (query,) = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    monkeypatch.chdir(demo)
+    rows = duckdb.sql(query.replace("\n  ", "\n")).fetchall()
+    assert ("US Treasury OFAC", 21) in rows and len(rows) >= 7
