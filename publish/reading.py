@@ -31,14 +31,30 @@ def read_model(path: Path, model, what: str):
         raise FeedError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
 
 
+_READ: dict[tuple, tuple] = {}
+"""The last index.json read per (path, model), by the file's identity: an update reads it in
+several steps, and parses it once while it does not change. Callers never change what it holds."""
+
+
 def read_index(feeds: Path, model=None):
     """index.json as `model` (default: the whole `IndexFile`), or None when there is none yet."""
     path = feeds / INDEX
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except OSError:
         return None
     if model is None:
         from sanctions_feed.schemas.release import IndexFile as model
-    return read_model(path, model, "feed index")
+    key = (str(path.resolve()), model)
+    identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _READ.get(key)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    index = read_model(path, model, "feed index")
+    if len(_READ) >= 16:  # a process that reads many feeds (the tests) keeps a few
+        _READ.clear()
+    _READ[key] = (identity, index)
+    return index
 
 
 def read_index_head(feeds: Path) -> IndexHead | None:

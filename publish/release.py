@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import logging
 import os
@@ -102,6 +103,32 @@ def _file_entry(path: Path, rows: int) -> FileEntry:
     return FileEntry(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
 
 
+def share_unchanged(directory: Path, files: dict[str, FileEntry], previous_dir: Path) -> int:
+    """Files byte-identical to the previous release's (an unchanged source's lists and entities,
+    the schemas) become hard links to them: a release costs the disk of what changed. Releases
+    never change once written, so the two names never differ. Where links cannot be made (another
+    file system), each release keeps its own copy. Returns the bytes saved."""
+    try:
+        before = read_manifest(previous_dir.parent.parent, previous_dir.name).files
+    except FeedError:
+        return 0
+    saved = 0
+    for name, entry in files.items():
+        kept = before.get(name)
+        if kept is None or (kept.sha256, kept.bytes) != (entry.sha256, entry.bytes):
+            continue
+        target, partial = directory / name, directory / f"{name}.link"
+        try:
+            if not filecmp.cmp(previous_dir / name, target, shallow=False):
+                continue  # the previous release's file is not what its manifest says: no sharing
+            os.link(previous_dir / name, partial)
+            os.replace(partial, target)
+            saved += entry.bytes
+        except OSError:
+            partial.unlink(missing_ok=True)
+    return saved
+
+
 def read_manifest(feeds: Path, version: str) -> Manifest:
     return read_model(feeds / "v" / version / MANIFEST, Manifest, "release manifest")
 
@@ -179,6 +206,8 @@ def prepare(feeds: Path, addresses: list[FeedAddress], rejected, sources: list[S
     try:
         files = write_files(tmp, version, addresses, changes, rejected, sources, old,
                             feeds / "v" / previous if previous else None)
+        if previous is not None:
+            share_unchanged(tmp, files, feeds / "v" / previous)
         key = publishing.key
         manifest = Manifest(version=version, previous=previous, created_at=now, expires_at=now + publishing.validity,
                             signed_by=key.public.key_id_hex if key else None, sources=sources, files=files)

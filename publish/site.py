@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import timedelta
 from functools import cache
 from importlib import resources
@@ -54,7 +53,21 @@ def templates() -> Environment:
 
 
 def render(template: str, path: Path, **values) -> None:
-    path.write_text(templates().get_template(template).render(**values), encoding="utf-8")
+    write_text(path, templates().get_template(template).render(**values))
+
+
+def write_text(path: Path, text: str) -> None:
+    """A page written in place, whole (a reader sees the old page or the new one, never half),
+    and not at all when it says what it said."""
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 class Site:
@@ -78,31 +91,26 @@ class Site:
         return self._release(version, "changes.json", ChangesFile)
 
     def _kept(self, relative: str, out: Path) -> bool:
-        """Copy a page of the previous site written by these templates; False if there is none."""
-        old = self.feeds / SITE / relative
-        if not old.is_file() or self.marker not in old.read_bytes()[:1024]:
+        """Whether a page of these templates is there already: left in place, not read again."""
+        try:
+            with (out / relative).open("rb") as page:
+                return self.marker in page.read(1024)
+        except OSError:
             return False
-        shutil.copyfile(old, out / relative)
-        return True
 
     def write(self) -> Path:
-        tmp = self.feeds / f".tmp-site-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
+        """The site, updated in place: the pages of the new release and what links to it are
+        written, every page whose content cannot have changed (an older release's, an address the
+        release did not touch) is left as it is, so the work follows the change, not the history."""
+        out = self.feeds / SITE
+        if out.is_symlink() or (out.exists() and not out.is_dir()):
+            raise OSError(f"{out} is not a directory")
         for folder in ("releases", "sources", "addresses"):
-            (tmp / folder).mkdir(parents=True)
-        try:
-            for asset in ASSETS:
-                (tmp / asset).write_bytes(resources.files(__package__).joinpath("assets", asset).read_bytes())
-            self._write_pages(tmp)
-            old = self.feeds / f".tmp-site-old-{os.getpid()}"
-            if (self.feeds / SITE).is_dir():
-                os.rename(self.feeds / SITE, old)
-            os.rename(tmp, self.feeds / SITE)
-            shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return self.feeds / SITE
+            (out / folder).mkdir(parents=True, exist_ok=True)
+        for asset in ASSETS:
+            write_text(out / asset, resources.files(__package__).joinpath("assets", asset).read_text(encoding="utf-8"))
+        self._write_pages(out)
+        return out
 
     def _write_pages(self, out: Path) -> None:
         versions = self.index.versions
@@ -163,10 +171,9 @@ class Site:
                        pairs=[[(p, x.program_titles.get(p) or program_title(x.source, p)) for p in x.programs]
                               for x in address.listings])
         entries = [search_entry(a) for a in addresses]
-        (out / "search-index.js").write_text(
-            "// Every address ever listed, for search.html: [page, display, chain, status, forms, holders, authorities]\n"
-            f"window.SANCTIONS_FEED_SEARCH = {json.dumps(entries, ensure_ascii=False, separators=(',', ':'))};\n",
-            encoding="utf-8")
+        write_text(out / "search-index.js",
+                   "// Every address ever listed, for search.html: [page, display, chain, status, forms, holders, authorities]\n"
+                   f"window.SANCTIONS_FEED_SEARCH = {json.dumps(entries, ensure_ascii=False, separators=(',', ':'))};\n")
         render("search.html", out / "search.html", title="Search addresses", up="", count=len(entries),
                latest=self.index.latest or "")
 
@@ -183,13 +190,11 @@ class Site:
         names = [authority_name(name) for name in series]
         by_source = {label if names.count(label) == 1 else f"{label} ({name})": values
                      for label, (name, values) in zip(names, series.items(), strict=True)}
-        (out / "chart-sources.svg").write_text(line_chart("Active addresses per source", times, by_source),
-                                               encoding="utf-8")
-        (out / "chart-chains.svg").write_text(
-            line_chart("Active addresses per chain", times, self._series("active_by_chain")), encoding="utf-8")
+        write_text(out / "chart-sources.svg", line_chart("Active addresses per source", times, by_source))
+        write_text(out / "chart-chains.svg", line_chart("Active addresses per chain", times, self._series("active_by_chain")))
         for name, values in self._series("by_source").items():
-            (out / "sources" / f"{name}.svg").write_text(
-                line_chart(f"Active addresses: {authority_name(name)}", times, {name: values}), encoding="utf-8")
+            write_text(out / "sources" / f"{name}.svg",
+                       line_chart(f"Active addresses: {authority_name(name)}", times, {name: values}))
 
     def _write_sources(self, out: Path, addresses: list[FeedAddress]) -> None:
         counts = []

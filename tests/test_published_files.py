@@ -111,3 +111,37 @@ def test_changes_csv_keeps_a_row_for_an_address_whose_change_touches_no_listing(
     (row,) = csv_records(diff("A", [before], "B", [after]))
     assert row["change"] == "changed" and row["fields"] == ["validity", "issues"]
     assert row["source"] is None and row["listing_change"] is None
+
+
+def test_a_release_shares_the_files_that_did_not_change_with_the_one_before(tmp_path):
+    from click.testing import CliRunner
+
+    from sanctions_feed.commands import cli
+    from sanctions_feed.publish.release import share_unchanged
+
+    from .builders import SAMPLE_PARTIES, sdn_advanced_xml
+
+    feeds, source = tmp_path / "feeds", tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[1:]))
+    for now, args in (("2026-11-24T12:00:00Z", ["--samples"]),
+                      ("2026-11-25T12:00:00Z", ["--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force"])):
+        assert CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, *args]).exit_code == 0
+    first, second = sorted((feeds / "v").iterdir())
+    same = first / "sources" / "jp_mof" / "bitcoin.txt", second / "sources" / "jp_mof" / "bitcoin.txt"
+    assert same[0].stat().st_ino == same[1].stat().st_ino  # Japan did not change: one file, two names
+    changed = first / "sources" / "ofac_sdn" / "bitcoin.txt", second / "sources" / "ofac_sdn" / "bitcoin.txt"
+    assert changed[0].stat().st_ino != changed[1].stat().st_ino and changed[0].read_bytes() != changed[1].read_bytes()
+    # a previous file that is not what its manifest says is never linked to
+    manifest = json.loads((second / "manifest.json").read_text())
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "schema").mkdir()
+    for name in ("schema/index.json",):
+        (copy / name).write_bytes((second / name).read_bytes())
+    (second / "schema" / "index.json").unlink()
+    (second / "schema" / "index.json").write_text("tampered")
+    from sanctions_feed.schemas.feed import FileEntry
+
+    entry = FileEntry.model_validate(manifest["files"]["schema/index.json"])
+    assert share_unchanged(copy, {"schema/index.json": entry}, second) == 0
+    assert (copy / "schema" / "index.json").stat().st_nlink == 1

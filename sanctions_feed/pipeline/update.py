@@ -134,6 +134,7 @@ def run_update(request: UpdateRequest) -> UpdateResult:
         with Crawl(list(request.only), request.locations, request.samples, now, request.archive, known,
                    request.source_timeout, request.replay) as crawl:
             # While the child crawls, this process loads the rest of the pipeline (the other core).
+            import followthemoney  # noqa: F401  (the FtM export's model: ~0.9 s to load, here in parallel)
             from sqlmodel import Session
 
             from sanctions_feed.pipeline.store import (
