@@ -28,6 +28,7 @@ from .catalog import render as render_catalog
 from .diff import diff, is_empty
 from .errors import FeedError
 from .ftm import FtmExport
+from .lists import ChainLists, OfacCodeLists, SourceLists
 from .parquet import AddressesParquet
 from .reading import INDEX, MANIFEST, VERSION_ID, read_addresses, read_index, read_model  # noqa: F401 - read from here too
 from .schema_files import SchemaFiles
@@ -35,7 +36,7 @@ from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import Site
 from .spreadsheets import AddressesXlsx, ChangesXlsx
-from .writers import FILE_WRITERS, ChainLists, OfacCodeLists, Records, RejectedCsv, SourceLists, json_bytes
+from .writers import FILE_WRITERS, Records, RejectedCsv, json_bytes
 
 log = logging.getLogger(__name__)
 

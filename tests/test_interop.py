@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
-from sanctions_feed.publish.writers import ChainLists, SourceLists
+from sanctions_feed.publish.lists import ChainLists, SourceLists
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
 from .test_published_files import shared_address

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 from sanctions_feed.publish.build import published_source
-from sanctions_feed.publish.writers import ChainLists
+from sanctions_feed.publish.lists import ChainLists
 from sanctions_feed.schemas.status import SourceStatus
 
 from .test_screening import OFAC_BTC, OFAC_ETH, listed
