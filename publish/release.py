@@ -36,7 +36,7 @@ from .settings import UNSIGNED, Publishing
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
 from .site import Site
 from .spreadsheets import AddressesXlsx, ChangesXlsx
-from .writers import FILE_WRITERS, Records, RejectedCsv, json_bytes
+from .writers import FILE_WRITERS, GzipSiblings, Records, RejectedCsv, json_bytes
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,8 @@ def write_files(directory: Path, version: str, addresses: list[FeedAddress], cha
               | OfacCodeLists().write_all(directory, addresses, published))
     for name, rows in (counts | SchemaFiles().write_all(directory)
                        | FtmExport().write_all(directory, addresses, previous, previous_dir)).items():
+        files[name] = _file_entry(directory / name, rows)
+    for name, rows in GzipSiblings().write_all(directory, files).items():
         files[name] = _file_entry(directory / name, rows)
     return files
 

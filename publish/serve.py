@@ -26,7 +26,7 @@ MUTABLE = "public, max-age=60, must-revalidate"
 TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".html": "text/html; charset=utf-8", ".atom": "application/atom+xml", ".pub": "text/plain; charset=utf-8",
          ".minisig": "text/plain; charset=utf-8", ".css": "text/css; charset=utf-8",
-         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".gz": "application/gzip"}
 MAX_SEGMENT = 255  # bytes: longer than any file name, and the OS would refuse it
 IDLE_TIMEOUT = 30.0  # seconds a connection may sit silent
 BACKLOG = 128
@@ -110,11 +110,15 @@ class FeedFiles:
                 self._etags[key] = tag
         return handle, stat, tag
 
-    def gzipped(self, handle, stat) -> bytes:
-        """The file gzip-compressed (deterministic: no name, no time), cached by inode."""
+    def gzipped(self, handle, stat, path: Path | None = None) -> bytes:
+        """The file gzip-compressed: its `.gz` sibling as published when there is one, else made
+        here (deterministic: no name, no time); cached by inode."""
         key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
         with self._lock:
             cached = self._gzipped.get(key)
+        sibling = path.with_name(f"{path.name}.gz") if path is not None else None
+        if cached is None and sibling is not None and sibling.is_file() and not sibling.is_symlink():
+            cached = sibling.read_bytes()
         if cached is None:
             cached = gzip.compress(handle.read(), compresslevel=6, mtime=0)
             with self._lock:
@@ -172,7 +176,7 @@ def make_handler(files: FeedFiles):
                 if path.suffix in (".html", ".svg"):
                     self.send_header("Content-Security-Policy", f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'")
                 if compress:
-                    data = files.gzipped(handle, stat)
+                    data = files.gzipped(handle, stat, path)
                     self.send_header("Content-Encoding", "gzip")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()

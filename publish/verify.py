@@ -4,6 +4,7 @@ of `previous`, and the expiry. Every problem is named with its file and reason."
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import urllib.error
 import urllib.request
@@ -233,9 +234,13 @@ def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: VerifyR
             continue
         try:
             rows = count_rows(name, data)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError, EOFError) as exc:
             verdict.problems.append(f"{base}{name}: cannot count its rows ({type(exc).__name__}: {exc})")
             continue
+        if name.endswith(".gz") and name.removesuffix(".gz") in manifest.files:
+            sibling = manifest.files[name.removesuffix(".gz")]
+            if hashlib.sha256(gzip.decompress(data)).hexdigest() != sibling.sha256:
+                verdict.problems.append(f"{base}{name}: does not hold {name.removesuffix('.gz')}")
         if name == "changes.json":
             changes_rows = rows
         if rows is None:

@@ -4,6 +4,7 @@ its row count; the release code hashes and records it in the manifest."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import zipfile
@@ -36,7 +37,9 @@ def xlsx_rows(data: bytes) -> int:
 
 def count_rows(name: str, data: bytes) -> int | None:
     """A published file's row count as its writer reported it to the manifest (None: changes.html,
-    whose rows are changes.json's)."""
+    whose rows are changes.json's; a `.gz` sibling: its file's)."""
+    if name.endswith(".gz"):
+        return count_rows(name.removesuffix(".gz"), gzip.decompress(data))
     if name.endswith(".csv"):
         return max(sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1, 0)
     if name.endswith(".txt") or name.rsplit("/", 1)[-1].startswith("entities."):  # one record per line
@@ -225,6 +228,29 @@ class RejectedCsv:
         text, rows = self.render(rejected)
         (directory / self.FILE_NAME).write_text(text, encoding="utf-8")
         return rows
+
+
+GZIP_SIBLING_MIN = 64 * 1024
+"""Bytes from which a JSON, CSV or text file gets a `.gz` sibling."""
+GZIP_SUFFIXES = (".json", ".csv", ".txt")
+
+
+class GzipSiblings:
+    """`<file>.gz` beside each large JSON, CSV and text file of a release, written once at publish
+    (gzip -9, no name or time in the header: the same file gives the same bytes) and listed in the
+    manifest with its own sha256 and its file's rows: `serve` and nginx's `gzip_static` send it as
+    it is to a client that accepts gzip, instead of compressing the file on every request."""
+
+    def write_all(self, directory: Path, files: dict) -> dict[str, int]:
+        counts = {}
+        for name, entry in sorted(files.items()):
+            if name.endswith(GZIP_SUFFIXES) and entry.bytes >= GZIP_SIBLING_MIN:
+                with (directory / name).open("rb") as source, (directory / f"{name}.gz").open("wb") as raw, \
+                        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out:
+                    for block in iter(lambda: source.read(1 << 20), b""):
+                        out.write(block)
+                counts[f"{name}.gz"] = entry.rows
+        return counts
 
 
 FILE_WRITERS = (AddressesJson(), AddressesCsv(), ChangesJson(), ChangesCsv(), RejectedCsv(), ChangesHtml())

@@ -145,3 +145,51 @@ def test_a_release_shares_the_files_that_did_not_change_with_the_one_before(tmp_
     entry = FileEntry.model_validate(manifest["files"]["schema/index.json"])
     assert share_unchanged(copy, {"schema/index.json": entry}, second) == 0
     assert (copy / "schema" / "index.json").stat().st_nlink == 1
+
+
+def test_large_files_have_a_gzip_sibling_in_the_manifest_that_serve_sends_as_it_is(sample_feed, tmp_path):
+    import gzip
+    import hashlib
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from sanctions_feed.publish.verify import Reader, verify
+    from sanctions_feed.publish.writers import GZIP_SIBLING_MIN
+    from sanctions_feed.screening import Screener
+    from sanctions_feed.screening.api import create_app
+
+    latest = sample_feed / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text())["files"]
+    siblings = sorted(name for name in manifest if name.endswith(".gz"))
+    assert "addresses.json.gz" in siblings
+    for name in siblings:
+        original = name.removesuffix(".gz")
+        data = (latest / name).read_bytes()
+        assert gzip.decompress(data) == (latest / original).read_bytes() and data[4:8] == b"\0\0\0\0"
+        assert manifest[name]["rows"] == manifest[original]["rows"] and manifest[original]["bytes"] >= GZIP_SIBLING_MIN
+    assert all(entry["bytes"] < GZIP_SIBLING_MIN for name, entry in manifest.items()
+               if name.endswith((".json", ".csv", ".txt")) and f"{name}.gz" not in manifest)
+    with TestClient(create_app(Screener.open(sample_feed), reload_interval=0)) as client:
+        answer = client.get("/latest/addresses.json", headers={"Accept-Encoding": "gzip"})
+        # the published sibling's bytes, as they are (not compressed again here)
+        assert answer.headers["content-encoding"] == "gzip"
+        assert answer.headers["content-length"] == str((latest / "addresses.json.gz").stat().st_size)
+        assert hashlib.sha256(answer.content).hexdigest() == manifest["addresses.json"]["sha256"]  # decoded
+        raw = client.get("/latest/addresses.json.gz")
+        assert raw.headers["content-type"] == "application/gzip" and "content-encoding" not in raw.headers
+    # a sibling that does not hold its file fails verification
+    feeds = tmp_path / "feeds"
+    shutil.copytree(sample_feed, feeds, symlinks=True)
+    version = (feeds / "latest").resolve().name
+    bad = feeds / "v" / version / "addresses.json.gz"
+    bad.unlink()
+    bad.write_bytes(gzip.compress(b'{"version": "x", "addresses": []}', mtime=0))
+    report = verify(Reader(str(feeds)), None, None, datetime_now(), unsigned=True)
+    assert any("addresses.json.gz" in problem for problem in report.problems)
+
+
+def datetime_now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)

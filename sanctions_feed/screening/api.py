@@ -268,7 +268,7 @@ def _file_response(files: FeedFiles, request: Request) -> Response:
     media = content_type(path.relative_to(files.root).as_posix())
     if compress:
         with handle:
-            data = files.gzipped(handle, stat)
+            data = files.gzipped(handle, stat, path)
         headers["Content-Encoding"], headers["Content-Length"] = "gzip", str(len(data))
         return Response(data if request.method == "GET" else b"", headers=headers, media_type=media)
     headers["Content-Length"] = str(stat.st_size)
