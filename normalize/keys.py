@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
-from sanctions_feed.schemas.address import NormalizedAddress
+from sanctions_feed.schemas.address import Chain, NormalizedAddress
 
 from . import codecs
 from .core import normalize
@@ -118,6 +118,31 @@ def screen_readings(text: str) -> list[NormalizedAddress]:
         lower = folded.lower()
         return [NormalizedAddress("address", "ethereum", lower, folded, "valid")]
     return normalize(folded)
+
+
+_BASE58_ADDRESS = re.compile(r"[13T][1-9A-HJ-NP-Za-km-z]{25,34}")
+QUICK_CHAINS: dict[int, Chain] = {0x00: "bitcoin", 0x05: "bitcoin", 0x41: "tron"}
+"""Base58check version bytes read without the normalizer: Bitcoin P2PKH and P2SH, TRON."""
+
+
+def quick_reading(text: str) -> NormalizedAddress | None:
+    """What `screen_readings` reads in the commonest screened forms, without the normalizer: a
+    0x-prefixed EVM address, or a base58check Bitcoin (1..., 3...) or TRON (T...) address whose
+    checksum holds; exactly the reading the normalizer gives. None for anything else, or a
+    failed checksum (the normalizer then says what is wrong). Bulk screening reads most of its
+    lines here."""
+    if len(text) == 42 and text[:2] == "0x" and _HEX40.fullmatch(text, 2):
+        return NormalizedAddress("address", "ethereum", text.lower(), text, "valid")
+    if not _BASE58_ADDRESS.fullmatch(text):
+        return None
+    try:
+        payload = codecs.b58check_decode(text)
+    except ValueError:
+        return None
+    chain = QUICK_CHAINS.get(payload[0]) if len(payload) == 21 else None
+    if chain is None or (chain == "tron") != (text[0] == "T"):
+        return None
+    return NormalizedAddress("address", chain, text, text, "valid", ("chain_assumed",) if chain == "bitcoin" else ())
 
 
 def _legacy_cashaddr(address: str) -> str:

@@ -131,3 +131,24 @@ def test_check_on_a_day_labels_each_listing_with_its_status_that_day():
     before = _match_fields(address, date(2023, 1, 1))
     assert before["listings"][0]["status"] == "not_yet_listed"
     assert [r.status for r in Screen([address], date(2023, 1, 1)).check(OFAC_BTC)] == [NO_MATCH]
+
+
+@pytest.mark.parametrize("version", [0x00, 0x05, 0x41, 0x30, 0x6F], ids=["P2PKH", "P2SH", "TRON", "Litecoin: none", "testnet: none"])
+def test_the_quick_reading_is_exactly_the_normalizers_or_none(version):
+    """Bulk screening reads the commonest forms without the normalizer: never another reading."""
+    import hashlib
+
+    from sanctions_feed.normalize.codecs import b58check_encode
+    from sanctions_feed.normalize.keys import QUICK_CHAINS, quick_reading, screen_readings
+
+    for n in range(300):
+        payload = bytes([version]) + hashlib.sha256(f"{version}-{n}".encode()).digest()[:20]
+        text = b58check_encode(payload)
+        quick = quick_reading(text)
+        assert (quick is not None) == (version in QUICK_CHAINS)
+        if quick is not None:
+            assert [quick] == screen_readings(text)
+        evm = "0x" + payload[1:].hex()
+        assert [quick_reading(evm)] == screen_readings(evm)
+        broken = text[:-1] + ("2" if text[-1] != "2" else "3")  # a checksum that fails: the normalizer says why
+        assert quick_reading(broken) is None and screen_readings(broken)[0].validity == "invalid"

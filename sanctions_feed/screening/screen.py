@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sanctions_feed.errors import SanctionsFeedError
-from sanctions_feed.normalize.keys import deposit_keys, match_keys, screen_readings
+from sanctions_feed.normalize.keys import deposit_keys, match_keys, quick_reading, screen_readings
 from sanctions_feed.schemas.address import EVM_CHAINS, NormalizedAddress
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
@@ -163,7 +163,8 @@ class Screen:
     def check(self, text: str) -> list[ScreenResult]:
         """One verdict per address the text names (most texts name one)."""
         verdicts = []
-        for reading in screen_readings(text):
+        quick = quick_reading(text)
+        for reading in (quick,) if quick is not None else screen_readings(text):
             found, deposits = self.index.lookup(reading)  # a listed string that is no address is still listed
             if not found and not deposits and (reading.kind == "unknown" or reading.validity == "invalid"):
                 status = NOT_AN_ADDRESS if reading.kind == "unknown" else INVALID
