@@ -317,3 +317,15 @@ def test_a_valid_signature_whose_trusted_comment_names_another_release_fails(his
     result = verify(feeds, "--at", AFTER, "--public-key", str(public))
     assert result.exit_code == 1
     assert f"the trusted comment does not describe this manifest ({comment!r})" in result.stdout
+
+
+def test_a_renewal_is_due_even_when_every_source_is_unchanged(tmp_path):
+    """The early no-change decision (nothing stored) still renews a release near its expiry."""
+    key = tmp_path / "keys" / "minisign.key"
+    write_key_pair(key)
+    feeds, source = tmp_path / "feeds", write_source(tmp_path / "sdn.xml", SAMPLE_PARTIES)
+    assert update(feeds, key, source, "2026-11-01T00:00:00Z").exit_code == 0
+    quiet = update(feeds, key, source, "2026-11-20T00:00:00Z")
+    assert quiet.stdout.startswith("no change") and "unchanged" in quiet.stdout, quiet.output
+    renewed = update(feeds, key, source, "2026-11-25T00:00:00Z")  # unchanged, under a quarter of 30 days left
+    assert renewed.exit_code == 0 and "renewal of the latest release before it expires" in renewed.stdout, renewed.output
