@@ -13,6 +13,7 @@ application_name, so that a refused update can name it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 UPDATE, SCHEDULER = "sanctions-feed.update", "sanctions-feed.scheduler"
 _KEYS = "hashtext(%s), hashtext(current_database() || '.' || current_schema())"
 _TRY_LOCK = f"SELECT pg_try_advisory_lock({_KEYS})"
+_UNLOCK = f"SELECT pg_advisory_unlock({_KEYS})"
 _HOLDER = ("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int = (SELECT hashtext(%s)) "
            "AND l.objid::int = (SELECT hashtext(current_database() || '.' || current_schema())) LIMIT 1")
@@ -128,7 +130,14 @@ def _advisory_lock(db_url: str, name: str, wait: float,
         lock = AdvisoryLock(connection, name)
         taken = _acquire(lambda: bool(connection.execute(_TRY_LOCK, (name,)).fetchone()[0]),  # type: ignore[index]
                          wait, on_wait)
-        yield lock if taken else None  # held until the connection closes
+        try:
+            yield lock if taken else None  # held until released here, or until the connection closes
+        finally:
+            if taken:
+                # Released before the connection closes: the server ends a closed session's locks
+                # a moment later, and the next update, started at once, would find it still held.
+                with contextlib.suppress(psycopg.Error):
+                    connection.execute(_UNLOCK, (name,))
 
 
 class UpdateLock:
