@@ -98,6 +98,13 @@ def match_keys(found: NormalizedAddress) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def reading_of(record) -> NormalizedAddress:
+    """A published or stored address record (kind, chain, address, display, validity, platform,
+    tag) as normalization's result type, for its match keys (which its issues do not change)."""
+    return NormalizedAddress(record.kind, record.chain, record.address, record.display, record.validity,
+                             (), None, record.platform, record.tag)
+
+
 def deposit_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
     """The keys of a tagged deposit's address alone (without `#<tag>`)."""
     return tuple(key.rsplit("#", 1)[0] for key in keys)

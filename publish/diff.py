@@ -68,6 +68,14 @@ def listing_changes(address_id: str, was: FeedAddress | None, now: FeedAddress |
     return out
 
 
+def shown_value(value) -> str:
+    """A changed field's value as text for people (changes.csv, the site): lists joined, nothing
+    as `(none)`."""
+    if value is None or value == [] or value == "":
+        return "(none)"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _comparable(address: FeedAddress) -> FeedAddress:
     """An address as the sources said it: its events by effective date, without when this feed
     recorded them (which a release written before schema 1.3 did not say), nor what our own

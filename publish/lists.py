@@ -94,12 +94,14 @@ class OfacCodeLists:
     For each OFAC asset code present (`Digital Currency Address - <CODE>`; discovered, never a
     fixed list), exactly the strings OFAC published under it, deduplicated and sorted as Python
     sorts them; one per line, or a JSON array indented by 2, each file ending in a newline, as that
-    project writes them. Every active listing of an OFAC source counts, an address we judge
-    invalid included (the project copies the list as it is). A code once published stays (empty)."""
+    project writes them. Every active listing of `ofac_sdn` counts, an address we judge invalid
+    included (the project copies the advanced XML as it is); never `ofac_sdn_legacy`, whose CSV
+    cuts long remarks (a cut string is no string OFAC published whole). A code once published
+    stays (empty)."""
 
     FILE_NAME = "compat"
     FOLDER = "compat/0xb10c"
-    SOURCES = ("ofac_sdn", "ofac_sdn_legacy")
+    SOURCE = "ofac_sdn"
 
     def write_all(self, directory: Path, addresses: list[FeedAddress], published: Iterable[str] = ()) -> dict[str, int]:
         codes: dict[str, set[str]] = {}
@@ -109,7 +111,7 @@ class OfacCodeLists:
                 codes.setdefault(name.removeprefix(prefix).removesuffix(".txt"), set())
         for a in addresses:
             for listing in a.listings:
-                if listing.source in self.SOURCES and listing.status == "active":
+                if listing.source == self.SOURCE and listing.status == "active":
                     for code in listing.assets:
                         codes.setdefault(code, set()).add(listing.raw_address)
         (directory / self.FOLDER).mkdir(parents=True)

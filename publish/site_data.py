@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sanctions_feed.normalize.keys import deposit_keys, match_keys
-from sanctions_feed.schemas.address import NormalizedAddress
+from sanctions_feed.normalize.keys import deposit_keys, match_keys, reading_of
 from sanctions_feed.schemas.authorities import authority_name, program_title
 from sanctions_feed.schemas.feed import ChangesFile, FeedAddress, FeedListing, ListingChange
 from sanctions_feed.schemas.release import Manifest
+
+from .diff import shown_value
 
 _SAFE = re.compile(r"[A-Za-z0-9.-]")
 
@@ -33,12 +34,6 @@ def page_key(address_id: str) -> str:
 def when(moment: datetime | None) -> str:
     """The one time format of the site: `2026-12-05 15:41 UTC`."""
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
-
-
-def shown(value) -> str:
-    if value is None or value == [] or value == "":
-        return "(none)"
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @dataclass
@@ -95,7 +90,7 @@ def change_rows(changes: ChangesFile) -> list[ChangeRow]:
 def _row(item: ListingChange, address: FeedAddress) -> ChangeRow:
     listing = next((x for x in address.listings if (x.source, x.source_record_id) == (item.source, item.source_record_id)),
                    None)
-    fields = [(name, shown(value.before), shown(value.after)) for name, value in item.fields.items()]
+    fields = [(name, shown_value(value.before), shown_value(value.after)) for name, value in item.fields.items()]
     return ChangeRow(item.change, address, item.source, item.source_record_id, listing, item.event, fields, item.status)
 
 
@@ -128,8 +123,7 @@ def search_forms(address: FeedAddress) -> list[str]:
     on (an X-address's classic form, a CashAddr's legacy form), its address alone, its display."""
     forms = {address.address, address.display}
     if address.kind != "unknown":
-        keys = match_keys(NormalizedAddress(address.kind, address.chain, address.address, address.display,
-                                            address.validity, (), None, address.platform, address.tag))
+        keys = match_keys(reading_of(address))
         forms |= set(keys) | set(deposit_keys(keys))
     forms |= {form.split(":", 1)[1] for form in list(forms) if form.startswith("bitcoincash:")}
     return sorted({form.casefold() for form in forms})

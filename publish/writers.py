@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sanctions_feed.schemas.feed import ChangesFile, FeedAddress
 
+from .diff import shown_value
 from .html import ChangesHtml
 
 _FORMULA_START = frozenset("=+-@\t\r")
@@ -177,11 +178,7 @@ whose change touches no listing (a verdict re-derived) has one row with the list
 
 def _values(fields: dict, side: str) -> str:
     """`status: active; delisted_on: (none)`: one side of a listing's changed fields."""
-    def shown(value) -> str:
-        if value is None or value == []:
-            return "(none)"
-        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return "; ".join(f"{name}: {shown(getattr(change, side))}" for name, change in fields.items())
+    return "; ".join(f"{name}: {shown_value(getattr(change, side))}" for name, change in fields.items())
 
 
 def changes_csv_rows(changes: ChangesFile):

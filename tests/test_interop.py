@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
-from sanctions_feed.publish.lists import ChainLists, SourceLists
+from sanctions_feed.publish.lists import ChainLists, OfacCodeLists, SourceLists
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
 from .test_published_files import shared_address
@@ -156,3 +156,20 @@ def test_the_ofac_code_lists_equal_the_real_0xb10c_lists_of_the_same_ofac_state(
     latest = published(tmp_path, sdn_advanced_xml(parties, extra_codes=codes))
     ours = {p.name: p.read_bytes() for p in (latest / "compat" / "0xb10c").glob("*.txt")}
     assert ours == lists
+
+
+def test_the_ofac_code_lists_come_from_the_advanced_xml_never_the_cut_legacy_csv():
+    """The legacy CSV cuts remarks at 1,000 characters (`1Gq`): such a string is never copied."""
+    from .test_screening import listed
+
+    legacy = listed("1Gq", "XBT").model_copy(deep=True)
+    legacy.listings[0].source, legacy.listings[0].assets = "ofac_sdn_legacy", ["XBT"]
+    advanced = listed("12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx", "XBT").model_copy(deep=True)
+    advanced.listings[0].source, advanced.listings[0].assets = "ofac_sdn", ["XBT"]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        counts = OfacCodeLists().write_all(Path(folder), [legacy, advanced])
+        assert (Path(folder) / "compat" / "0xb10c" / "sanctioned_addresses_XBT.txt").read_text() == \
+            "12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx\n"
+    assert counts["compat/0xb10c/sanctioned_addresses_XBT.txt"] == 1

@@ -77,6 +77,13 @@ def test_every_source_declares_its_authority_from_the_one_table():
     ("fr_tresor", "Règlement (UE) n° 269/2014 du Conseil du 17 mars 2014",
      "Council Regulation (EU) No 269/2014 of 17 March 2014"),
     ("fr_tresor", "Arrêté du 1er juillet 2026", None),
+    ("fr_tresor", "Règlement d'exécution (UE) n° 2024/1234 du Conseil du 1er juillet 2024",
+     "Council Implementing Regulation (EU) No 2024/1234 of 1 July 2024"),
+    ("jp_mof", "【解除】リベリア", "[lifted] Liberia"),
+    ("eu_fsf", "XYZ", None),
+    ("il_nbctf", "צ.ת 18/26 של שר הביטחון", "Administrative seizure order (Counter-Terrorism Law, Minister of Defense)"),
+    ("us_fbi", "FBI notice X", "FBI notice X"),
+    ("unknown_source", "CYBER2", None),
     ("gb_fcdo", "The Russia (Sanctions) (EU Exit) Regulations 2019", "The Russia (Sanctions) (EU Exit) Regulations 2019"),
 ], ids=lambda v: str(v)[:30])
 def test_programme_titles(source, value, title):

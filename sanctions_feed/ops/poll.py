@@ -17,9 +17,10 @@ from pathlib import Path
 
 logger = logging.getLogger("sanctions_feed.poll")
 
-RECORD_WAIT = 60.0
+RECORD_WAIT = 5.0
 """Seconds to wait for the update lock to record a check (an update of another source may hold
-it); past that, the check is not recorded and the next poll asks again."""
+it); past that, the check is not recorded and the next poll asks again. Short: a scheduler told
+to stop waits for the job in progress."""
 
 
 def unchanged_signal(name: str, feeds: Path, location: str | None, now: datetime | None = None) -> dict | None:

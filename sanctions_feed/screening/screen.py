@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sanctions_feed.errors import SanctionsFeedError
-from sanctions_feed.normalize.keys import deposit_keys, match_keys, quick_reading, screen_readings
+from sanctions_feed.normalize.keys import deposit_keys, match_keys, quick_reading, reading_of, screen_readings
 from sanctions_feed.schemas.address import EVM_CHAINS, NormalizedAddress
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
@@ -39,13 +39,6 @@ def release_in_force(index, on: date | None, where: object) -> str:
         return index.latest or index.versions[-1].id
     before = [v.id for v in index.versions if v.created_at.date() <= on]
     return before[-1] if before else index.versions[0].id
-
-
-def reading_of(record) -> NormalizedAddress:
-    """A published or stored address record as normalization's result type, for its match keys
-    (which its issues do not change)."""
-    return NormalizedAddress(record.kind, record.chain, record.address, record.display, record.validity,
-                             (), None, record.platform, record.tag)
 
 
 def listing_start(listing: FeedListing) -> date:
