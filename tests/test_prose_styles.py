@@ -203,4 +203,15 @@ def test_a_valid_address_in_any_surroundings_is_extracted_exactly_once(address, 
 @given(parts=st.lists(st.one_of(SURROUNDINGS, PROSE, st.sampled_from(["the", "TRX", "BTC:", "Tron", "12", "a)"])),
                       max_size=12))
 def test_nothing_is_extracted_from_text_without_an_address(parts):
-    assert read_prose("".join(parts)).mentions == []
+    """Nothing valid is ever found in word salad; what a label introduces is kept, invalid, as
+    published (`TRX:thethetheTron...`: see the next test), never dropped."""
+    mentions = read_prose("".join(parts)).mentions
+    assert all(m.label and m.address.validity == "invalid" for m in mentions), mentions
+
+
+def test_a_run_a_label_introduces_is_kept_invalid_as_published_even_when_it_reads_like_words():
+    """Found by the property above: a 25-character run of the address alphabet after `TRX:` is
+    what the source wrote as the address; it is kept and flagged, never silently dropped."""
+    (mention,) = read_prose("TRX:thethetheTronTronTronTron").mentions
+    assert (mention.label, mention.address.chain, mention.address.validity) == ("TRX", "tron", "invalid")
+    assert read_prose("thethetheTronTronTronTron").mentions == []  # without the label: nothing
