@@ -197,12 +197,47 @@ def test_history_shows_delisting_and_relisting_with_dates_and_releases(tmp_path,
         ("delisted", "2026-11-25", "2026-11-25", "20261125T120000Z"),
         ("relisted", "2026-11-26", "2026-11-26", "20261126T120000Z")]
     assert {(e["source"], e["source_record_id"], e["listed_on"]) for e in events} == {("ofac_sdn", "48603", "2024-05-07")}
+    from_feed = CliRunner().invoke(cli, ["history", "--feeds", str(feeds), "--db", db, "--read", "feed",
+                                        "--format", "json", khoroshev])
+    assert from_feed.stdout == result.stdout  # a puller's copy of the feed tells the same story
     text = CliRunner().invoke(cli, ["history", "--feeds", str(feeds), "--db", db, khoroshev]).stdout
     assert "2026-11-25  delisted" in text and "2026-11-26  relisted" in text and "release 20261126T120000Z" in text
     never = CliRunner().invoke(cli, ["history", "--feeds", str(feeds), "--db", db, UNLISTED_BTC])
     assert never.exit_code == 0 and "never listed" in never.stdout
-    nowhere = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), UNLISTED_BTC])
+    nowhere = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), "--read", "store", UNLISTED_BTC])
     assert nowhere.exit_code != 0 and "no store there" in nowhere.stderr
+    no_feed = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), UNLISTED_BTC])
+    assert no_feed.exit_code != 0 and "no release" in no_feed.stderr  # no store, so the feed: none either
+
+
+def test_history_reads_a_feed_alone_where_there_is_no_store(demo):
+    result = CliRunner().invoke(cli, ["history", "--feeds", str(demo), "--format", "json", OFAC_ETH.upper()[2:]])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["event"], e["source"], e["date"]) for e in events] == [("listed", "ofac_sdn", "2021-09-21")]
+    assert events[0]["release"] and events[0]["recorded_on"]
+
+
+FAST_PATHS = {
+    "check": ["check", OFAC_ETH], "verify": ["verify", "--unsigned"], "diff": ["diff", "previous", "latest"],
+    "history": ["history", "--read", "feed", "--format", "json", OFAC_ETH], "serve": ["serve", "--help"],
+}
+
+
+@pytest.mark.parametrize("command", FAST_PATHS)
+def test_the_fast_paths_never_import_the_orm(demo, command):
+    """A puller's commands read published JSON: importing SQLAlchemy and SQLModel was 70% of a
+    `check`'s CPU (issue 23)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom sanctions_feed.commands import cli\n"
+             f"try:\n    cli.main({FAST_PATHS[command]!r} + ['--feeds', sys.argv[1]] * ({command!r} != 'serve'), "
+             "standalone_mode=False)\nfinally:\n"
+             "    print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic')),"
+             " file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(demo)], capture_output=True, text=True, timeout=60)
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
 
 
 def test_a_match_on_a_day_shows_the_listings_in_force_that_day():

@@ -166,8 +166,11 @@ _WRITERS = {"json": _json_writer, "csv": _csv_writer, "text": _text_writer}
 @cli.command()
 @click.argument("address")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--read", "read", type=click.Choice(["store", "feed"]), default=None,
+              help="Where the events come from: the store (with events not yet published), or the "
+                   "published feed alone (a puller's copy). Default: the store where there is one, else the feed.")
 @feed_options
-def history(address, fmt, feeds, db):
+def history(address, fmt, read, feeds, db):
     """Every listing event of an address, oldest first: listed, delisted, relisted, expired,
     corrected, each with the date it took effect (official where the source says: a listing
     date, a withdrawal date, the day after a validity), the day this feed recorded it and the
@@ -177,16 +180,19 @@ def history(address, fmt, feeds, db):
     \b
     Example:
         sanctions-feed history 12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx
+        sanctions-feed history 0x8589427373D6D84E98730D7795D8f6f8731FDA16 --read feed --format json
     """
-    from sanctions_feed.screening.history import address_history
+    from sanctions_feed.screening.history import address_history, feed_history
 
-    events = address_history(db, address)
+    if read is None:
+        read = "feed" if db.startswith("sqlite:///") and not Path(db.removeprefix("sqlite:///")).is_file() else "store"
+    events = feed_history(feeds, address) if read == "feed" else address_history(db, address)
     if fmt == "json":
         for event in events:
             click.echo(json.dumps(event, ensure_ascii=False, default=str))
         return
     if not events:
-        click.echo(f"{address}: never listed in this store")
+        click.echo(f"{address}: never listed in this {read}")
         return
     for event in events:
         click.echo(f"{event['date']}  {event['event']:<9} {event['address_id']}  {event['source']} record "
