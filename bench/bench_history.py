@@ -1,6 +1,6 @@
 """What an update costs as the history grows, and what each release adds to the disk.
 
-    python bench/bench_history.py [--small 50] [--large 1000] [--repeat 3]
+    python bench/bench_history.py [--small 50] [--large 1000] [--repeat 3] [--parties 175] [--disk-only]
 
 For each history size N: publishes the bundled samples, adds N-2 synthetic past releases (the
 first release's directory linked under older ids, listed in index.json, each with a site page
@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 from sanctions_feed.publish.site import Site  # noqa: E402
 from sanctions_feed.schemas.release import IndexFile  # noqa: E402
 from tests.builders import SAMPLE_PARTIES, sdn_advanced_xml  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_ofac import fake_addresses  # noqa: E402
 
 CLI = [str(Path(sys.executable).parent / "sanctions-feed")]
 
@@ -97,14 +100,22 @@ def one_history(size: int, repeat: int) -> tuple[list[float], list[float]]:
         return updates, sites
 
 
-def disk() -> None:
+def disk(extra_parties: int) -> None:
+    """`extra_parties` generated OFAC parties (three addresses each) beside the samples: 175 make
+    the 644 addresses of the target."""
+    extra = [{"fixed_ref": str(900000 + i), "name": f"BENCH PARTY {i}", "type": "entity", "programs": ["CYBER2"],
+              "addresses": fake_addresses(i)} for i in range(extra_parties)]
     with tempfile.TemporaryDirectory() as folder:
         feeds, source = Path(folder) / "feeds", Path(folder) / "sdn.xml"
         raw = Path(f"{feeds}.raw")
         subprocess.run([*CLI, "update", "--samples", "--feeds", str(feeds), "--now", "2026-11-01T00:00:00Z"],
                        check=True, capture_output=True)
+        if extra:
+            source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES + extra))
+            cpu([*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
+                 "--force", "--now", "2026-11-01T12:00:00Z"])
         sizes = []
-        for n, parties in enumerate((SAMPLE_PARTIES[1:], SAMPLE_PARTIES)):
+        for n, parties in enumerate((SAMPLE_PARTIES[1:] + extra, SAMPLE_PARTIES + extra)):
             source.write_bytes(sdn_advanced_xml(parties))
             before, archive = du(feeds), du(raw)
             cpu([*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
@@ -121,14 +132,21 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=50)
     parser.add_argument("--large", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parties", type=int, default=175, help="generated OFAC parties for the disk figure")
+    parser.add_argument("--disk-only", action="store_true")
     args = parser.parse_args()
+    if args.disk_only:
+        disk(0)
+        disk(args.parties)
+        return
     results = {size: one_history(size, args.repeat) for size in (args.small, args.large)}
     (small_updates, small_sites), (large_updates, large_sites) = results[args.small], results[args.large]
     print(f"update with a change: {args.small} releases {min(small_updates):.2f} CPU-s, {args.large} releases "
           f"{min(large_updates):.2f} CPU-s: {min(large_updates) / min(small_updates):.2f}x (target <= 1.05)")
     print(f"site rebuild: {args.small} releases {min(small_sites):.3f} CPU-s, {args.large} releases "
           f"{min(large_sites):.3f} CPU-s: {min(large_sites) / min(small_sites):.2f}x (target <= 2)")
-    disk()
+    disk(0)
+    disk(args.parties)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,22 @@ def _remote_index(bucket: Bucket, warnings: list[str]) -> dict | None:
     return None
 
 
+def _read_local(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _listed(index: dict, read) -> set[str]:
+    """Every release an index names: its recent `versions` and those of the yearly pages it lists
+    (a page that cannot be read names none: its releases are pushed again, each written once)."""
+    ids = {v["id"] for v in index.get("versions", [])}
+    for archive in index.get("archives", []):
+        try:
+            ids.update(v["id"] for v in json.loads(read(archive["path"]) or b"{}").get("versions", []))
+        except (ValueError, AttributeError, TypeError, KeyError):
+            continue
+    return ids
+
+
 def push_feed(feeds: Path, url: str, client=None) -> list[str]:
     """Bring the bucket up to date with the local feed; lines saying what was pushed (and warned)."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -123,8 +139,9 @@ def push_feed(feeds: Path, url: str, client=None) -> list[str]:
     try:
         bucket = Bucket(url, client)
         remote = _remote_index(bucket, warnings)
-        held = {v["id"] for v in remote["versions"]} if remote else set()
-        missing = [v["id"] for v in local["versions"] if v["id"] not in held and (feeds / "v" / v["id"]).is_dir()]
+        held = _listed(remote, bucket.read) if remote else set()
+        missing = sorted(v for v in _listed(local, lambda name: _read_local(feeds / name))
+                         if v not in held and (feeds / "v" / v).is_dir())
         for version in missing:
             folder = feeds / "v" / version
             for name in _release_files(folder):
@@ -140,6 +157,10 @@ def push_feed(feeds: Path, url: str, client=None) -> list[str]:
             site = feeds / SITE
             for path in sorted(p for p in site.rglob("*") if p.is_file()) if site.is_dir() else []:
                 bucket.put(f"{SITE}/{path.relative_to(site).as_posix()}", path.read_bytes(), MUTABLE, once=False)
+        pushed_pages = {a.get("path"): a.get("sha256") for a in (remote or {}).get("archives", []) if isinstance(a, dict)}
+        for archive in local.get("archives", []):  # before index.json names them
+            if pushed_pages.get(archive["path"]) != archive["sha256"]:
+                bucket.put(archive["path"], (feeds / archive["path"]).read_bytes(), MUTABLE, once=False)
         bucket.put(INDEX, (feeds / INDEX).read_bytes(), MUTABLE, once=False)
     except (BotoCoreError, ClientError) as exc:
         raise PushError(f"{url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "

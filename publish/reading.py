@@ -4,12 +4,14 @@ this and the feed's models, never the ORM or the writers."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from sanctions_feed.schemas.feed import AddressesFile, FeedAddress, IndexHead
+from sanctions_feed.schemas.feed import AddressesFile, FeedAddress, IndexHead, IndexPage, IndexVersion
 
 from .errors import FeedError
 
@@ -21,14 +23,50 @@ VERSION_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
 def read_model(path: Path, model, what: str):
     """A published JSON file read back into its model; a file we cannot read is named in the error."""
     try:
-        return model.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "the document"
-        raise FeedError(f"{path}: not a valid {what} ({exc.error_count()} problems; first at {where}: "
-                        f"{first['msg']})") from None
+        return parse_model(path.read_bytes(), model, what, path)
     except OSError as exc:
         raise FeedError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+
+
+def parse_model(data: bytes, model, what: str, where: object):
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        at = ".".join(map(str, first["loc"])) or "the document"
+        raise FeedError(f"{where}: not a valid {what} ({exc.error_count()} problems; first at {at}: "
+                        f"{first['msg']})") from None
+
+
+def archived_versions(index, read: Callable[[str], bytes | None], where: object) -> list[IndexVersion]:
+    """The releases that left index.json's `versions`, oldest first, from the yearly pages its
+    `archives` lists (`read` gets a path relative to the feed root: a local feed or a remote one).
+    A page that is missing, altered or not a page is an error naming it."""
+    older: list[IndexVersion] = []
+    for archive in index.archives:
+        data = read(archive.path)
+        if data is None:
+            raise FeedError(f"{where}/{archive.path}: missing (index.json lists it)")
+        if hashlib.sha256(data).hexdigest() != archive.sha256:
+            raise FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
+        older += parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
+    return older
+
+
+def with_history(index, read: Callable[[str], bytes | None], where: object):
+    """The index with `versions` holding every release, the archived ones first."""
+    if index is None or not index.archives:
+        return index
+    return index.model_copy(update={"versions": archived_versions(index, read, where) + list(index.versions)})
+
+
+def local_reader(feeds: Path) -> Callable[[str], bytes | None]:
+    def read(name: str) -> bytes | None:
+        try:
+            return (feeds / name).read_bytes()
+        except OSError:
+            return None
+    return read
 
 
 _READ: dict[tuple, tuple] = {}
@@ -36,8 +74,12 @@ _READ: dict[tuple, tuple] = {}
 several steps, and parses it once while it does not change. Callers never change what it holds."""
 
 
-def read_index(feeds: Path, model=None):
-    """index.json as `model` (default: the whole `IndexFile`), or None when there is none yet."""
+def read_index(feeds: Path, model=None, whole: bool = False):
+    """index.json as `model` (default: the whole `IndexFile`), or None when there is none yet.
+    `whole`: its `versions` hold every release, those of the yearly pages too (for the readers
+    of the whole history: `verify --all`, `check --on` an old day, the site's charts)."""
+    if whole:
+        return with_history(read_index(feeds, model), local_reader(feeds), feeds)
     path = feeds / INDEX
     try:
         stat = path.stat()
@@ -57,9 +99,9 @@ def read_index(feeds: Path, model=None):
     return index
 
 
-def read_index_head(feeds: Path) -> IndexHead | None:
+def read_index_head(feeds: Path, whole: bool = False) -> IndexHead | None:
     """The latest release and the list of releases, without the sources' runs."""
-    return read_index(feeds, IndexHead)
+    return read_index(feeds, IndexHead, whole)
 
 
 def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:

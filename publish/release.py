@@ -28,6 +28,7 @@ from .catalog import render as render_catalog
 from .diff import diff, is_empty
 from .errors import FeedError
 from .ftm import FtmExport
+from .index_pages import bounded
 from .lists import ChainLists, OfacCodeLists, SourceLists
 from .parquet import AddressesParquet
 from .reading import INDEX, MANIFEST, VERSION_ID, read_addresses, read_index, read_model  # noqa: F401 - read from here too
@@ -147,6 +148,7 @@ def refresh_index(feeds: Path, sources: list[SourceStatus], now: datetime) -> No
     index = read_index(feeds)
     atomic_write(feeds / INDEX, IndexFile(latest=index.latest if index else None, updated_at=now,
                                            versions=list(index.versions) if index else [],
+                                           archives=list(index.archives) if index else [],
                                            sources=sources).model_dump(mode="json"))
 
 
@@ -319,8 +321,9 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     point_latest(feeds, prepared.version)
     index = read_index(feeds)
     versions = [v for v in (index.versions if index else []) if v.id != prepared.version] + [prepared.entry]
+    archives, versions = bounded(feeds, list(index.archives) if index else [], versions, _atomic_write_bytes)
     updated = IndexFile(latest=prepared.version, updated_at=prepared.created_at, versions=versions,
-                        sources=prepared.sources)
+                        archives=archives, sources=prepared.sources)
     _atomic_write_bytes(feeds / ChangesAtom.FILE_NAME, ChangesAtom.render(updated, prepared.publishing))
     try:  # derived from the release's files, like the site: the next release writes it again
         catalog, deltas = render_catalog(feeds, updated, read_manifest(feeds, prepared.version), prepared.publishing)

@@ -15,10 +15,12 @@ from sanctions_feed.schemas.feed import ChangesFile
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .errors import FeedError
+from .index_pages import PAGES, bounded
 from .release import (
     INDEX,
     VERSION_ID,
     Prepared,
+    _atomic_write_bytes,
     announce,
     atomic_write,
     index_entry,
@@ -59,14 +61,15 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
 
     if not feeds.is_dir():
         return done
-    for leftover in sorted(feeds.glob(".tmp-*")) + sorted(feeds.glob(".latest-*")) + sorted(feeds.glob(".*.tmp")):
+    for leftover in (sorted(feeds.glob(".tmp-*")) + sorted(feeds.glob(".latest-*")) + sorted(feeds.glob(".*.tmp"))
+                     + sorted((feeds / PAGES).glob(".*.tmp"))):
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
         say(f"removed {leftover.name} (left by a killed run)")
     try:
-        index = read_index(feeds)
+        index = read_index(feeds, whole=True)
     except FeedError as exc:
         index = None
         say(f"{INDEX} cannot be read ({exc}): rebuilding it from the release manifests")
@@ -94,7 +97,7 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
         return done
     if index is None or adopted:
         _reindex(feeds, index, adopted, releases, publishing, say)
-        index = read_index(feeds)
+        index = read_index(feeds, whole=True)
     latest = index.latest if index else None
     if latest is not None and _latest_target(feeds) != latest:
         point_latest(feeds, latest)
@@ -144,8 +147,10 @@ def _reindex(feeds: Path, index: IndexFile | None, adopted: list[str], releases:
     sources = index.sources if index else (newest_manifest.sources if newest_manifest else [])
     announcing = newest != latest and newest_manifest is not None
     head = ordered[:-1] if announcing else ordered  # the newest is announced below, last
+    # Every release is in `head`: the yearly pages are written anew from them.
+    archives, head = bounded(feeds, [], head, _atomic_write_bytes)
     atomic_write(feeds / INDEX, IndexFile(latest=head[-1].id if head else None, updated_at=ordered[-1].created_at,
-                                           versions=head, sources=sources).model_dump(mode="json"))
+                                           versions=head, archives=archives, sources=sources).model_dump(mode="json"))
     if announcing:
         assert newest_manifest is not None
         announce(feeds, prepared_from(feeds, newest, newest_manifest, publishing))

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 import sanctions_feed.schemas
-from sanctions_feed.schemas.feed import SCHEMA_VERSION, AddressesFile, ChangesFile, WebhookPayload
+from sanctions_feed.schemas.feed import SCHEMA_VERSION, AddressesFile, ChangesFile, IndexPage, WebhookPayload
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
 # The published file each schema describes, and the model that writes it.
@@ -25,6 +25,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "changes.json": ChangesFile,
     "manifest.json": Manifest,
     "index.json": IndexFile,
+    "index-page.json": IndexPage,
     "webhook.json": WebhookPayload,
 }
 FOLDER = "schema"
@@ -38,6 +39,7 @@ FINGERPRINTS = {
     "1.3": "a21dba307749a378a9a51443870132271c4fadb9a9723b3d0477b8e1966c97d0",
     "1.4": "b858538b92c6f89cb5f14f366a3350b0cf28b77f35b1157ee153895fed8c3831",
     "1.5": "cbd2285af5f4abbea41bc3502290d0f82dd254c9a3ffe1ed4deebb1630ad6fe1",
+    "1.6": "86bbcbb27025eef7e3499b6f904f04f18fefeeb8ad9ece7506220f8434fcdcf4",
 }
 
 

@@ -29,6 +29,7 @@ from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .chart import line_chart
 from .html import CONTENT_SECURITY_POLICY
+from .reading import local_reader, with_history
 from .site_data import change_rows, changed_sources, events_of, page_key, replays, search_entry, when
 
 SITE = "site"
@@ -77,7 +78,8 @@ class Site:
                  latest_addresses: list[FeedAddress] | None = None):
         """`latest_*`: the latest release's changes and addresses when the caller has them in
         memory (else they are read from the release)."""
-        self.feeds, self.index = feeds, index
+        self.feeds = feeds
+        self.index = with_history(index, local_reader(feeds), feeds)  # the charts span every release
         self.latest_changes, self.latest_addresses = latest_changes, latest_addresses
         self.marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
 from .errors import FeedError
+from .reading import with_history
 from .release import INDEX, MANIFEST, VERSION_ID, trusted_comment
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX, PublicKey, SignatureError, parse_public_key
 from .writers import count_rows
@@ -100,7 +101,7 @@ def listed_versions(reader: Reader) -> list[str]:
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
     if index is None:
         raise FeedError(problems[0])
-    return sorted(v.id for v in index.versions)
+    return sorted(v.id for v in with_history(index, reader.read, reader.where.rstrip("/")).versions)
 
 
 def public_key_from(value: str | None, reader: Reader, verdict: VerifyReport) -> PublicKey | None:
@@ -132,8 +133,15 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
     if index is None:
         return VerifyReport(version or "latest", problems)
-    ids = sorted(v.id for v in index.versions)
     version = version or index.latest
+    if version not in {v.id for v in index.versions} and index.archives:  # an older release: the yearly pages
+        try:
+            index = with_history(index, reader.read, reader.where.rstrip("/"))
+        except FeedError as exc:
+            return VerifyReport(version or "latest", [str(exc)])
+    ids = sorted(v.id for v in index.versions)
+    if index.archives and ids and ids[0] > index.archives[-1].last:  # the pages' newest comes before
+        ids.insert(0, index.archives[-1].last)
     if version is None or not VERSION_ID.fullmatch(version):
         return VerifyReport(version or "latest", [f"{INDEX}: no release {version or 'published yet'}"])
     verdict = VerifyReport(version, problems)

@@ -11,7 +11,7 @@ from .address import Chain, Kind, Validity, caip2
 from .base import Published
 from .links import public_link
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 """1.1: manifest.json gains expires_at and signed_by; releases carry schema/*.json.
 1.2: address records gain caip2; index.json's versions gain per-source counts and active
 addresses per chain; releases carry the FollowTheMoney export (entities.ftm.json, entities.delta.json).
@@ -21,7 +21,9 @@ event is dated by the official listing date when the source gives one.
 per-source counts in index.json count a change under the source whose listing changed.
 1.5: listings gain authority (the authority's name), program_titles (an English title for each
 programme the tables know) and reason with reason_lang (the source's reason or remark);
-changes.csv has one row per changed listing."""
+changes.csv has one row per changed listing.
+1.6: index.json keeps the newest releases in `versions` and lists yearly pages of the older ones in
+`archives` (`index/<year>.json`, each with its sha256), so that it stays bounded."""
 Status = Literal["active", "delisted", "expired"]
 Day = date
 """`date`, by a name a model's own `date` field does not hide."""
@@ -266,12 +268,45 @@ class IndexVersion(Published):
     """Active addresses per chain (since 1.2); exchange accounts under `account`."""
 
 
+ARCHIVE_PATH = r"index/\d{4}\.json"
+"""Where a yearly page of older releases lives: never a path outside the feed's `index/`."""
+
+
+class IndexArchive(Published):
+    """A yearly page of releases that left index.json's `versions` (since 1.6)."""
+
+    year: int
+    """The UTC year of its releases' ids."""
+    path: Annotated[str, Field(pattern=f"^{ARCHIVE_PATH}$")]
+    """The page, relative to the feed root: `index/<year>.json`."""
+    releases: int
+    """How many releases it lists."""
+    first: str
+    """Its oldest release."""
+    last: str
+    """Its newest release."""
+    sha256: str
+    """The page's sha256: a reader checks it before trusting the page."""
+
+
+class IndexPage(Published):
+    """`index/<year>.json`: the releases of one year that left index.json, oldest first."""
+
+    year: int
+    """The UTC year of its releases' ids."""
+    versions: list[IndexVersion]
+    """The releases, oldest first, as index.json listed them."""
+    schema_version: str = SCHEMA_VERSION
+    """The schema version of the page."""
+
+
 class IndexHead(Published):
     """What a reader of releases needs of index.json (`check`): the latest release and the list.
     `IndexFile` is the whole document (with the sources' runs, read with the store's model)."""
 
     latest: str | None
     versions: list[IndexVersion]
+    archives: list[IndexArchive] = Field(default_factory=list)
 
 
 class WebhookCounts(Published):

@@ -3,10 +3,10 @@ run (`SourceStatus`)."""
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from .base import Published
-from .feed import SCHEMA_VERSION, FileEntry, IndexVersion
+from .feed import SCHEMA_VERSION, FileEntry, IndexArchive, IndexVersion
 from .status import SourceStatus
 
 
@@ -41,6 +41,9 @@ class IndexFile(Published):
     schema_version: str = SCHEMA_VERSION
     """The schema version of the newest release."""
     versions: list[IndexVersion]
-    """Every release, oldest first, with its counts."""
+    """The newest releases, oldest first, with their counts (every release before 1.6; since,
+    the older ones are in the yearly pages `archives` lists)."""
+    archives: list[IndexArchive] = Field(default_factory=list)
+    """Yearly pages of the releases that left `versions` (since 1.6), oldest first."""
     sources: list[SourceStatus]
     """Each source's last run."""

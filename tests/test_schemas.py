@@ -47,7 +47,7 @@ def test_every_field_of_a_published_schema_has_a_description(name):
     assert undescribed == []
 
 
-@pytest.mark.parametrize("name", sorted(set(MODELS) - {"webhook.json"}))
+@pytest.mark.parametrize("name", sorted(set(MODELS) - {"webhook.json", "index-page.json"}))  # a page: test_index_pages
 def test_every_published_json_file_validates_against_its_schema(feeds, name):
     release = feeds / "latest"
     schema = json.loads((release / "schema" / name).read_text())

@@ -35,7 +35,7 @@ def release_in_force(feeds: Path, on: date | None) -> str:
     from sanctions_feed.publish.reading import read_index_head
     from sanctions_feed.screening import release_in_force as in_force
 
-    return in_force(read_index_head(feeds), on, feeds)
+    return in_force(read_index_head(feeds, whole=on is not None), on, feeds)
 
 
 @cli.command()
@@ -180,7 +180,7 @@ def history(address, fmt, read, feeds, db):
     \b
     Example:
         sanctions-feed history 12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx
-        sanctions-feed history 0x8589427373D6D84E98730D7795D8f6f8731FDA16 --read feed --format json
+        sanctions-feed history 0x2f389ce8bd8ff92de3402ffce4691d17fc4f6535 --read feed --format json
     """
     from sanctions_feed.screening.history import address_history, feed_history
 
@@ -225,6 +225,8 @@ def diff(old, new, fmt, feeds, db):
     new = index.latest if new == "latest" else new
     if old == "previous":
         older = [v.previous for v in index.versions if v.id == new]
+        if not older and index.archives:  # an older release: its entry is on a yearly page
+            older = [v.previous for v in read_index_head(feeds, whole=True).versions if v.id == new]
         old = older[0] if older else "previous"
     else:
         old = index.latest if old == "latest" else old

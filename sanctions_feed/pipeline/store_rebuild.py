@@ -21,7 +21,7 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
     """Fill an empty store from release `version` (default: the latest); returns counts."""
     from sanctions_feed.publish.errors import FeedError
 
-    index = read_index(feeds)
+    index = read_index(feeds, whole=True)
     if index is None or index.latest is None:
         raise FeedError(f"{feeds}: no releases to rebuild a store from")
     version = version or index.latest

@@ -182,7 +182,7 @@ class Screener:
             raise SanctionsFeedError(f"{self.source}: no verified release loaded")
         if on is None:
             return loaded.version, loaded.screen
-        version = release_in_force(read_index(self.feeds), on, self.source)
+        version = release_in_force(read_index(self.feeds, whole=on is not None), on, self.source)
         key = (version, on)
         with self._lock:
             screen = self._days.get(key)

@@ -1,0 +1,150 @@
+"""index.json kept bounded (schema 1.6): the newest releases in `versions`, older ones on yearly
+pages (`index/<year>.json`) listed in `archives` with their sha256. The whole history stays
+reachable: `verify --all`, `check --on` an old day, `diff` of an old release, the repair of a
+lost index.json, a push to object storage. Run with the window made small (2 kept, 3 at most)
+over six releases that span a new year."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.commands import cli
+from sanctions_feed.publish import index_pages
+from sanctions_feed.publish.signing import write_key_pair
+
+from .builders import SAMPLE_PARTIES, sdn_advanced_xml
+from .test_object_storage import s3  # noqa: F401 - a fixture
+
+DATES = ["2025-12-20", "2025-12-27", "2026-01-03", "2026-01-10", "2026-01-17", "2026-01-24"]
+AFTER = "2026-01-25T00:00:00Z"
+
+
+def update(feeds: Path, key: Path, source: Path, now: str):
+    return CliRunner().invoke(cli, ["update", "--feeds", str(feeds), "--now", now, "--only", "ofac_sdn", "--force",
+                                    "--source", f"ofac_sdn={source}", "--signing-key", str(key)])
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory):
+    """Six signed releases, each dropping or restoring a party, with index.json keeping 2-3."""
+    from sanctions_feed.pipeline import update as pipeline_update
+
+    from .inprocess import InProcessCrawl
+
+    root = tmp_path_factory.mktemp("paged")
+    key, feeds = root / "keys" / "minisign.key", root / "feeds"
+    write_key_pair(key)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_pages, "INDEX_RECENT", 2)
+        patch.setattr(index_pages, "INDEX_MOST", 3)
+        patch.setattr(pipeline_update, "Crawl", InProcessCrawl)
+        for n, day in enumerate(DATES):
+            source = root / f"sdn{n}.xml"
+            source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES if n % 2 == 0 else SAMPLE_PARTIES[1:]))
+            result = update(feeds, key, source, f"{day}T12:00:00Z")
+            assert result.exit_code == 0 and result.stdout.startswith("published "), result.output
+    return feeds, key.with_suffix(".pub"), [f"{day.replace('-', '')}T120000Z" for day in DATES]
+
+
+def index_of(feeds: Path) -> dict:
+    return json.loads((feeds / "index.json").read_text())
+
+
+def test_index_json_keeps_the_newest_releases_and_pages_the_rest_by_year(paged):
+    feeds, _, ids = paged
+    index = index_of(feeds)
+    assert index["schema_version"] == "1.6"
+    assert [v["id"] for v in index["versions"]] == ids[4:]  # moved in batches: 4 > 3 left 2, twice
+    assert [(a["year"], a["path"], a["releases"], a["first"], a["last"]) for a in index["archives"]] == [
+        (2025, "index/2025.json", 2, ids[0], ids[1]), (2026, "index/2026.json", 2, ids[2], ids[3])]
+    schema = json.loads((feeds / "latest" / "schema" / "index-page.json").read_text())
+    for archive in index["archives"]:
+        data = (feeds / archive["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == archive["sha256"]
+        jsonschema.validate(json.loads(data), schema, cls=jsonschema.Draft202012Validator)
+    assert [v["previous"] for v in json.loads((feeds / "index" / "2026.json").read_text())["versions"]] == ids[1:3]
+
+
+def test_verify_all_walks_every_release_through_the_pages(paged):
+    feeds, public, ids = paged
+    result = CliRunner().invoke(cli, ["verify", str(feeds), "--all", "--at", AFTER, "--public-key", str(public)])
+    assert result.exit_code == 0, result.output
+    assert all(version in result.output for version in ids)
+    old = CliRunner().invoke(cli, ["verify", str(feeds), "--version", ids[0], "--at", AFTER, "--public-key", str(public)])
+    assert old.exit_code == 0, old.output
+
+
+def test_the_whole_history_answers_an_old_day_and_an_old_diff(paged):
+    from sanctions_feed.commands.analyst import release_in_force
+    from sanctions_feed.publish.reading import read_index_head
+
+    feeds, _, ids = paged
+    assert release_in_force(feeds, date(2025, 12, 21)) == ids[0]  # on a yearly page
+    assert release_in_force(feeds, date(2026, 1, 11)) == ids[3]
+    assert release_in_force(feeds, None) == ids[-1]
+    assert [v.id for v in read_index_head(feeds).versions] == ids[4:]  # a `check` reads index.json alone
+    diff = CliRunner().invoke(cli, ["diff", "previous", ids[1], "--feeds", str(feeds), "--format", "json"])
+    assert diff.exit_code == 0, diff.output
+    assert json.loads(diff.stdout)["from"] == ids[0]
+
+
+def test_an_altered_page_is_named_and_the_latest_still_screens(paged, tmp_path):
+    feeds, public, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    page = copy / "index" / "2025.json"
+    page.write_text(page.read_text().replace(ids[0], ids[0][:-1] + "1"))
+    result = CliRunner().invoke(cli, ["verify", str(copy), "--all", "--at", AFTER, "--public-key", str(public)])
+    assert result.exit_code != 0
+    assert "index/2025.json: its sha256 is not the one index.json gives" in result.output + result.stderr
+    latest = CliRunner().invoke(cli, ["verify", str(copy), "--at", AFTER, "--public-key", str(public)])
+    assert latest.exit_code == 0, latest.output  # the latest release needs no page
+    check = CliRunner().invoke(cli, ["check", "--feeds", str(copy), "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"])
+    assert check.exit_code == 0, check.output
+
+
+def test_a_lost_index_is_rebuilt_with_its_pages(paged, tmp_path, monkeypatch):
+    from sanctions_feed.publish.repair import repair
+    from sanctions_feed.publish.settings import UNSIGNED
+
+    feeds, _, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    before = index_of(copy)
+    (copy / "index.json").unlink()
+    shutil.rmtree(copy / "index")
+    monkeypatch.setattr(index_pages, "INDEX_RECENT", 2)
+    monkeypatch.setattr(index_pages, "INDEX_MOST", 3)
+    repair(copy, set(ids), ids[-1], UNSIGNED)
+    after = index_of(copy)
+    paged_ids = [v["id"] for a in after["archives"] for v in json.loads((copy / a["path"]).read_text())["versions"]]
+    assert paged_ids + [v["id"] for v in after["versions"]] == ids  # every release, each once, in order
+    assert len(after["versions"]) <= index_pages.INDEX_MOST and after["latest"] == ids[-1]
+    entries = {v["id"]: v for v in before["versions"]}
+    assert all(entries[v["id"]] == v for v in after["versions"] if v["id"] in entries)
+
+
+def test_a_push_to_object_storage_carries_the_pages_and_every_release(paged, s3):  # noqa: F811
+    from sanctions_feed.publish.objects import push_feed
+
+    from .test_object_storage import PREFIX, keys
+
+    feeds, public, ids = paged
+    client, endpoint, bucket = s3
+    push_feed(feeds, f"s3://{bucket}/{PREFIX}/")
+    held = keys(client, bucket)
+    assert {"index/2025.json", "index/2026.json", "index.json"} <= held
+    assert {f"v/{version}/manifest.json" for version in ids} <= held
+    remote = f"{endpoint}/{bucket}/{PREFIX}/"
+    result = CliRunner().invoke(cli, ["verify", remote, "--all", "--at", AFTER, "--public-key", str(public)])
+    assert result.exit_code == 0, result.output
+    again = push_feed(feeds, f"s3://{bucket}/{PREFIX}/")
+    assert "releases none new" in again[-1]  # the pages tell the bucket holds the old releases
