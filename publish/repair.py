@@ -68,14 +68,21 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
         else:
             leftover.unlink(missing_ok=True)
         say(f"removed {leftover.name} (left by a killed run)")
+    dirs, paged = _release_dirs(feeds), set()
     try:
-        index = read_index(feeds, whole=True)
+        index = read_index(feeds)
+        if index is not None and index.archives:
+            paged = {d for d in dirs if d <= index.archives[-1].last}
+            if len(paged) != sum(a.releases for a in index.archives):  # not the pages' releases: read them
+                index, paged = read_index(feeds, whole=True), set()
     except FeedError as exc:
         index = None
         say(f"{INDEX} cannot be read ({exc}): rebuilding it from the release manifests")
-    listed = {v.id for v in index.versions} if index else set()
+    # The usual case: the directories up to the pages' newest are as many as the pages list, so
+    # they are theirs, and no page is read.
+    listed = {v.id for v in index.versions} | paged if index else set()
     # The usual case, every directory listed: no manifest needs reading (history grows).
-    releases = _release_manifests(feeds) if index is None or _release_dirs(feeds) - listed else {}
+    releases = _release_manifests(feeds) if index is None or dirs - listed else {}
     named = {m.previous for m in releases.values() if m is not None and m.previous}
     pointed = _latest_target(feeds)
     adopted: list[str] = []
@@ -96,7 +103,7 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
     if index is None and not releases:
         return done
     if index is None or adopted:
-        _reindex(feeds, index, adopted, releases, publishing, say)
+        _reindex(feeds, read_index(feeds, whole=True) if index else None, adopted, releases, publishing, say)
         index = read_index(feeds, whole=True)
     latest = index.latest if index else None
     if latest is not None and _latest_target(feeds) != latest:

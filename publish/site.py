@@ -30,11 +30,23 @@ from sanctions_feed.schemas.release import IndexFile, Manifest
 from .chart import line_chart
 from .html import CONTENT_SECURITY_POLICY
 from .reading import local_reader, with_history
-from .site_data import change_rows, changed_sources, events_of, page_key, replays, search_entry, when
+from .site_data import (
+    ChartPoint,
+    change_rows,
+    changed_sources,
+    chart_points,
+    events_of,
+    page_key,
+    replays,
+    search_entry,
+    when,
+)
 
 SITE = "site"
+CHART_CACHE = ".site-charts.json"
+"""Beside the feed, hidden (never served or pushed): the charts' points of the paged releases."""
 ASSETS = ("site.css", "site.js")
-GENERATOR = "sanctions-feed site 3"
+GENERATOR = "sanctions-feed site 4"
 """Named in every page: a page is kept from the previous site while this is unchanged, and
 written anew when the templates change."""
 VIEWS = (("Latest release", "index.html", 0), ("Last 7 days", "recent-7.html", 7), ("Last 30 days", "recent-30.html", 30))
@@ -78,8 +90,8 @@ class Site:
                  latest_addresses: list[FeedAddress] | None = None):
         """`latest_*`: the latest release's changes and addresses when the caller has them in
         memory (else they are read from the release)."""
-        self.feeds = feeds
-        self.index = with_history(index, local_reader(feeds), feeds)  # the charts span every release
+        self.feeds, self.index = feeds, index
+        self._history: list[IndexVersion] | None = None
         self.latest_changes, self.latest_addresses = latest_changes, latest_addresses
         self.marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
 
@@ -91,6 +103,13 @@ class Site:
         if version == self.index.latest and self.latest_changes is not None:
             return self.latest_changes
         return self._release(version, "changes.json", ChangesFile)
+
+    @property
+    def history(self) -> list[IndexVersion]:
+        """Every release, those of index.json's yearly pages too (read once, when needed)."""
+        if self._history is None:
+            self._history = with_history(self.index, local_reader(self.feeds), self.feeds).versions
+        return self._history
 
     def _kept(self, relative: str, out: Path) -> bool:
         """Whether a page of these templates is there already: left in place, not read again."""
@@ -115,9 +134,13 @@ class Site:
         return out
 
     def _write_pages(self, out: Path) -> None:
-        versions = self.index.versions
+        # Made by these templates before: the pages of the releases index.json no longer lists
+        # stay as they are (a new generator writes every one again).
+        versions = self.index.versions if self._kept("index.html", out) else self.history
         self._write_releases(out, versions)
-        self._write_views(out, versions)
+        self._write_release_years(out)
+        oldest_viewed = versions[-1].created_at - timedelta(days=max(days for _, _, days in VIEWS)) if versions else None
+        self._write_views(out, self.history if oldest_viewed and versions[0].created_at > oldest_viewed else versions)
         addresses = self.latest_addresses
         if addresses is None:
             latest = self._release(self.index.latest, "addresses.json", AddressesFile)
@@ -142,8 +165,24 @@ class Site:
                                    self._release(entry.previous, "manifest.json", Manifest)),
                    previous=ids[position - 1] if position else None,
                    next=ids[position + 1] if position + 1 < len(ids) else None)
+        recent = self.index.versions
         render("releases.html", out / "releases" / "index.html", title="All releases", up="../",
-               rows=list(reversed(versions)))
+               rows=list(reversed(recent)), total=sum(a.releases for a in self.index.archives) + len(recent),
+               years=[(a.year, a.releases) for a in reversed(self.index.archives)], year=None, sha256=None)
+
+    def _write_release_years(self, out: Path) -> None:
+        """releases/<year>.html for each yearly page of index.json, written again only when the
+        page changed (its sha256 is in the HTML)."""
+        for archive in self.index.archives:
+            relative = f"releases/{archive.year}.html"
+            try:
+                current = archive.sha256.encode() in (out / relative).read_bytes() and self._kept(relative, out)
+            except OSError:
+                current = False
+            if not current:
+                rows = [v for v in self.history if v.id[:4] == str(archive.year) and v.id <= archive.last]
+                render("releases.html", out / relative, title=f"Releases of {archive.year}", up="../",
+                       rows=list(reversed(rows)), total=len(rows), year=archive.year, sha256=archive.sha256)
 
     def _write_views(self, out: Path, versions: list[IndexVersion]) -> None:
         latest = versions[-1] if versions else None
@@ -179,22 +218,39 @@ class Site:
         render("search.html", out / "search.html", title="Search addresses", up="", count=len(entries),
                latest=self.index.latest or "")
 
-    def _series(self, attribute: str) -> dict[str, list[int | None]]:
-        versions = [v for v in self.index.versions if v.by_source or v.active_by_chain]
-        names = sorted({name for v in versions for name in getattr(v, attribute)})
-        if attribute == "by_source":
-            return {n: [v.by_source[n].active if n in v.by_source else 0 for v in versions] for n in names}
-        return {n: [v.active_by_chain.get(n, 0) for v in versions] for n in names}
+    def _archived_points(self) -> list[ChartPoint]:
+        """The chart points of the releases on index.json's yearly pages, kept beside the feed
+        (CHART_CACHE) while the pages are the same: an update reads no page for the charts."""
+        if not self.index.archives:
+            return []
+        key, cache = [a.sha256 for a in self.index.archives], self.feeds / CHART_CACHE
+        try:
+            kept = json.loads(cache.read_bytes())
+            if kept["archives"] == key:
+                return [ChartPoint.from_json(point) for point in kept["points"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        archived = [v for v in self.history if v.id <= self.index.archives[-1].last]
+        points = chart_points([ChartPoint.of(v) for v in archived if v.by_source or v.active_by_chain])
+        write_text(cache, json.dumps({"archives": key, "points": [p.to_json() for p in points]}))
+        return points
 
     def _write_charts(self, out: Path) -> None:
-        times = [v.created_at for v in self.index.versions if v.by_source or v.active_by_chain]
-        series = self._series("by_source")
-        names = [authority_name(name) for name in series]
+        recent = [ChartPoint.of(v) for v in self.index.versions if v.by_source or v.active_by_chain]
+        points = chart_points(self._archived_points() + recent)
+        times = [p.created_at for p in points]
+
+        def series(attribute: str) -> dict[str, list[int | None]]:
+            names = sorted({name for p in points for name in getattr(p, attribute)})
+            return {n: [getattr(p, attribute).get(n, 0) for p in points] for n in names}
+
+        sources = series("sources")
+        names = [authority_name(name) for name in sources]
         by_source = {label if names.count(label) == 1 else f"{label} ({name})": values
-                     for label, (name, values) in zip(names, series.items(), strict=True)}
+                     for label, (name, values) in zip(names, sources.items(), strict=True)}
         write_text(out / "chart-sources.svg", line_chart("Active addresses per source", times, by_source))
-        write_text(out / "chart-chains.svg", line_chart("Active addresses per chain", times, self._series("active_by_chain")))
-        for name, values in self._series("by_source").items():
+        write_text(out / "chart-chains.svg", line_chart("Active addresses per chain", times, series("chains")))
+        for name, values in sources.items():
             write_text(out / "sources" / f"{name}.svg",
                        line_chart(f"Active addresses: {authority_name(name)}", times, {name: values}))
 

@@ -135,3 +135,40 @@ def search_entry(address: FeedAddress) -> list:
     authorities = sorted({authority_name(x.source) for x in address.listings})
     return [page_key(address.id), address.display + (f" tag {address.tag}" if address.tag else ""), address.chain,
             address.status, search_forms(address), holders, authorities]
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """What the charts draw of a release: when, and the active addresses per source and chain."""
+
+    created_at: datetime
+    sources: dict[str, int]
+    chains: dict[str, int]
+
+    @classmethod
+    def of(cls, version) -> ChartPoint:
+        return cls(version.created_at, {name: counts.active for name, counts in version.by_source.items()},
+                   dict(version.active_by_chain))
+
+    def to_json(self) -> list:
+        return [self.created_at.isoformat(), self.sources, self.chains]
+
+    @classmethod
+    def from_json(cls, point: list) -> ChartPoint:
+        return cls(datetime.fromisoformat(point[0]), point[1], point[2])
+
+
+CHART_POINTS = 366
+"""Points a chart draws at most: a year of days, however long the history."""
+
+
+def chart_points(versions: list, most: int = CHART_POINTS) -> list:
+    """The releases a chart draws: the last of each UTC day, then, past `most` days, evenly
+    spaced ones (the newest always kept), so that a chart costs the same at any history's length.
+    The exact counts of every release stay in index.json and its yearly pages."""
+    days = {v.created_at.date(): v for v in versions}  # oldest first: each day's last release wins
+    kept = list(days.values())
+    if len(kept) <= most:
+        return kept
+    step = len(kept) / most
+    return [kept[len(kept) - 1 - int(n * step)] for n in reversed(range(most))]

@@ -148,3 +148,87 @@ def test_a_push_to_object_storage_carries_the_pages_and_every_release(paged, s3)
     assert result.exit_code == 0, result.output
     again = push_feed(feeds, f"s3://{bucket}/{PREFIX}/")
     assert "releases none new" in again[-1]  # the pages tell the bucket holds the old releases
+
+
+def test_a_release_missing_from_the_pages_is_found_and_added(paged, tmp_path, monkeypatch):
+    """The repair counts the directories up to the pages' newest instead of reading the pages;
+    one more than they list makes it read them, find it, and list it again."""
+    from sanctions_feed.publish.repair import repair
+    from sanctions_feed.publish.settings import UNSIGNED
+
+    feeds, _, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    monkeypatch.setattr(index_pages, "INDEX_RECENT", 2)
+    monkeypatch.setattr(index_pages, "INDEX_MOST", 3)
+    assert repair(copy, set(ids), ids[-1], UNSIGNED) == []  # all listed: nothing to do, no page read
+    index = index_of(copy)
+    page = copy / "index" / "2026.json"
+    data = json.loads(page.read_text())
+    data["versions"] = data["versions"][1:]  # ids[2] dropped from its page, older than the page's newest
+    page.write_text(json.dumps(data))
+    for archive in index["archives"]:
+        if archive["year"] == 2026:
+            archive.update(releases=1, first=ids[3], sha256=hashlib.sha256(page.read_bytes()).hexdigest())
+    (copy / "index.json").write_text(json.dumps(index))
+    done = repair(copy, set(ids), ids[-1], UNSIGNED)
+    assert any(ids[2] in line and "added from their manifests" in line for line in done), done
+    after = index_of(copy)
+    paged_ids = [v["id"] for a in after["archives"] for v in json.loads((copy / a["path"]).read_text())["versions"]]
+    assert paged_ids + [v["id"] for v in after["versions"]] == ids
+
+
+def test_the_site_lists_the_newest_releases_and_links_a_page_per_year(paged):
+    feeds, _, ids = paged
+    index = index_of(feeds)
+    listing = (feeds / "site" / "releases" / "index.html").read_text()
+    assert "All releases (6)" in listing and 'href="2025.html"' in listing and 'href="2026.html"' in listing
+    assert f"{ids[-1]}.html" in listing and f"{ids[0]}.html" not in listing
+    for archive in index["archives"]:
+        page = (feeds / "site" / "releases" / f"{archive['year']}.html").read_text()
+        assert archive["sha256"] in page and f"Releases of {archive['year']} ({archive['releases']})" in page
+    year_2025 = (feeds / "site" / "releases" / "2025.html").read_text()
+    assert f"{ids[0]}.html" in year_2025 and f"{ids[1]}.html" in year_2025 and f"{ids[2]}.html" not in year_2025
+    assert all((feeds / "site" / "releases" / f"{version}.html").is_file() for version in ids)
+
+
+def test_a_chart_draws_a_point_a_day_and_at_most_a_year_of_points():
+    from datetime import datetime, timedelta, timezone
+
+    from sanctions_feed.publish.site_data import chart_points
+    from sanctions_feed.schemas.feed import IndexVersion
+
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+    def release(moment):
+        return IndexVersion(id=f"{moment:%Y%m%dT%H%M%SZ}", created_at=moment, addresses=1, active=1, added=0,
+                            removed=0, changed=0)
+
+    same_day = [release(start), release(start + timedelta(hours=5))]
+    assert chart_points(same_day) == same_day[1:]  # the day's last
+    years = [release(start + timedelta(days=n)) for n in range(1000)]
+    drawn = chart_points(years)
+    assert len(drawn) == 366 and drawn[-1] == years[-1] and drawn == sorted(drawn, key=lambda v: v.id)
+    assert drawn[0].created_at - start < timedelta(days=3)  # spaced over the whole history
+    assert chart_points(years[:366]) == years[:366]  # the edge: a year of days is drawn whole
+
+
+def test_the_charts_read_the_pages_once_and_draw_the_same_from_the_kept_points(paged, tmp_path):
+    from sanctions_feed.publish.reading import read_index
+    from sanctions_feed.publish.site import CHART_CACHE, Site
+
+    feeds, _, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    kept = json.loads((copy / CHART_CACHE).read_text())
+    assert kept["archives"] == [a["sha256"] for a in index_of(copy)["archives"]]
+    assert len(kept["points"]) == 4  # the paged releases, one a week
+    drawn = {name: (copy / "site" / name).read_bytes() for name in ("chart-sources.svg", "chart-chains.svg")}
+    for cache in (None, '{"archives": ["stale"], "points": []}', "not json"):
+        if cache is None:
+            (copy / CHART_CACHE).unlink()
+        else:
+            (copy / CHART_CACHE).write_text(cache)
+        Site(copy, read_index(copy)).write()
+        assert {name: (copy / "site" / name).read_bytes() for name in drawn} == drawn
+    assert ids[0][:8] in "".join(json.loads((copy / CHART_CACHE).read_text())["points"][0][0].split("-"))
