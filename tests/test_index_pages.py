@@ -232,3 +232,12 @@ def test_the_charts_read_the_pages_once_and_draw_the_same_from_the_kept_points(p
         Site(copy, read_index(copy)).write()
         assert {name: (copy / "site" / name).read_bytes() for name in drawn} == drawn
     assert ids[0][:8] in "".join(json.loads((copy / CHART_CACHE).read_text())["points"][0][0].split("-"))
+
+
+@pytest.mark.e2e
+def test_a_paged_release_is_rebuilt_byte_for_byte(paged, tmp_path):
+    feeds, _, ids = paged
+    for version in (ids[0], ids[-1]):
+        result = CliRunner().invoke(cli, ["rebuild", version, "--feeds", str(feeds), "--out", str(tmp_path / version)])
+        assert result.exit_code == 0, result.output
+        assert "identical to the published release" in result.stdout
