@@ -19,7 +19,8 @@ from urllib.parse import quote, urlparse
 from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider, rejected_item
+from .framework.base import rejected_item
+from .framework.spider import SanctionsSpider
 
 API = "https://matal.mod.gov.il/umbraco/delivery/api/v2/content"
 SITE = "https://matal.mod.gov.il"

@@ -26,9 +26,9 @@ from urllib.parse import urljoin
 from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
-from .framework.base import SanctionsSpider
 from .framework.documents import page_title
 from .framework.download import Document, in_memory
+from .framework.spider import SanctionsSpider
 
 LIST_PAGE = ("https://www.mof.go.jp/policy/international_policy/gaitame_kawase/gaitame/"
              "economic_sanctions/list.html")

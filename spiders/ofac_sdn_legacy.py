@@ -19,7 +19,7 @@ import re
 from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, Rejected, SourceMeta
 
-from .framework.base import SanctionsSpider
+from .framework.spider import SanctionsSpider
 from .ofac_sdn import SERVICE_PATH
 
 SDN_COLUMNS = ["ent_num", "name", "type", "programs", "title", "call_sign", "vessel_type",

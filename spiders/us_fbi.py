@@ -27,9 +27,11 @@ from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.source import Holder, RawListing, SourceMeta
 
 from .framework.documents import refusal
-from .framework.download import Document
+from .framework.download import Document, DownloadError
 from .framework.onefile import OneFileSpider
 
+PAGE_MAX_BYTES = 8 * 1024**2
+PAGE_DEADLINE = 120.0
 REGISTRY = Path(__file__).resolve().parent / "data" / "us_fbi.json"
 NOTICE_FIELDS = {"id", "authority", "date", "url", "title", "holder", "label", "addresses", "transcribed_from", "page"}
 # What a notice page's addresses look like, per label; the registry is compared with them.
@@ -71,8 +73,7 @@ class UsFbiSpider(OneFileSpider):
         for notice in notices:
             page = self.page_url(notice, url)
             if page:
-                yield self.document_request(page, callback=self.check_page, errback=self.page_unavailable,
-                                            cb_kwargs={"notice": notice})
+                self.check_page(page, notice)
 
     def parse_notice(self, notice: dict, published: date) -> list[dict]:
         self.audit(f"notice {notice.get('id')}", {k: v for k, v in notice.items() if k not in NOTICE_FIELDS})
@@ -92,12 +93,22 @@ class UsFbiSpider(OneFileSpider):
             return urljoin(registry_url, notice["page"])
         return notice["url"] if self.location is None else None
 
-    def check_page(self, response, notice: dict):
-        problem = refusal(response.body, response.status, "HTML")
-        if problem:
-            self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], problem, response.url)
+    def check_page(self, page: str, notice: dict) -> None:
+        """A warning when the notice's page cannot be had, or lists other addresses than the registry."""
+        try:
+            answer = self.download(page, to_memory=True, max_bytes=PAGE_MAX_BYTES, deadline=PAGE_DEADLINE, retries=1)
+        except DownloadError as exc:
+            self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], exc, page)
             return
-        text = _folded(unescape(_TAGS.sub(" ", response.text)))
+        self.compare_page(answer.read(), answer.status, answer.url, notice)
+
+    def compare_page(self, body: bytes, status: int, url: str, notice: dict) -> None:
+        """The notice's page read against the registry's addresses for it (a warning if they differ)."""
+        problem = refusal(body, status, "HTML")
+        if problem:
+            self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], problem, url)
+            return
+        text = _folded(unescape(_TAGS.sub(" ", body.decode("utf-8", "replace"))))
         # Hex addresses are compared without case: a page may print them in lower case.
         key = str.lower if notice["label"] == "ETH" else str
         pattern = PAGE_ADDRESSES.get(notice["label"])
@@ -110,10 +121,6 @@ class UsFbiSpider(OneFileSpider):
                                 f", e.g. {missing[0]}" if missing else "", len(extra), f", e.g. {extra[0]}" if extra else "")
         else:
             self.logger.info("notice %s: the page lists the registry's %d addresses", notice["id"], len(registry))
-
-    def page_unavailable(self, failure):
-        notice = failure.request.cb_kwargs["notice"]
-        self.logger.warning("notice %s: page not checked (%s): %s", notice["id"], failure.value, failure.request.url)
 
 
 def _folded(text: str) -> str:

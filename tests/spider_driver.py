@@ -21,12 +21,13 @@ async def _collect(agen):
     return [item async for item in agen]
 
 
-def drive(spider: scrapy.Spider, answer) -> tuple[list[dict], list[scrapy.Request]]:
+def drive(spider, answer) -> tuple[list[dict], list[scrapy.Request]]:
     """`answer(request)` returns (status, body bytes), or None for a failed download.
     Returns the items yielded and every request made, in order; raises SourceError when the
     spider failed the run."""
     requests: list[scrapy.Request] = []
-    if isinstance(spider, OneFileSpider):
+    one_file = isinstance(spider, OneFileSpider)
+    if one_file:
         def download(url, method="GET", headers=None, **_kwargs):
             request = scrapy.Request(url, method=method, headers=headers)
             requests.append(request)
@@ -36,7 +37,7 @@ def drive(spider: scrapy.Spider, answer) -> tuple[list[dict], list[scrapy.Reques
             status, body = reply
             return in_memory(url, body, status)
         spider.download = download
-    started = asyncio.run(_collect(spider.start()))
+    started = list(spider.items()) if one_file else asyncio.run(_collect(spider.start()))
     if getattr(spider, "error", None):
         raise SourceError(spider.error)
     items: list[dict] = []

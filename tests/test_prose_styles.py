@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scrapy.http import HtmlResponse
 
 from sanctions_feed.normalize.extract import read_prose
 from sanctions_feed.pipeline.normalizing import normalize_listings
@@ -171,13 +170,13 @@ def test_an_fbi_notice_page_in_any_style_is_read_against_the_registry(caplog):
     page = "<html><body><p>" + "、".join(glued) + "</p></body></html>"
     spider = UsFbiSpider()
     notice = {"id": "PSA-T", "label": "BTC", "addresses": registry}
-    response = HtmlResponse(url="https://www.ic3.gov/PSA/2099/PSA-T", body=page.encode("utf-8"), encoding="utf-8")
+    url = "https://www.ic3.gov/PSA/2099/PSA-T"
     with caplog.at_level(logging.INFO):
-        spider.check_page(response, notice)
+        spider.compare_page(page.encode("utf-8"), 200, url, notice)
     assert "lists the registry's 5 addresses" in caplog.text and "differs" not in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        spider.check_page(response, {**notice, "addresses": [*registry, BTC[3]]})
+        spider.compare_page(page.encode("utf-8"), 200, url, {**notice, "addresses": [*registry, BTC[3]]})
     assert "1 missing from the page" in caplog.text
 
 

@@ -1,5 +1,6 @@
-"""The crawl step: the spiders run in a child process (Twisted's reactor runs once per process,
-and a crash there must not take the store with it); their output is read back per source."""
+"""The crawl step: the sources run, and their output is read back per source. Scrapy's spiders run
+in a child process (Twisted's reactor runs once per process, and a crash there must not take the
+store with it); a run of one-file sources alone, which need no Scrapy, runs in this process."""
 
 from __future__ import annotations
 
@@ -52,11 +53,12 @@ class SourceRun:
 
 
 class Crawl:
-    """The crawler child process of one update. Use as a context manager: the child is started
-    on entry (so the caller can load its own code meanwhile), killed if the caller fails first
-    or it outlives its sources' time limit (`source_timeout`, each) by CRAWL_MARGIN, and its
-    temporary directory removed on exit. `known`: per source, what its last good run read
-    (sha256, change signals), for the change check."""
+    """The crawl of one update. Use as a context manager: a crawler child is started on entry (so
+    the caller can load its own code meanwhile), killed if the caller fails first or it outlives
+    its sources' time limit (`source_timeout`, each) by CRAWL_MARGIN, and its temporary directory
+    removed on exit. When every source named is a one-file source (and this is no replay), they
+    run in this process instead, when the results are asked for: one interpreter, no Scrapy.
+    `known`: per source, what its last good run read (sha256, change signals), for the change check."""
 
     def __init__(self, only: list[str], locations: dict[str, str], samples: bool, now: datetime,
                  archive: Path | None = None, known: dict[str, dict] | None = None,
@@ -72,25 +74,34 @@ class Crawl:
                                archive=str(self.archive) if self.archive else None, source_timeout=source_timeout,
                                known=self.known, replay=str(Path(replay).resolve()) if replay else None)
         (self.out / "request.json").write_text(request.model_dump_json(), encoding="utf-8")
+        self.request = request
+        # The child's log (or, in this process, the sources' own) goes to a file: a pipe nobody
+        # reads while we wait could fill and stall it.
+        self.stderr = (self.out / "stderr.log").open("w+", encoding="utf-8")
+        self.direct = _direct(request) if only and replay is None else None
+        self.child: subprocess.Popen | None = None
+        if self.direct is not None:
+            return
         # -P: the working directory is not put on sys.path, so a stray `zipfile.py` there cannot
         # shadow the standard library; the child finds the package as installed.
         args = [sys.executable, "-P", "-m", RUNNER, str(self.out)]
-        # The child's stderr goes to a file: a pipe nobody reads while we wait could fill and stall it.
-        self.stderr = (self.out / "stderr.log").open("w+", encoding="utf-8")
         self.child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.stderr, text=True)
 
     def __enter__(self) -> Crawl:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self.child.poll() is None:  # we failed first: the crawl's output would go nowhere
+        if self.child is not None and self.child.poll() is None:  # we failed first: the crawl's output would go nowhere
             self.child.kill()
             self.child.wait()
         self.stderr.close()
         shutil.rmtree(self.out, ignore_errors=True)
 
     def results(self, show_progress: bool = False) -> list[SourceRun]:
-        """Wait for the child; every requested source's run, in the order they were requested."""
+        """Wait for the child (or run the sources here); every requested source's run, in the
+        order they were requested."""
+        if self.child is None:
+            return self._read(self._run_here())
         started = time.monotonic()
         while self.child.poll() is None:
             if self.timeout is not None and time.monotonic() - started > self.timeout:
@@ -108,7 +119,16 @@ class Crawl:
             self.stderr.seek(0)
             last = (self.stderr.read().strip().splitlines() or ["no output"])[-1]
             raise UpdateError(f"the crawler process failed (exit {self.child.returncode}): {last}")
-        report = json.loads(report_path.read_text())
+        return self._read(json.loads(report_path.read_text()))
+
+    def _run_here(self) -> dict:
+        from sanctions_feed.spiders.framework.runner import run
+
+        assert self.direct is not None
+        self.stderr.flush()
+        return run(self.out, self.direct, self.request, log=self.out / "stderr.log")
+
+    def _read(self, report: dict) -> list[SourceRun]:
         if "error" in report:
             raise UpdateError(report["error"])
         runs = [read_run(self.out, name, outcome, self.known.get(name)) for name, outcome in report.items()]
@@ -128,6 +148,22 @@ class Crawl:
         path.write_text(f"{run.error}\n\n{run.traceback}\n--- the crawler's log ---\n{self.stderr.read()}",
                         encoding="utf-8")
         return path
+
+
+def _direct(request) -> dict | None:
+    """The sources named, resolved, when every one can run in this process (none needs Scrapy);
+    else None (the child runs them, and reports a request no source can do)."""
+    from sanctions_feed.spiders import declares_one_file, source_names
+    from sanctions_feed.spiders.framework.runner import RequestError, resolve, runs_without_scrapy
+
+    known = source_names()
+    if not all(name in known and declares_one_file(name) for name in [*request.only, *request.locations]):
+        return None  # nothing imported: a Scrapy spider's module would import Scrapy here
+    try:
+        requested = resolve(request.only, request.locations, request.samples)
+    except RequestError:
+        return None
+    return requested if runs_without_scrapy(requested) else None
 
 
 CRAWL_PREFIX = "sanctions-feed-crawl-"

@@ -1,25 +1,26 @@
-"""What every source spider shares: its declared metadata, local replay, and the raw snapshot."""
+"""What every source shares: its declared metadata, local replay, the change check and the raw
+snapshot (`Source`, which imports no Scrapy: the one-file sources run without it). The sources
+Scrapy crawls derive from `spider.SanctionsSpider`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-import scrapy
 from pydantic import ValidationError
 
 from sanctions_feed.schemas.source import RawPart, Rejected, SourceMeta, SourceSnapshot
 
-from .documents import json_error, refusal
+from .documents import json_error
 from .download import Document, DownloadError, in_memory, keep
 
 BATCH_SIZE = 500
-ERROR_STATUSES = list(range(400, 600))
 FULL_CHECK_EVERY = timedelta(hours=24)
 """A source's cheap change signal is trusted this long; then the file is fetched and hashed again
 (a publisher may fix a file without a new publication)."""
@@ -60,8 +61,8 @@ def rejected_item(source: str, record_id: str | None, reason: str, raw) -> dict:
                                  raw=text[:2000]).model_dump(mode="json")}
 
 
-class SanctionsSpider(scrapy.Spider):
-    """Base spider. A source declares itself in class attributes, checked when its module loads:
+class Source:
+    """Base of every source. A source declares itself in class attributes, checked when its module loads:
 
     - `name`: the source's name, the same as its module's;
     - `meta`: a `SourceMeta` (authority, title, live URL, cron schedule, expected bounds);
@@ -101,9 +102,14 @@ class SanctionsSpider(scrapy.Spider):
         return Path(str(sys.modules[cls.__module__].__file__)).resolve().parent / "samples" / cls.sample
 
     def __init__(self, location: str | None = None, known: dict | None = None, now: datetime | None = None,
-                 archive: str | None = None, **kwargs):
+                 archive: str | None = None, out_dir: str | None = None, time_limit: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.location = location
+        self.out_dir = Path(out_dir) if out_dir else None
+        """The crawl's output directory (the progress notes go there), when run by a crawl."""
+        self.time_limit = time_limit
+        """Seconds this source may take (the update's --timeout), when run by a crawl."""
+        self._started = time.monotonic()
         self.known = known or {}
         self.archive = archive
         """The raw archive (the crawl request's): every body read is kept there by its sha256."""
@@ -125,33 +131,13 @@ class SanctionsSpider(scrapy.Spider):
         self.fetched_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
 
     @property
+    def logger(self) -> logging.LoggerAdapter:
+        """The source's logger (as Scrapy names a spider's): its warnings reach the operator."""
+        return logging.LoggerAdapter(logging.getLogger(self.name), {"spider": self})
+
+    @property
     def source_url(self) -> str:
         return location_url(self.location) if self.location else self.meta.url
-
-    def request(self, url: str, **kwargs) -> scrapy.Request:
-        """A request for this source; a local file is read once, never retried."""
-        meta = kwargs.pop("meta", {})
-        if url.startswith("file:"):
-            meta.setdefault("dont_retry", True)
-        kwargs.setdefault("errback", self.download_failed)
-        return scrapy.Request(url, dont_filter=True, meta=meta, **kwargs)
-
-    def document_request(self, url: str, **kwargs) -> scrapy.Request:
-        """A request for a one-file download: every answer, an HTTP error too, reaches the callback,
-        which reads it with `document()` (after Scrapy's retries of the transient ones)."""
-        meta = kwargs.pop("meta", {})
-        # Error statuses only: `handle_httpstatus_all` would also stop Scrapy following redirects
-        # (OFAC answers 302 to a signed object-store URL).
-        meta["handle_httpstatus_list"] = ERROR_STATUSES
-        return self.request(url, meta=meta, **kwargs)
-
-    def document(self, response, expected: str) -> bytes:
-        """The body of a one-file download, if it may be the `expected` document (XML, JSON,
-        XLSX, HTML); an error status, an empty body or an error page fails the run in one line."""
-        problem = refusal(response.body, response.status, expected)
-        if problem:
-            raise self.fail(response.url, problem)
-        return response.body
 
     def parse_json(self, body: bytes, url: str):
         """The JSON value of a downloaded body; a body cut short, or an API's error object where
@@ -167,10 +153,6 @@ class SanctionsSpider(scrapy.Spider):
 
     def fail(self, url: str, problem: str) -> SourceError:
         return SourceError(f"{self.name}: {location_path(url)}: {problem}")
-
-    def download_failed(self, failure):
-        """Errback: a source that cannot be fetched fails this run (and keeps its last data)."""
-        raise self.fail(failure.request.url, f"download failed: {failure.value}")
 
     def batched(self, records, size: int = BATCH_SIZE):
         """Group record items ({"listing"} / {"rejected"}) into {"batch": [...]} items: Scrapy's
@@ -248,19 +230,19 @@ class SanctionsSpider(scrapy.Spider):
         return (self.fetched_at - verified >= FULL_CHECK_EVERY
                 or (changed is not None and self.fetched_at - changed < SIGNAL_SETTLES))
 
-    def closed(self, reason):
-        self.stopping = True
-
     def progress(self, done: int, total: int | None, phase: str = "downloading") -> None:
         """How far a long download or parse is, for the operator's progress line (written at
         most twice a second, beside the crawl's output)."""
         if self.stopping:
             raise DownloadError("the source was stopped (its time limit)")
         now = time.monotonic()
-        if now - self._progress_at < 0.5 or not getattr(self, "crawler", None):
+        if self.time_limit is not None and now - self._started > self.time_limit:
+            self.stopping = True
+            raise SourceError(f"{self.name}: stopped after its time limit ({self.time_limit:g} s)")
+        if now - self._progress_at < 0.5 or self.out_dir is None:
             return
         self._progress_at = now
-        path = Path(self.settings.get("SANCTIONS_FEED_OUT")) / f"{self.name}.progress"
+        path = self.out_dir / f"{self.name}.progress"
         path.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
 
     def audit(self, where: str, left: dict) -> None:
@@ -269,3 +251,13 @@ class SanctionsSpider(scrapy.Spider):
         if names:
             self.unconsumed.append(f"{where}: {', '.join(names)}")
             self.logger.warning("unconsumed fields in %s: %s", where, ", ".join(names))
+
+
+def __getattr__(name: str):
+    """`from .framework.base import SanctionsSpider`, as site-local sources written before the
+    split import it: Scrapy is imported only then."""
+    if name == "SanctionsSpider":
+        from .spider import SanctionsSpider
+
+        return SanctionsSpider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

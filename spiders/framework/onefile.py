@@ -1,25 +1,26 @@
 """Sources published as one file: a change check at the cost of one small request, then the
-file streamed to disk while hashed, refused in one line if it is not the document, and parsed."""
+file streamed to disk while hashed, refused in one line if it is not the document, and parsed.
+Scrapy fetches nothing for them: they run without it (`direct.run_source`), in the update's own
+process when they are all it runs."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 import traceback
 from pathlib import Path
 
-from .base import SanctionsSpider, SourceError
+from .base import Source, SourceError
 from .documents import refusal
 from .download import Document, DownloadError, fetch
 
 SIGNAL_MAX_BYTES = 1024 * 1024
 
 
-class OneFileSpider(SanctionsSpider):
+class OneFileSpider(Source):
     """A source published as one file: checked for a change at the cost of one small request,
     streamed to a temporary file while hashed (never held in memory), refused in one line if it
     is not a `document_kind` document (XML, JSON, XLSX; an error page, an empty body...), then
-    read by `parse_file`, whose items (records, the snapshot, further requests) pass on in batches.
+    read by `parse_file`, whose items (records, the snapshot) pass on in batches.
 
     The change check, cheapest first: the publisher's own signal (`signal_url`, read by
     `read_signal`) when the source has one; a conditional GET with the last ETag/Last-Modified;
@@ -51,17 +52,17 @@ class OneFileSpider(SanctionsSpider):
         raise NotImplementedError
 
     def download(self, url: str, **kwargs) -> Document:
-        """One download (tests answer it offline). Runs in a worker thread."""
-        folder = Path(self.settings.get("SANCTIONS_FEED_OUT")) if getattr(self, "crawler", None) else None
-        if folder is not None:
-            limit = self.settings.getfloat("CLOSESPIDER_TIMEOUT")
-            kwargs["deadline"] = min(kwargs.get("deadline", self.deadline), limit or self.deadline)
-        return fetch(url, folder or Path(tempfile.gettempdir()), progress=self.progress, **kwargs)
+        """One download (tests answer it offline), within the source's time limit."""
+        if self.time_limit is not None:
+            kwargs["deadline"] = min(kwargs.get("deadline", self.deadline), self.time_limit)
+        return fetch(url, self.out_dir or Path(tempfile.gettempdir()), progress=self.progress, **kwargs)
 
-    async def start(self):
+    def items(self):
+        """The run's items: the `unchanged` item, or the records in batches and the snapshot. A
+        failure is kept in `error` (and `error_traceback` for one no rule foresaw), never raised."""
         url, document = self.source_url, None
         try:
-            outcome = await asyncio.to_thread(self.fetch_if_changed, url)
+            outcome = self.fetch_if_changed(url)
             if isinstance(outcome, dict):
                 yield outcome
                 return
@@ -81,7 +82,7 @@ class OneFileSpider(SanctionsSpider):
 
     def fetch_if_changed(self, url: str) -> Document | dict:
         """The file at `url`, recorded in the run's raw inputs, or the `unchanged` item when a
-        change check says it is the same. Runs in a worker thread."""
+        change check says it is the same."""
         # The signal is read on every run, first runs too: a file is stored with the signal it came with.
         unchanged = self.check_signal(url, self.publisher_signal(url))
         if unchanged:

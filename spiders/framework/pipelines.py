@@ -25,6 +25,11 @@ class JsonLinesPipeline:
             self.handle.close()
 
     def process_item(self, item):
-        for record in item.get("batch", [item]):
-            self.handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        write_item(self.handle, item)
         return item
+
+
+def write_item(handle, item: dict) -> None:
+    """One item as the update reads it back: a line per record, batches unpacked."""
+    for record in item.get("batch", [item]):
+        handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")

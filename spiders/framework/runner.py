@@ -1,4 +1,5 @@
-"""Run source spiders through Scrapy in this process and report per-source outcomes.
+"""Run the sources in this process and report per-source outcomes: the one-file sources directly
+(`direct`), the others through Scrapy.
 
 The update command starts this module in a child process by its module name (Twisted's reactor
 cannot be restarted in one process, and a crash here must not take the store with it):
@@ -22,37 +23,17 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from scrapy import signals
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-
 from sanctions_feed.schemas.crawl import CrawlRequest
 
-from .. import load_sources
-from . import settings as spider_settings
+from .. import declares_one_file, load_sources, source_names
 from .base import SourceError
+from .direct import DEFAULT_TIME_LIMIT, WarningCollector, run_source
+from .onefile import OneFileSpider
 from .replay import REPLAY_ENV
 
 
 class RequestError(Exception):
     """The update asked for something no source can do (a sample a source does not have)."""
-
-
-class WarningCollector(logging.Handler):
-    """Every warning a spider (or Scrapy about a spider) logs, kept per source for the report:
-    what a spider warns about must reach the operator, not die with this process's stderr."""
-
-    def __init__(self, names):
-        super().__init__(logging.WARNING)
-        self.by_source: dict[str, list[str]] = {name: [] for name in names}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno != logging.WARNING:  # errors reach the report through spider_error
-            return
-        spider = getattr(record, "spider", None)
-        name = getattr(spider, "name", None) or record.name
-        if name in self.by_source:
-            self.by_source[name].append(record.getMessage())
 
 
 class Requested(NamedTuple):
@@ -63,22 +44,53 @@ class Requested(NamedTuple):
     input: str
 
 
-def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest) -> dict:
+def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, log: Path | None = None) -> dict:
+    """Every requested source run; the report, also written to OUT_DIR/report.json. `log`: the
+    one-file sources' log goes to this file only (when run in the update's own process)."""
+    sources = load_sources(list(requested))
+    # The source's declared metadata travels with its outcome: the update process never reads it
+    # from the spider classes.
+    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "input": r.input,
+                                                "meta": sources[name].meta.model_dump(mode="json")}
+                                         for name, r in requested.items()}
+    crawled = {}
+    for name, r in requested.items():
+        if issubclass(sources[name], OneFileSpider):
+            report[name].update(run_source(sources[name], name, r.location, request, out_dir, log))
+        else:
+            crawled[name] = r
+    if crawled:
+        _crawl(out_dir, crawled, request, report, sources)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def runs_without_scrapy(requested: dict[str, Requested]) -> bool:
+    """Whether every requested source is a one-file source (then no crawler child is needed):
+    told by their modules' text first, so that a run with a Scrapy spider imports no Scrapy here."""
+    if not all(declares_one_file(name) for name in requested):
+        return False
+    sources = load_sources(list(requested))
+    return all(issubclass(sources[name], OneFileSpider) for name in requested)
+
+
+def _crawl(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, report: dict, sources) -> None:
+    """The Scrapy spiders, in one CrawlerProcess (Twisted's reactor runs once per process)."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from . import settings as spider_settings
+
     settings = Settings()
     settings.setmodule(spider_settings)
     settings.set("SANCTIONS_FEED_OUT", str(out_dir))
     # A source that hangs (a server that never answers, a stalled parse) is closed at its time
     # limit and fails; the others go on.
-    settings.set("CLOSESPIDER_TIMEOUT", float(request.source_timeout or 1800))
+    settings.set("CLOSESPIDER_TIMEOUT", float(request.source_timeout or DEFAULT_TIME_LIMIT))
     if all(r.location for r in requested.values()):  # replaying local copies: nobody to be polite to
         settings.set("AUTOTHROTTLE_ENABLED", False)
     process = CrawlerProcess(settings)
-    sources = load_sources()
-    # The source's declared metadata travels with its outcome: the update process never imports Scrapy.
-    report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "input": r.input,
-                                                "meta": sources[name].meta.model_dump(mode="json")}
-                                         for name, r in requested.items()}
-
     collector = WarningCollector(requested)
     logging.getLogger().addHandler(collector)
 
@@ -104,23 +116,23 @@ def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest) -
         crawler.signals.connect(on_error, signal=signals.spider_error)
         crawler.signals.connect(on_closed, signal=signals.spider_closed)
         process.crawl(crawler, location=r.location, known=request.known.get(name), now=request.now,
-                      archive=request.archive)
+                      archive=request.archive, out_dir=str(out_dir))
     process.start()
+    logging.getLogger().removeHandler(collector)
     for name, messages in collector.by_source.items():
         report[name]["warnings"] = messages
-    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
-    return report
 
 
 def resolve(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, Requested]:
     """Which sources run, and from where: a location given, else the bundled sample (--samples),
     else the live URL (None)."""
-    sources = load_sources()
-    unknown = sorted((set(only) | set(locations)) - set(sources))
+    known = source_names()
+    unknown = sorted((set(only) | set(locations)) - set(known))
     if unknown:
-        raise RequestError(f"unknown source {', '.join(unknown)} (known: {', '.join(sources)})")
-    names = list(only) or [n for n, s in sources.items() if s.default]
+        raise RequestError(f"unknown source {', '.join(unknown)} (known: {', '.join(known)})")
+    names = list(only) or [n for n, s in load_sources().items() if s.default]
     names += [n for n in locations if n not in names and not only]
+    sources = load_sources(names)
     chosen = {}
     for name in names:
         if name in locations:

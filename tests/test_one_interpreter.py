@@ -1,0 +1,67 @@
+"""One interpreter where Scrapy is not needed (issue 25): the one-file sources run in the update's
+own process, with nothing of Scrapy or Twisted imported and no crawler child started; a run that
+names a source Scrapy crawls keeps the child."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sanctions_feed.spiders import load_sources
+from sanctions_feed.spiders.framework.onefile import OneFileSpider
+from sanctions_feed.spiders.framework.runner import resolve, runs_without_scrapy
+
+PROBE = """
+import subprocess, sys
+started = []
+real = subprocess.Popen
+def popen(args, *a, **k):
+    started.append(args)
+    return real(args, *a, **k)
+subprocess.Popen = popen
+from sanctions_feed.commands import cli
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+finally:
+    print("children", [a for a in started if "runner" in " ".join(map(str, a))], file=sys.stderr)
+    print("imported", sorted(m for m in sys.modules if m.split(".")[0] in ("scrapy", "twisted")), file=sys.stderr)
+"""
+
+
+def probe(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROBE, "update", "--feeds", str(tmp_path / "feeds"),
+                           "--now", "2026-11-25T12:00:00Z", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.e2e
+def test_one_file_sources_run_in_the_update_process_without_scrapy(tmp_path):
+    sources = load_sources()
+    args = [f"--source={name}={sources[name].sample_path()}" for name in ("ofac_sdn", "eu_fsf")]
+    result = probe(tmp_path, "--only", "ofac_sdn", "--only", "eu_fsf", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("published ") and "ofac_sdn: " in result.stdout and "eu_fsf: " in result.stdout
+    assert "children []" in result.stderr and "imported []" in result.stderr, result.stderr
+
+
+@pytest.mark.e2e
+def test_a_source_scrapy_crawls_keeps_the_crawler_child(tmp_path):
+    nbctf = load_sources()["il_nbctf"].sample_path()
+    result = probe(tmp_path, "--only", "il_nbctf", f"--source=il_nbctf={nbctf}")
+    assert result.returncode == 0, result.stderr
+    assert "children [[" in result.stderr and "imported []" in result.stderr  # Scrapy only in the child
+
+
+@pytest.mark.parametrize(("names", "direct"), [
+    (["ofac_sdn"], True), (["eu_fsf", "gb_fcdo", "fr_tresor", "us_fbi"], True),
+    (["ofac_sdn", "il_nbctf"], False), (["jp_mof"], False), (["ofac_sdn_legacy"], False),
+])
+def test_which_runs_need_no_scrapy(names, direct):
+    assert runs_without_scrapy(resolve(names, {}, True)) is direct
+
+
+def test_the_one_file_sources_are_the_ones_the_issue_names():
+    one_file = sorted(name for name, source in load_sources().items() if issubclass(source, OneFileSpider))
+    assert one_file == ["eu_fsf", "fr_tresor", "gb_fcdo", "ofac_sdn", "us_fbi"]
