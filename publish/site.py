@@ -20,6 +20,7 @@ from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -41,6 +42,9 @@ from .site_data import (
     search_entry,
     when,
 )
+
+if TYPE_CHECKING:
+    from markupsafe import Markup  # jinja2's
 
 SITE = "site"
 CHART_CACHE = ".site-charts.json"
@@ -92,6 +96,8 @@ class Site:
         memory (else they are read from the release)."""
         self.feeds, self.index = feeds, index
         self._history: list[IndexVersion] | None = None
+        self._tables: dict[tuple[str, str], tuple[Markup, list] | None] = {}
+        self._read_changes: dict[str, ChangesFile | None] = {}
         self.latest_changes, self.latest_addresses = latest_changes, latest_addresses
         self.marker = f'<meta name="generator" content="{GENERATOR}">'.encode()
 
@@ -102,7 +108,9 @@ class Site:
     def _changes(self, version: str) -> ChangesFile | None:
         if version == self.index.latest and self.latest_changes is not None:
             return self.latest_changes
-        return self._release(version, "changes.json", ChangesFile)
+        if version not in self._read_changes:  # the views and the release pages read the same ones
+            self._read_changes[version] = self._release(version, "changes.json", ChangesFile)
+        return self._read_changes[version]
 
     @property
     def history(self) -> list[IndexVersion]:
@@ -191,14 +199,23 @@ class Site:
                 v for v in versions if latest and v.created_at > latest.created_at - timedelta(days=days)]
             releases: list[dict] = []
             for entry in reversed(chosen):
-                changes = self._changes(entry.id)
-                if changes is not None:
-                    releases.append({"entry": entry, "rows": change_rows(changes), "sources": changed_sources(changes),
-                                     "previous": entry.previous, "table_id": "latest-changes" if not releases
-                                     else f"changes-{entry.id}"})
+                table = self._view_table(entry.id, "latest-changes" if not releases else f"changes-{entry.id}")
+                if table is not None:
+                    releases.append({"entry": entry, "table": table[0], "sources": table[1], "previous": entry.previous})
             heading = "What changed in the latest release" if not days else f"What changed in the last {days} days"
             render("index.html", out / page, title=label, up="", heading=heading, views=[v[:2] for v in VIEWS],
                    current=page, releases=releases, single=not days, charts=not days)
+
+    def _view_table(self, version: str, table_id: str) -> tuple[Markup, list] | None:
+        """A release's change table as the views show it, and its changed sources: made once,
+        shown by every view it is in (a release of 9,000 changes is a table of 9,000 rows)."""
+        key = (version, table_id)
+        if key not in self._tables:
+            changes = self._changes(version)
+            self._tables[key] = None if changes is None else (
+                templates().get_template("macros.html").module.change_table(table_id, change_rows(changes), ""),
+                changed_sources(changes))
+        return self._tables[key]
 
     def _write_addresses(self, out: Path, addresses: list[FeedAddress]) -> None:
         changes = self.latest_changes or self._changes(self.index.latest or "")
