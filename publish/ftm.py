@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sanctions_feed.schemas.authorities import AUTHORITIES
@@ -56,7 +57,10 @@ def _entity(entity_id_: str, schema: str, properties: dict[str, list], datasets:
     for name, values in properties.items():
         prop = proxy.schema.properties[name]
         for value in values:
-            cleaned = prop.type.clean(str(value), proxy=proxy)
+            # An entity reference is checked against its own entity; every other type cleans a
+            # value alike wherever it is (a release's values repeat: holders, programmes, dates).
+            cleaned = prop.type.clean(str(value), proxy=proxy) if prop.type.name == "entity" else \
+                _clean(prop.type.name, str(value))
             if cleaned is None:
                 raise ValueError(f"{schema}.{name}: {value!r} is not a valid {prop.type.name} (entity {entity_id_})")
             proxy.add(name, cleaned, cleaned=True)
@@ -67,6 +71,13 @@ def _entity(entity_id_: str, schema: str, properties: dict[str, list], datasets:
     if last_seen is not None:
         out["last_seen"] = _stamp(last_seen)
     return out
+
+
+@lru_cache(maxsize=1 << 18)
+def _clean(type_name: str, text: str) -> str | None:
+    from followthemoney import registry
+
+    return registry.get(type_name).clean(text)
 
 
 def _last_change(listings: list[FeedListing], since: date) -> date:
