@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sanctions_feed.schemas.feed import IndexArchive, IndexPage, IndexVersion
 
-from .reading import archived_versions, local_reader
+from .reading import local_reader, read_page
 from .writers import json_bytes
 
 INDEX_RECENT = 100
@@ -37,8 +37,7 @@ def bounded(feeds: Path, archives: list[IndexArchive], versions: list[IndexVersi
     by_year = {a.year: a for a in archives}
     (feeds / PAGES).mkdir(exist_ok=True)
     for year, group in groupby(moved, key=lambda v: v.id[:4]):
-        known = [by_year[int(year)]] if int(year) in by_year else []
-        held = archived_versions(_Archives(known), local_reader(feeds), feeds) if known else []
+        held = read_page(by_year[int(year)], local_reader(feeds), feeds) if int(year) in by_year else []
         arrived = list(group)
         ids = {v.id for v in arrived}
         merged = sorted([v for v in held if v.id not in ids] + arrived, key=lambda v: v.id)
@@ -49,9 +48,3 @@ def bounded(feeds: Path, archives: list[IndexArchive], versions: list[IndexVersi
                                           sha256=hashlib.sha256(data).hexdigest())
     return [by_year[y] for y in sorted(by_year)], kept
 
-
-class _Archives:
-    """The one page to read back, in the shape `archived_versions` reads."""
-
-    def __init__(self, archives: list[IndexArchive]):
-        self.archives = archives

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sanctions_feed.schemas.feed import AddressesFile, FeedAddress, IndexHead, IndexPage, IndexVersion
+from sanctions_feed.schemas.feed import AddressesFile, FeedAddress, IndexArchive, IndexHead, IndexPage, IndexVersion
 
 from .errors import FeedError
 
@@ -42,15 +42,17 @@ def archived_versions(index, read: Callable[[str], bytes | None], where: object)
     """The releases that left index.json's `versions`, oldest first, from the yearly pages its
     `archives` lists (`read` gets a path relative to the feed root: a local feed or a remote one).
     A page that is missing, altered or not a page is an error naming it."""
-    older: list[IndexVersion] = []
-    for archive in index.archives:
-        data = read(archive.path)
-        if data is None:
-            raise FeedError(f"{where}/{archive.path}: missing (index.json lists it)")
-        if hashlib.sha256(data).hexdigest() != archive.sha256:
-            raise FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
-        older += parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
-    return older
+    return [version for archive in index.archives for version in read_page(archive, read, where)]
+
+
+def read_page(archive: IndexArchive, read: Callable[[str], bytes | None], where: object) -> list[IndexVersion]:
+    """One yearly page's releases, checked against the sha256 index.json gives for it."""
+    data = read(archive.path)
+    if data is None:
+        raise FeedError(f"{where}/{archive.path}: missing (index.json lists it)")
+    if hashlib.sha256(data).hexdigest() != archive.sha256:
+        raise FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
+    return parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
 
 
 def with_history(index, read: Callable[[str], bytes | None], where: object):
@@ -102,6 +104,19 @@ def read_index(feeds: Path, model=None, whole: bool = False):
 def read_index_head(feeds: Path, whole: bool = False) -> IndexHead | None:
     """The latest release and the list of releases, without the sources' runs."""
     return read_index(feeds, IndexHead, whole)
+
+
+def index_for_day(feeds: Path, on, model=IndexHead):
+    """index.json for finding the release in force on a day (`on`; None: the latest): with its
+    yearly pages when the day comes before its newest releases. A copy without the pages (a
+    replica's cache) answers from its oldest release, whose records carry their dated history."""
+    index = read_index(feeds, model)
+    if on is None or index is None or not index.archives or (index.versions and index.versions[0].created_at.date() <= on):
+        return index
+    try:
+        return with_history(index, local_reader(feeds), feeds)
+    except FeedError:
+        return index
 
 
 def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:

@@ -241,3 +241,15 @@ def test_a_paged_release_is_rebuilt_byte_for_byte(paged, tmp_path):
         result = CliRunner().invoke(cli, ["rebuild", version, "--feeds", str(feeds), "--out", str(tmp_path / version)])
         assert result.exit_code == 0, result.output
         assert "identical to the published release" in result.stdout
+
+
+def test_a_copy_without_the_pages_answers_an_old_day_from_its_oldest_release(paged, tmp_path):
+    """A replica's cache holds index.json and the releases it pulled, not the yearly pages."""
+    from sanctions_feed.commands.analyst import release_in_force
+
+    feeds, _, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    shutil.rmtree(copy / "index")
+    assert release_in_force(copy, date(2025, 12, 21)) == ids[4]  # the oldest it lists
+    assert release_in_force(feeds, date(2025, 12, 21)) == ids[0]  # with the pages: the one in force

@@ -32,10 +32,10 @@ def _parse_day(_ctx, _param, value: str | None) -> date | None:
 
 def release_in_force(feeds: Path, on: date | None) -> str:
     """The latest release, or the one in force on a day (see `screening.release_in_force`)."""
-    from sanctions_feed.publish.reading import read_index_head
+    from sanctions_feed.publish.reading import index_for_day
     from sanctions_feed.screening import release_in_force as in_force
 
-    return in_force(read_index_head(feeds, whole=on is not None), on, feeds)
+    return in_force(index_for_day(feeds, on), on, feeds)
 
 
 @cli.command()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sanctions_feed.errors import SanctionsFeedError
 from sanctions_feed.publish.errors import FeedError
+from sanctions_feed.publish.reading import index_for_day
 from sanctions_feed.publish.release import read_addresses, read_index, read_manifest
 from sanctions_feed.publish.verify import Reader, verify
 
@@ -182,7 +183,7 @@ class Screener:
             raise SanctionsFeedError(f"{self.source}: no verified release loaded")
         if on is None:
             return loaded.version, loaded.screen
-        version = release_in_force(read_index(self.feeds, whole=on is not None), on, self.source)
+        version = release_in_force(index_for_day(self.feeds, on), on, self.source)
         key = (version, on)
         with self._lock:
             screen = self._days.get(key)
