@@ -212,9 +212,9 @@ class Site:
         key = (version, table_id)
         if key not in self._tables:
             changes = self._changes(version)
-            self._tables[key] = None if changes is None else (
-                templates().get_template("macros.html").module.change_table(table_id, change_rows(changes), ""),
-                changed_sources(changes))
+            change_table = getattr(templates().get_template("macros.html").module, "change_table")  # noqa: B009 - a template's macro
+            self._tables[key] = None if changes is None else (change_table(table_id, change_rows(changes), ""),
+                                                              changed_sources(changes))
         return self._tables[key]
 
     def _write_addresses(self, out: Path, addresses: list[FeedAddress]) -> None:
