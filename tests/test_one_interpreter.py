@@ -65,3 +65,31 @@ def test_which_runs_need_no_scrapy(names, direct):
 def test_the_one_file_sources_are_the_ones_the_issue_names():
     one_file = sorted(name for name, source in load_sources().items() if issubclass(source, OneFileSpider))
     assert one_file == ["eu_fsf", "fr_tresor", "gb_fcdo", "ofac_sdn", "us_fbi"]
+
+
+def test_on_a_terminal_the_sources_run_in_a_thread_beside_the_progress_line(capsys):
+    from datetime import datetime, timezone
+
+    from sanctions_feed.pipeline.crawl import Crawl
+
+    with Crawl(["fr_tresor"], {}, True, datetime(2026, 11, 25, tzinfo=timezone.utc)) as crawl:
+        assert crawl.child is None  # in this process
+        (run,) = crawl.results(show_progress=True)
+    assert run.error is None and len(run.listings) == 10 and run.snapshot is not None
+    assert "\r\033[K" in capsys.readouterr().err  # the line is cleared at the end
+
+
+def test_a_source_that_fails_in_this_process_fails_alone_with_its_reason(tmp_path):
+    from datetime import datetime, timezone
+
+    from sanctions_feed.pipeline.crawl import Crawl
+
+    broken = tmp_path / "sdn.xml"
+    broken.write_text("<html><title>Service Unavailable</title></html>")
+    fr = load_sources()["fr_tresor"].sample_path()
+    with Crawl(["ofac_sdn", "fr_tresor"], {"ofac_sdn": str(broken), "fr_tresor": str(fr)}, False,
+               datetime(2026, 11, 25, tzinfo=timezone.utc)) as crawl:
+        assert crawl.child is None
+        ofac, france = crawl.results()
+    assert ofac.error and ofac.error.startswith(f"ofac_sdn: {broken}:") and not ofac.listings
+    assert france.error is None and len(france.listings) == 10

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,7 +102,7 @@ class Crawl:
         """Wait for the child (or run the sources here); every requested source's run, in the
         order they were requested."""
         if self.child is None:
-            return self._read(self._run_here())
+            return self._read(self._run_here(show_progress))
         started = time.monotonic()
         while self.child.poll() is None:
             if self.timeout is not None and time.monotonic() - started > self.timeout:
@@ -121,12 +122,32 @@ class Crawl:
             raise UpdateError(f"the crawler process failed (exit {self.child.returncode}): {last}")
         return self._read(json.loads(report_path.read_text()))
 
-    def _run_here(self) -> dict:
+    def _run_here(self, show_progress: bool = False) -> dict:
         from sanctions_feed.spiders.framework.runner import run
 
         assert self.direct is not None
-        self.stderr.flush()
-        return run(self.out, self.direct, self.request, log=self.out / "stderr.log")
+        direct = self.direct
+        if not show_progress:
+            return run(self.out, direct, self.request, log=self.out / "stderr.log")
+        # On a terminal, the sources run in a thread while this one shows how far they are (a
+        # daemon: a stopped update does not wait for a download to end).
+        outcome: dict = {}
+
+        def work() -> None:
+            try:
+                outcome["report"] = run(self.out, direct, self.request, log=self.out / "stderr.log")
+            except BaseException as exc:  # noqa: BLE001 - raised again in the update's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="crawl", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            progress_line(self.out)
+            worker.join(0.2)
+        progress_line(self.out, done=True)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["report"]
 
     def _read(self, report: dict) -> list[SourceRun]:
         if "error" in report:
