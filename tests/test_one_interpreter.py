@@ -93,3 +93,23 @@ def test_a_source_that_fails_in_this_process_fails_alone_with_its_reason(tmp_pat
         ofac, france = crawl.results()
     assert ofac.error and ofac.error.startswith(f"ofac_sdn: {broken}:") and not ofac.listings
     assert france.error is None and len(france.listings) == 10
+
+
+def test_what_a_source_warns_of_in_this_process_reaches_its_run_once(tmp_path, capsys):
+    """Its warnings go to the run (the update relays them: summary, stderr, index.json) and to
+    the crawl's log, not a second time to this process's stderr."""
+    import json
+    from datetime import datetime, timezone
+
+    from sanctions_feed.pipeline.crawl import Crawl
+
+    data = json.loads(load_sources()["fr_tresor"].sample_path().read_text(encoding="utf-8"))
+    data["Publications"]["PublicationDetail"][0]["NouveauChamp"] = "une valeur"
+    changed = tmp_path / "fr.json"
+    changed.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with Crawl(["fr_tresor"], {"fr_tresor": str(changed)}, False, datetime(2026, 11, 25, tzinfo=timezone.utc)) as crawl:
+        (run,) = crawl.results()
+        log = (crawl.out / "stderr.log").read_text(encoding="utf-8")
+    assert any("unconsumed fields" in w and "NouveauChamp" in w for w in run.warnings), run.warnings
+    assert run.unconsumed and "NouveauChamp" in log
+    assert "NouveauChamp" not in capsys.readouterr().err
