@@ -79,8 +79,13 @@ class Bucket:
 
         digest = hashlib.sha256(data).digest()
         extra = {"IfNoneMatch": "*"} if once else {}
+        if name.endswith(".gz"):
+            # A release file's gzip sibling, stored as nginx's gzip_static sends it for the file's
+            # own URL (its file's type, gzip-encoded): a CDN rule that answers `addresses.json`
+            # from `addresses.json.gz` for clients that accept gzip sends it right as it is.
+            extra |= {"ContentEncoding": "gzip"}
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type(name),
+            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type(name.removesuffix(".gz")),
                                    CacheControl=cache_control, ChecksumSHA256=base64.b64encode(digest).decode(),
                                    Metadata={"sha256": digest.hex()}, **extra)
         except ClientError as exc:

@@ -184,3 +184,21 @@ def test_a_bucket_index_that_is_not_json_is_a_warning_and_the_webhooks_go_out(tm
     assert pushed["latest"] == json.loads((tmp_path / "feeds" / "index.json").read_text())["latest"]
 
 
+
+
+def test_a_gzip_sibling_is_stored_as_gzip_static_sends_it(s3):
+    """Its file's Content-Type with Content-Encoding: gzip, the bytes as they are: a CDN rule that
+    answers the file's URL from its sibling sends it right; our readers ask for identity."""
+    import gzip
+
+    from sanctions_feed.publish.objects import Bucket
+
+    client, _, bucket = s3
+    data = gzip.compress(b'{"version": "x", "addresses": []}', mtime=0)
+    Bucket(f"s3://{bucket}/{PREFIX}/").put("v/20261101T000000Z/addresses.json.gz", data, "public", once=True)
+    Bucket(f"s3://{bucket}/{PREFIX}/").put("v/20261101T000000Z/addresses.csv", b"id\n", "public", once=True)
+    sibling = client.get_object(Bucket=bucket, Key=f"{PREFIX}/v/20261101T000000Z/addresses.json.gz")
+    assert sibling["ContentEncoding"] == "gzip" and sibling["ContentType"].startswith("application/json")
+    assert sibling["Body"].read() == data
+    plain = client.get_object(Bucket=bucket, Key=f"{PREFIX}/v/20261101T000000Z/addresses.csv")
+    assert "ContentEncoding" not in plain and plain["ContentType"].startswith("text/csv")
