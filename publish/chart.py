@@ -55,7 +55,10 @@ def line_chart(title: str, times: list[datetime], series: dict[str, list[int | N
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
             parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
-        for px, py, when, value in points:
+        # A dot (with its tooltip) where the count changes, and at both ends: a long history of
+        # steady counts is a line, not thousands of dots.
+        marked = [p for n, p in enumerate(points) if n in (0, len(points) - 1) or p[3] != points[n - 1][3]]
+        for px, py, when, value in marked:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}">'
                          f"<title>{escape(name)}: {value} on {when:%Y-%m-%d %H:%M}Z</title></circle>")
         legend_y = TOP + 14 * n + 8

@@ -253,3 +253,15 @@ def test_a_copy_without_the_pages_answers_an_old_day_from_its_oldest_release(pag
     shutil.rmtree(copy / "index")
     assert release_in_force(copy, date(2025, 12, 21)) == ids[4]  # the oldest it lists
     assert release_in_force(feeds, date(2025, 12, 21)) == ids[0]  # with the pages: the one in force
+
+
+def test_a_chart_marks_the_points_where_a_count_changes_and_both_ends():
+    from datetime import datetime, timedelta, timezone
+
+    from sanctions_feed.publish.chart import line_chart
+
+    times = [datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=n) for n in range(6)]
+    svg = line_chart("t", times, {"ofac_sdn": [5, 5, 5, 7, 7, 7]})
+    assert svg.count("<circle") == 3  # the first, the change to 7, the last
+    assert "ofac_sdn: 7 on 2026-01-04" in svg and "ofac_sdn: 5 on 2026-01-02" not in svg
+    assert svg.count("<polyline") == 1 and svg.count(",") >= 6  # the line still goes through every point
