@@ -113,3 +113,47 @@ def test_what_a_source_warns_of_in_this_process_reaches_its_run_once(tmp_path, c
     assert any("unconsumed fields" in w and "NouveauChamp" in w for w in run.warnings), run.warnings
     assert run.unconsumed and "NouveauChamp" in log
     assert "NouveauChamp" not in capsys.readouterr().err
+
+
+def test_the_one_file_sources_download_side_by_side(tmp_path):
+    """A server that answers each file only once both are asked for: run one after the other,
+    the first would wait for nothing and fail its time limit."""
+    import contextlib
+    import http.server
+    import threading
+    from datetime import datetime, timezone
+
+    from sanctions_feed.pipeline.crawl import Crawl
+
+    sources = load_sources()
+    files = {"/eu.xml": sources["eu_fsf"].sample_path().read_bytes(),
+             "/fr.json": sources["fr_tresor"].sample_path().read_bytes()}
+    both = threading.Barrier(2, timeout=20)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            with contextlib.suppress(threading.BrokenBarrierError):  # the test then fails on `broken`
+                both.wait()
+            body = files.get(self.path.split("?")[0])
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with Crawl(["eu_fsf", "fr_tresor"], {"eu_fsf": f"{base}/eu.xml", "fr_tresor": f"{base}/fr.json"}, False,
+                   datetime(2026, 11, 25, tzinfo=timezone.utc), source_timeout=10) as crawl:
+            assert crawl.child is None
+            eu, france = crawl.results()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert eu.error is None and france.error is None, (eu.error, france.error)
+    assert not both.broken

@@ -17,6 +17,7 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -276,7 +277,7 @@ def keep(document: Document, archive: Path) -> None:
         return
     archive.mkdir(parents=True, exist_ok=True)
     target = archive / f"{document.sha256}.gz"
-    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")  # sources run side by side
     with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
                                                    compresslevel=ARCHIVE_LEVEL) as out:
         if document.path is not None:

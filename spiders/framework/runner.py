@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -53,14 +54,32 @@ def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, l
     report: dict[str, dict[str, Any]] = {name: {"ok": True, "error": None, "input": r.input,
                                                 "meta": sources[name].meta.model_dump(mode="json")}
                                          for name, r in requested.items()}
-    crawled = {}
-    for name, r in requested.items():
-        if issubclass(sources[name], OneFileSpider):
-            report[name].update(run_source(sources[name], name, r.location, request, out_dir, log))
-        else:
-            crawled[name] = r
+    direct = {name: r for name, r in requested.items() if issubclass(sources[name], OneFileSpider)}
+    crawled = {name: r for name, r in requested.items() if name not in direct}
+    # The one-file sources download side by side (and beside Scrapy's reactor, which keeps this
+    # thread), each in a daemon thread: a stopped update does not wait for a download to end.
+    outcomes: dict[str, dict | BaseException] = {}
+
+    def work(name: str, where: Requested) -> None:
+        try:
+            outcomes[name] = run_source(sources[name], name, where.location, request, out_dir, log)
+        except BaseException as exc:  # noqa: BLE001 - raised again in this thread
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=work, args=item, name=f"source-{item[0]}", daemon=True)
+               for item in direct.items()]
+    for thread in threads:
+        thread.start()
     if crawled:
         _crawl(out_dir, crawled, request, report, sources)
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)
+    for name in direct:
+        outcome = outcomes[name]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        report[name].update(outcome)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     return report
 
