@@ -46,13 +46,26 @@ def archived_versions(index, read: Callable[[str], bytes | None], where: object)
 
 
 def read_page(archive: IndexArchive, read: Callable[[str], bytes | None], where: object) -> list[IndexVersion]:
-    """One yearly page's releases, checked against the sha256 index.json gives for it."""
+    """One yearly page's releases, checked against the sha256 index.json gives for it. A page
+    that grew since that index.json was written (an update moved more releases to it while a
+    reader held the older index, or a cache served one) still holds exactly the releases the
+    index names for it, from `first` to `last`: that is read as the page, nothing else is."""
     data = read(archive.path)
     if data is None:
         raise FeedError(f"{where}/{archive.path}: missing (index.json lists it)")
-    if hashlib.sha256(data).hexdigest() != archive.sha256:
-        raise FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
-    return parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
+    altered = FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
+    try:
+        versions = parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
+    except FeedError:
+        if hashlib.sha256(data).hexdigest() != archive.sha256:
+            raise altered from None
+        raise
+    if hashlib.sha256(data).hexdigest() == archive.sha256:
+        return versions
+    named = [v for v in versions if archive.first <= v.id <= archive.last]
+    if len(named) != archive.releases or not named or named[0].id != archive.first or named[-1].id != archive.last:
+        raise altered
+    return named
 
 
 def with_history(index, read: Callable[[str], bytes | None], where: object):

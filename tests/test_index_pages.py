@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from sanctions_feed.commands import cli
 from sanctions_feed.publish import index_pages
+from sanctions_feed.publish.errors import FeedError
 from sanctions_feed.publish.signing import write_key_pair
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
@@ -265,3 +266,24 @@ def test_a_chart_marks_the_points_where_a_count_changes_and_both_ends():
     assert svg.count("<circle") == 3  # the first, the change to 7, the last
     assert "ofac_sdn: 7 on 2026-01-04" in svg and "ofac_sdn: 5 on 2026-01-02" not in svg
     assert svg.count("<polyline") == 1 and svg.count(",") >= 6  # the line still goes through every point
+
+
+def test_a_page_that_grew_under_an_older_index_is_read_as_that_index_names_it(paged, tmp_path):
+    """An update moved more releases to the page while a reader (or a cache) held the older
+    index.json: the releases it names are all there, so the page is read as it named it."""
+    from sanctions_feed.publish.reading import local_reader, read_page
+    from sanctions_feed.schemas.feed import IndexArchive
+
+    feeds, _, ids = paged
+    archive = IndexArchive.model_validate(index_of(feeds)["archives"][1])  # 2026: ids[2], ids[3]
+    page = json.loads((feeds / archive.path).read_text())
+    grown = {**page, "versions": page["versions"] + [dict(page["versions"][-1], id=ids[4], previous=ids[3])]}
+    copy = tmp_path / "index"
+    copy.mkdir()
+    (copy / "2026.json").write_text(json.dumps(grown))
+    read = local_reader(tmp_path)
+    assert [v.id for v in read_page(archive, read, tmp_path)] == ids[2:4]
+    shrunk = {**page, "versions": page["versions"][:1]}
+    (copy / "2026.json").write_text(json.dumps(shrunk))
+    with pytest.raises(FeedError, match="its sha256 is not the one index.json gives"):
+        read_page(archive, read, tmp_path)
