@@ -207,7 +207,8 @@ def test_history_shows_delisting_and_relisting_with_dates_and_releases(tmp_path,
     nowhere = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), "--read", "store", UNLISTED_BTC])
     assert nowhere.exit_code != 0 and "no store there" in nowhere.stderr
     no_feed = CliRunner().invoke(cli, ["history", "--feeds", str(tmp_path / "none"), UNLISTED_BTC])
-    assert no_feed.exit_code != 0 and "no release" in no_feed.stderr  # no store, so the feed: none either
+    assert no_feed.exit_code != 0 and "no store here and no published release" in no_feed.stderr
+    assert no_feed.stderr.count("\n") == 1
 
 
 def test_history_reads_a_feed_alone_where_there_is_no_store(demo):

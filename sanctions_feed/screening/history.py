@@ -31,10 +31,14 @@ def feed_history(feeds: Path, text: str) -> list[dict]:
     """The same events as `address_history`, read from the latest published release: a feed keeps
     every address it ever listed (delisted ones with their events), so a copy of the feed alone
     tells the whole published story. Events recorded but not yet published are the store's."""
+    from sanctions_feed.publish.errors import FeedError
     from sanctions_feed.publish.reading import read_addresses, read_index_head
-    from sanctions_feed.screening.screen import release_in_force
 
-    addresses = read_addresses(feeds, release_in_force(read_index_head(feeds), None, feeds))
+    index = read_index_head(feeds)
+    if index is None or not index.versions:
+        raise FeedError(f"{feeds}: no store here and no published release to read the history from "
+                        "(run `sanctions-feed update` first, or give --db)")
+    addresses = read_addresses(feeds, index.latest or index.versions[-1].id)
     by_id = {a.id: a for a in addresses}
     index = KeyIndex((reading_of(a), a.id) for a in addresses if a.kind != "unknown")
     out = []
