@@ -34,11 +34,11 @@ def feed_history(feeds: Path, text: str) -> list[dict]:
     from sanctions_feed.publish.errors import FeedError
     from sanctions_feed.publish.reading import read_addresses, read_index_head
 
-    index = read_index_head(feeds)
-    if index is None or not index.versions:
+    head = read_index_head(feeds)
+    if head is None or not head.versions:
         raise FeedError(f"{feeds}: no store here and no published release to read the history from "
                         "(run `sanctions-feed update` first, or give --db)")
-    addresses = read_addresses(feeds, index.latest or index.versions[-1].id)
+    addresses = read_addresses(feeds, head.latest or head.versions[-1].id)
     by_id = {a.id: a for a in addresses}
     index = KeyIndex((reading_of(a), a.id) for a in addresses if a.kind != "unknown")
     out = []
@@ -46,7 +46,8 @@ def feed_history(feeds: Path, text: str) -> list[dict]:
         for listing in address.listings:
             for event in listing.events:
                 out.append({"date": event.date, "event": event.event,
-                            "recorded_on": event.recorded_on or (release_day(event.release) if event.release else event.date), "address_id": address.id,
+                            "recorded_on": event.recorded_on or (release_day(event.release) if event.release else event.date),
+                            "address_id": address.id,
                             "source": listing.source, "source_record_id": listing.source_record_id,
                             "holder": listing.holder, "listed_on": listing.listed_on,
                             "source_url": listing.source_url, "release": event.release})
