@@ -54,13 +54,14 @@ def read_page(archive: IndexArchive, read: Callable[[str], bytes | None], where:
     if data is None:
         raise FeedError(f"{where}/{archive.path}: missing (index.json lists it)")
     altered = FeedError(f"{where}/{archive.path}: its sha256 is not the one index.json gives (altered or torn)")
+    same = hashlib.sha256(data).hexdigest() == archive.sha256
     try:
         versions = parse_model(data, IndexPage, "yearly index page", f"{where}/{archive.path}").versions
     except FeedError:
-        if hashlib.sha256(data).hexdigest() != archive.sha256:
+        if not same:
             raise altered from None
         raise
-    if hashlib.sha256(data).hexdigest() == archive.sha256:
+    if same:
         return versions
     named = [v for v in versions if archive.first <= v.id <= archive.last]
     if len(named) != archive.releases or not named or named[0].id != archive.first or named[-1].id != archive.last:
@@ -122,14 +123,14 @@ def read_index_head(feeds: Path, whole: bool = False) -> IndexHead | None:
 def index_for_day(feeds: Path, on, model=IndexHead):
     """index.json for finding the release in force on a day (`on`; None: the latest): with its
     yearly pages when the day comes before its newest releases. A copy without the pages (a
-    replica's cache) answers from its oldest release, whose records carry their dated history."""
+    replica's cache) answers from its oldest release, whose records carry their dated history; a
+    page that is there but altered is an error."""
     index = read_index(feeds, model)
     if on is None or index is None or not index.archives or (index.versions and index.versions[0].created_at.date() <= on):
         return index
-    try:
-        return with_history(index, local_reader(feeds), feeds)
-    except FeedError:
+    if not all((feeds / archive.path).is_file() for archive in index.archives):
         return index
+    return with_history(index, local_reader(feeds), feeds)
 
 
 def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:

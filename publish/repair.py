@@ -103,8 +103,9 @@ def repair(feeds: Path, store_releases: set[str], committed: str | None,
     if index is None and not releases:
         return done
     if index is None or adopted:
-        _reindex(feeds, read_index(feeds, whole=True) if index else None, adopted, releases, publishing, say)
-        index = read_index(feeds, whole=True)
+        _reindex(feeds, index if index is None or not paged else read_index(feeds, whole=True), adopted, releases,
+                 publishing, say)
+        index = read_index(feeds)
     latest = index.latest if index else None
     if latest is not None and _latest_target(feeds) != latest:
         point_latest(feeds, latest)

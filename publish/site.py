@@ -171,7 +171,7 @@ class Site:
                    entry=entry, rows=change_rows(changes), sources=changed_sources(changes), files=RELEASE_FILES,
                    replays=replays(self._release(entry.id, "manifest.json", Manifest),
                                    self._release(entry.previous, "manifest.json", Manifest)),
-                   previous=ids[position - 1] if position else None,
+                   previous=entry.previous,  # the first of index.json's releases links to a paged one too
                    next=ids[position + 1] if position + 1 < len(ids) else None)
         recent = self.index.versions
         render("releases.html", out / "releases" / "index.html", title="All releases", up="../",

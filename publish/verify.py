@@ -36,6 +36,7 @@ class Reader:
         self.where = where
         self._kept: dict[str, bytes | None] = {}
         """index.json, the key and manifests: `--all` reads each for two releases."""
+        self._history: tuple[list, IndexFile] | None = None
         self.remote = urlsplit(where).scheme in ("http", "https")
         if not self.remote and not Path(where).is_dir():
             raise FeedError(f"{where}: no feed directory or http(s) URL")
@@ -47,6 +48,12 @@ class Reader:
                 self._kept[path] = self._read(path)
             return self._kept[path]
         return self._read(path)
+
+    def history(self, index: IndexFile) -> IndexFile:
+        """The index with every release, its yearly pages read once for all the releases checked."""
+        if self._history is None or self._history[0] != index.archives:
+            self._history = (index.archives, with_history(index, self.read, self.where.rstrip("/")))
+        return self._history[1]
 
     def _read(self, path: str) -> bytes | None:
         if not self.remote:
@@ -101,7 +108,7 @@ def listed_versions(reader: Reader) -> list[str]:
     index = _model(reader.read(INDEX), IndexFile, INDEX, problems)
     if index is None:
         raise FeedError(problems[0])
-    return sorted(v.id for v in with_history(index, reader.read, reader.where.rstrip("/")).versions)
+    return sorted(v.id for v in reader.history(index).versions)
 
 
 def public_key_from(value: str | None, reader: Reader, verdict: VerifyReport) -> PublicKey | None:
@@ -136,7 +143,7 @@ def verify(reader: Reader, version: str | None, public_key: str | None, at: date
     version = version or index.latest
     if version not in {v.id for v in index.versions} and index.archives:  # an older release: the yearly pages
         try:
-            index = with_history(index, reader.read, reader.where.rstrip("/"))
+            index = reader.history(index)
         except FeedError as exc:
             return VerifyReport(version or "latest", [str(exc)])
     ids = sorted(v.id for v in index.versions)

@@ -287,3 +287,31 @@ def test_a_page_that_grew_under_an_older_index_is_read_as_that_index_names_it(pa
     (copy / "2026.json").write_text(json.dumps(shrunk))
     with pytest.raises(FeedError, match="its sha256 is not the one index.json gives"):
         read_page(archive, read, tmp_path)
+
+
+def test_the_first_release_index_json_lists_links_back_to_a_paged_one(paged, tmp_path):
+    from sanctions_feed.publish.reading import read_index
+    from sanctions_feed.publish.site import Site
+
+    feeds, _, ids = paged
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    (copy / "site" / "releases" / f"{ids[4]}.html").unlink()  # written again, from index.json's releases
+    Site(copy, read_index(copy)).write()
+    page = (copy / "site" / "releases" / f"{ids[4]}.html").read_text()
+    assert f'href="{ids[3]}.html"' in page and f'href="{ids[5]}.html"' in page
+
+
+def test_verify_all_reads_each_page_once_whatever_the_releases_it_checks(paged):
+    from datetime import datetime
+
+    from sanctions_feed.publish.verify import Reader, listed_versions, verify
+
+    feeds, public, ids = paged
+    reader, pages = Reader(str(feeds)), []
+    read = reader._read
+    reader._read = lambda path: (pages.append(path) if path.startswith("index/") else None) or read(path)
+    at = datetime.fromisoformat(AFTER.replace("Z", "+00:00"))
+    for version in listed_versions(reader):
+        assert verify(reader, version, str(public), at).problems == []
+    assert sorted(pages) == ["index/2025.json", "index/2026.json"]
