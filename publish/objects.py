@@ -18,7 +18,12 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
+from sanctions_feed.schemas.feed import IndexArchive
+
 from .errors import FeedError
+from .reading import VERSION_ID, local_reader, read_page
 from .release import INDEX, MANIFEST
 from .serve import IMMUTABLE, MUTABLE, content_type
 from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
@@ -117,20 +122,24 @@ def _remote_index(bucket: Bucket, warnings: list[str]) -> dict | None:
     return None
 
 
-def _read_local(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+def _pages(index: dict) -> list[IndexArchive]:
+    """The yearly pages an index lists, each path checked (`index/<year>.json`, nothing else)."""
+    try:
+        return [IndexArchive.model_validate(entry) for entry in index.get("archives", [])]
+    except ValidationError:
+        return []
 
 
-def _listed(index: dict, read) -> set[str]:
-    """Every release an index names: its recent `versions` and those of the yearly pages it lists
-    (a page that cannot be read names none: its releases are pushed again, each written once)."""
+def _listed(index: dict, read, where: str) -> set[str]:
+    """Every release an index names: its recent `versions` and those of its yearly pages (a page
+    missing, altered or not a page names none: its releases are pushed again, each written once)."""
     ids = {v["id"] for v in index.get("versions", [])}
-    for archive in index.get("archives", []):
+    for archive in _pages(index):
         try:
-            ids.update(v["id"] for v in json.loads(read(archive["path"]) or b"{}").get("versions", []))
-        except (ValueError, AttributeError, TypeError, KeyError):
+            ids.update(v.id for v in read_page(archive, read, where))
+        except FeedError:
             continue
-    return ids
+    return {i for i in ids if VERSION_ID.fullmatch(i)}  # release ids, never a path
 
 
 def push_feed(feeds: Path, url: str, client=None) -> list[str]:
@@ -138,14 +147,14 @@ def push_feed(feeds: Path, url: str, client=None) -> list[str]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     local = json.loads((feeds / INDEX).read_bytes()) if (feeds / INDEX).is_file() else None
-    if local is None or local.get("latest") is None:
+    if local is None or not VERSION_ID.fullmatch(str(local.get("latest") or "")):
         return [f"{url}: nothing published yet, nothing pushed"]
     warnings: list[str] = []
     try:
         bucket = Bucket(url, client)
         remote = _remote_index(bucket, warnings)
-        held = _listed(remote, bucket.read) if remote else set()
-        missing = sorted(v for v in _listed(local, lambda name: _read_local(feeds / name))
+        held = _listed(remote, bucket.read, bucket.url) if remote else set()
+        missing = sorted(v for v in _listed(local, local_reader(feeds), str(feeds))
                          if v not in held and (feeds / "v" / v).is_dir())
         for version in missing:
             folder = feeds / "v" / version
@@ -162,10 +171,10 @@ def push_feed(feeds: Path, url: str, client=None) -> list[str]:
             site = feeds / SITE
             for path in sorted(p for p in site.rglob("*") if p.is_file()) if site.is_dir() else []:
                 bucket.put(f"{SITE}/{path.relative_to(site).as_posix()}", path.read_bytes(), MUTABLE, once=False)
-        pushed_pages = {a.get("path"): a.get("sha256") for a in (remote or {}).get("archives", []) if isinstance(a, dict)}
-        for archive in local.get("archives", []):  # before index.json names them
-            if pushed_pages.get(archive["path"]) != archive["sha256"]:
-                bucket.put(archive["path"], (feeds / archive["path"]).read_bytes(), MUTABLE, once=False)
+        pushed_pages = {a.path: a.sha256 for a in _pages(remote or {})}
+        for archive in _pages(local):  # before index.json names them
+            if pushed_pages.get(archive.path) != archive.sha256:
+                bucket.put(archive.path, (feeds / archive.path).read_bytes(), MUTABLE, once=False)
         bucket.put(INDEX, (feeds / INDEX).read_bytes(), MUTABLE, once=False)
     except (BotoCoreError, ClientError) as exc:
         raise PushError(f"{url}: the push failed ({type(exc).__name__}: {exc}); the local release stands, "

@@ -315,3 +315,14 @@ def test_verify_all_reads_each_page_once_whatever_the_releases_it_checks(paged):
     for version in listed_versions(reader):
         assert verify(reader, version, str(public), at).problems == []
     assert sorted(pages) == ["index/2025.json", "index/2026.json"]
+
+
+@pytest.mark.parametrize(("path", "pushed"), [("index/2026.json", True), ("../../keys/minisign.json", False),
+                                              ("index/2026.json/../../x.json", False), ("/etc/2026.json", False)])
+def test_only_a_page_path_is_ever_read_or_pushed(path, pushed):
+    """A page named in index.json is read and pushed by its path: only `index/<year>.json`."""
+    from sanctions_feed.publish.objects import _pages
+
+    entry = {"year": 2026, "path": path, "releases": 1, "first": "20260101T000000Z", "last": "20260101T000000Z",
+             "sha256": "0" * 64}
+    assert bool(_pages({"archives": [entry]})) is pushed

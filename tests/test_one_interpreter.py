@@ -12,7 +12,7 @@ import pytest
 
 from sanctions_feed.spiders import load_sources
 from sanctions_feed.spiders.framework.onefile import OneFileSpider
-from sanctions_feed.spiders.framework.runner import resolve, runs_without_scrapy
+from sanctions_feed.spiders.framework.runner import without_scrapy
 
 PROBE = """
 import subprocess, sys
@@ -56,10 +56,10 @@ def test_a_source_scrapy_crawls_keeps_the_crawler_child(tmp_path):
 
 @pytest.mark.parametrize(("names", "direct"), [
     (["ofac_sdn"], True), (["eu_fsf", "gb_fcdo", "fr_tresor", "us_fbi"], True),
-    (["ofac_sdn", "il_nbctf"], False), (["jp_mof"], False), (["ofac_sdn_legacy"], False),
+    (["ofac_sdn", "il_nbctf"], False), (["jp_mof"], False), (["ofac_sdn_legacy"], False), ([], False),
 ])
 def test_which_runs_need_no_scrapy(names, direct):
-    assert runs_without_scrapy(resolve(names, {}, True)) is direct
+    assert (without_scrapy(names, {}, True) is not None) is direct
 
 
 def test_the_one_file_sources_are_the_ones_the_issue_names():

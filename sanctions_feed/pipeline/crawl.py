@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +64,7 @@ class Crawl:
                  archive: Path | None = None, known: dict[str, dict] | None = None,
                  source_timeout: float | None = None, replay: Path | None = None):
         from sanctions_feed.schemas.crawl import CrawlRequest
+        from sanctions_feed.spiders.framework.runner import without_scrapy
 
         remove_stale_crawls()
         self.out = Path(tempfile.mkdtemp(prefix=f"{CRAWL_PREFIX}{os.getpid()}-"))
@@ -79,7 +79,7 @@ class Crawl:
         # The child's log (or, in this process, the sources' own) goes to a file: a pipe nobody
         # reads while we wait could fill and stall it.
         self.stderr = (self.out / "stderr.log").open("w+", encoding="utf-8")
-        self.direct = _direct(request) if only and replay is None else None
+        self.direct = without_scrapy(request.only, request.locations, request.samples) if replay is None else None
         self.child: subprocess.Popen | None = None
         if self.direct is not None:
             return
@@ -126,28 +126,11 @@ class Crawl:
         from sanctions_feed.spiders.framework.runner import run
 
         assert self.direct is not None
-        direct = self.direct
-        if not show_progress:
-            return run(self.out, direct, self.request, log=self.out / "stderr.log")
-        # On a terminal, the sources run in a thread while this one shows how far they are (a
-        # daemon: a stopped update does not wait for a download to end).
-        outcome: dict = {}
-
-        def work() -> None:
-            try:
-                outcome["report"] = run(self.out, direct, self.request, log=self.out / "stderr.log")
-            except BaseException as exc:  # noqa: BLE001 - raised again in the update's thread
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=work, name="crawl", daemon=True)
-        worker.start()
-        while worker.is_alive():
-            progress_line(self.out)
-            worker.join(0.2)
-        progress_line(self.out, done=True)
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["report"]
+        report = run(self.out, self.direct, self.request, log=self.out / "stderr.log",
+                     waiting=(lambda: progress_line(self.out)) if show_progress else None)
+        if show_progress:
+            progress_line(self.out, done=True)
+        return report
 
     def _read(self, report: dict) -> list[SourceRun]:
         if "error" in report:
@@ -169,22 +152,6 @@ class Crawl:
         path.write_text(f"{run.error}\n\n{run.traceback}\n--- the crawler's log ---\n{self.stderr.read()}",
                         encoding="utf-8")
         return path
-
-
-def _direct(request) -> dict | None:
-    """The sources named, resolved, when every one can run in this process (none needs Scrapy);
-    else None (the child runs them, and reports a request no source can do)."""
-    from sanctions_feed.spiders import declares_one_file, source_names
-    from sanctions_feed.spiders.framework.runner import RequestError, resolve, runs_without_scrapy
-
-    known = source_names()
-    if not all(name in known and declares_one_file(name) for name in [*request.only, *request.locations]):
-        return None  # nothing imported: a Scrapy spider's module would import Scrapy here
-    try:
-        requested = resolve(request.only, request.locations, request.samples)
-    except RequestError:
-        return None
-    return requested if runs_without_scrapy(requested) else None
 
 
 CRAWL_PREFIX = "sanctions-feed-crawl-"

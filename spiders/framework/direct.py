@@ -38,6 +38,8 @@ def run_source(source, name: str, location: str | None, request: CrawlRequest, o
     """Run one `OneFileSpider` class to its end; its report entry (ok, error, warnings,
     unconsumed, traceback). `log`: the source's log goes to this file only (in the update's
     process, whose own log relays the warnings once, from the report)."""
+    spider = source(location=location, known=request.known.get(name), now=request.now, archive=request.archive,
+                    out_dir=str(out_dir), time_limit=request.source_timeout or DEFAULT_TIME_LIMIT)
     logger = logging.getLogger(name)
     collector = WarningCollector([name])
     logger.addHandler(collector)
@@ -48,8 +50,6 @@ def run_source(source, name: str, location: str | None, request: CrawlRequest, o
         logger.addHandler(to_file)
         logger.propagate = False
     try:
-        spider = source(location=location, known=request.known.get(name), now=request.now, archive=request.archive,
-                        out_dir=str(out_dir), time_limit=request.source_timeout or DEFAULT_TIME_LIMIT)
         with (out_dir / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
             for item in spider.items():
                 write_item(handle, item)

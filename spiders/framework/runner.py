@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,9 +46,11 @@ class Requested(NamedTuple):
     input: str
 
 
-def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, log: Path | None = None) -> dict:
+def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, log: Path | None = None,
+        waiting: Callable[[], None] | None = None) -> dict:
     """Every requested source run; the report, also written to OUT_DIR/report.json. `log`: the
-    one-file sources' log goes to this file only (when run in the update's own process)."""
+    one-file sources' log goes to this file only (when run in the update's own process);
+    `waiting`: called every 0.2 s while they run (the update's progress line)."""
     sources = load_sources(list(requested))
     # The source's declared metadata travels with its outcome: the update process never reads it
     # from the spider classes.
@@ -75,6 +78,8 @@ def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, l
     for thread in threads:
         while thread.is_alive():
             thread.join(0.2)
+            if waiting is not None:
+                waiting()
     for name in direct:
         outcome = outcomes[name]
         if isinstance(outcome, BaseException):
@@ -84,13 +89,19 @@ def run(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, l
     return report
 
 
-def runs_without_scrapy(requested: dict[str, Requested]) -> bool:
-    """Whether every requested source is a one-file source (then no crawler child is needed):
-    told by their modules' text first, so that a run with a Scrapy spider imports no Scrapy here."""
-    if not all(declares_one_file(name) for name in requested):
-        return False
+def without_scrapy(only: list[str], locations: dict[str, str], samples: bool) -> dict[str, Requested] | None:
+    """The sources named, resolved, when every one is a one-file source (then no crawler child is
+    needed); else None. Told by their modules' text first, so that a run naming a Scrapy spider
+    imports no Scrapy here; a request no source can do is None too (the child reports it)."""
+    known = source_names()
+    if not only or not all(name in known and declares_one_file(name) for name in [*only, *locations]):
+        return None
+    try:
+        requested = resolve(only, locations, samples)
+    except RequestError:
+        return None
     sources = load_sources(list(requested))
-    return all(issubclass(sources[name], OneFileSpider) for name in requested)
+    return requested if all(issubclass(sources[name], OneFileSpider) for name in requested) else None
 
 
 def _crawl(out_dir: Path, requested: dict[str, Requested], request: CrawlRequest, report: dict, sources) -> None:
