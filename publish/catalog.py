@@ -19,6 +19,7 @@ from pathlib import Path
 from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
+from .at_rest import release_has
 from .ftm import DATASET, FtmExport, dataset_name
 from .serve import content_type
 from .settings import Publishing
@@ -96,7 +97,7 @@ def render(feeds: Path, index: IndexFile, manifest: Manifest, publishing: Publis
         })
     catalog = {"datasets": datasets, "updated_at": stamp}
     versions = {v.id: publishing.link(f"v/{v.id}/{FtmExport.DELTA}") for v in index.versions
-                if (feeds / "v" / v.id / FtmExport.DELTA).is_file()}
+                if release_has(feeds / "v" / v.id / FtmExport.DELTA)}
     return _json(catalog), _json({"versions": versions})
 
 

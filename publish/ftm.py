@@ -20,6 +20,8 @@ from pathlib import Path
 from sanctions_feed.schemas.authorities import AUTHORITIES
 from sanctions_feed.schemas.feed import FeedAddress, FeedListing
 
+from .at_rest import open_release_text, release_has
+
 ID_PREFIX = "sf"
 IDENTIFIER_MAX = 512
 """What FtM (>= 4.7) lets `publicKey` and `cryptoAddress` hold: a Monero integrated address (106)
@@ -205,8 +207,8 @@ class FtmExport:
         records as this code makes them; all ADD for the first release."""
         now = entities(addresses)
         published = previous_dir / self.ENTITIES if previous_dir is not None else None
-        if published is not None and published.is_file():
-            with published.open(encoding="utf-8") as lines:
+        if published is not None and release_has(published):
+            with open_release_text(published) as lines:
                 before = {entity["id"]: entity for entity in map(json.loads, lines)}
         else:
             before = entities(previous or [])

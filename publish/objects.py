@@ -22,11 +22,12 @@ from pydantic import ValidationError
 
 from sanctions_feed.schemas.feed import IndexArchive
 
+from .at_rest import release_bytes, release_names
 from .errors import FeedError
 from .reading import VERSION_ID, local_reader, read_page
-from .release import INDEX, MANIFEST
+from .release import INDEX
 from .serve import IMMUTABLE, MUTABLE, content_type
-from .signing import PUBLIC_KEY_FILE, SIGNATURE_SUFFIX
+from .signing import PUBLIC_KEY_FILE
 from .site import SITE
 
 ROOT_FILES = (PUBLIC_KEY_FILE, "changes.atom", "catalog.json", "delta.json")
@@ -43,13 +44,6 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
         raise FeedError(f"--publish-to {url!r}: not an s3://BUCKET/PREFIX URL")
     return parts.netloc, parts.path.strip("/")
-
-
-def _release_files(folder: Path) -> list[str]:
-    """A release's files, manifest and signature last: a release whose manifest is in the bucket is whole."""
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    last = [MANIFEST + SIGNATURE_SUFFIX, MANIFEST]
-    return [n for n in names if n not in last] + [n for n in last if n in names]
 
 
 class Bucket:
@@ -158,13 +152,13 @@ def push_feed(feeds: Path, url: str, client=None) -> list[str]:
                          if v not in held and (feeds / "v" / v).is_dir())
         for version in missing:
             folder = feeds / "v" / version
-            for name in _release_files(folder):
-                bucket.put(f"v/{version}/{name}", (folder / name).read_bytes(), IMMUTABLE, once=True)
+            for name in release_names(folder):  # an older release kept packed is pushed as published
+                bucket.put(f"v/{version}/{name}", release_bytes(folder / name), IMMUTABLE, once=True)
         moved = remote is None or remote.get("latest") != local["latest"]
         if moved:  # an unchanged run sends index.json alone
             latest = feeds / "v" / local["latest"]
-            for name in _release_files(latest):
-                bucket.put(f"latest/{name}", (latest / name).read_bytes(), MUTABLE, once=False)
+            for name in release_names(latest):
+                bucket.put(f"latest/{name}", release_bytes(latest / name), MUTABLE, once=False)
             for name in ROOT_FILES:
                 if (feeds / name).is_file():
                     bucket.put(name, (feeds / name).read_bytes(), MUTABLE, once=False)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from sanctions_feed.schemas.feed import AddressesFile, FeedAddress, IndexArchive, IndexHead, IndexPage, IndexVersion
 
+from .at_rest import release_bytes, release_has
 from .errors import FeedError
 
 INDEX = "index.json"
@@ -21,9 +22,10 @@ VERSION_ID = re.compile(r"\d{8}T\d{6}Z(?:-\d+)?")
 
 
 def read_model(path: Path, model, what: str):
-    """A published JSON file read back into its model; a file we cannot read is named in the error."""
+    """A published JSON file read back into its model (an older release's kept packed too); a file
+    we cannot read is named in the error."""
     try:
-        return parse_model(path.read_bytes(), model, what, path)
+        return parse_model(release_bytes(path), model, what, path)
     except OSError as exc:
         raise FeedError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
 
@@ -137,6 +139,6 @@ def read_addresses(feeds: Path, version: str) -> list[FeedAddress]:
     if not VERSION_ID.fullmatch(version):  # never a path: nothing outside v/ is read
         raise FeedError(f"{version!r} is not a release id (like 20261124T120000Z, or latest)")
     path = feeds / "v" / version / "addresses.json"
-    if not path.is_file():
+    if not release_has(path):
         raise FeedError(f"release {version!r} not found in {feeds}")
     return read_model(path, AddressesFile, "release address file").addresses

@@ -22,6 +22,8 @@ from sanctions_feed.schemas.feed import (
 from sanctions_feed.schemas.release import IndexFile, Manifest
 from sanctions_feed.schemas.status import SourceStatus
 
+from .at_rest import fsync as _fsync
+from .at_rest import pack_older
 from .atom import ChangesAtom
 from .catalog import CATALOG, DELTA_INDEX
 from .catalog import render as render_catalog
@@ -77,15 +79,6 @@ def _version_id(now: datetime, feeds: Path, latest: str | None) -> str:
     while (feeds / "v" / when.strftime(ID_FORMAT)).exists():
         when += timedelta(seconds=1)
     return when.strftime(ID_FORMAT)
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file or directory to disk: what becomes visible must survive a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def atomic_write(path: Path, payload) -> None:
@@ -336,6 +329,10 @@ def announce(feeds: Path, prepared: Prepared) -> None:
     except (OSError, ValueError) as exc:  # the release stands; the next one rebuilds the site
         log.error("the site was not rebuilt for release %s: %s: %s", prepared.version, type(exc).__name__, exc)
     atomic_write(feeds / INDEX, updated.model_dump(mode="json"))
+    try:  # after index.json: the releases it packs are long superseded; the next run finishes a failed one
+        pack_older(feeds, prepared.publishing.plain_releases)
+    except OSError as exc:
+        log.error("older releases were not packed after release %s: %s", prepared.version, exc)
 
 
 def _read_text(path: Path) -> str | None:

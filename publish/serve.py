@@ -8,16 +8,20 @@ from __future__ import annotations
 import errno
 import gzip
 import hashlib
+import io
 import mimetypes
 import os
 import threading
 import time
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from .at_rest import PACKED_SUFFIXES, packed
 from .html import CONTENT_SECURITY_POLICY
 
 # Release directories never change; the pointers to them do.
@@ -60,6 +64,25 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
+@dataclass
+class Representation:
+    """A file's answer: its ETag, whether gzip-encoded, and exactly `length` bytes to read from `source`."""
+
+    tag: str
+    gzip: bool
+    length: int
+    source: BinaryIO
+
+    def blocks(self):
+        remaining = self.length  # exactly the bytes the length announced
+        while remaining > 0:
+            block = self.source.read(min(1 << 16, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block
+
+
 class FeedFiles:
     """Maps URL paths to files inside one directory, with content ETags.
 
@@ -69,7 +92,7 @@ class FeedFiles:
 
     def __init__(self, root: Path):
         self.root = root.resolve()
-        self._etags: dict[tuple[int, int, int, int], str] = {}
+        self._etags: dict[tuple[int, int, int, int], tuple[str, int]] = {}
         self._gzipped: dict[tuple[int, int, int, int], bytes] = {}
         self._gzipped_bytes = 0
         self._lock = threading.Lock()
@@ -82,16 +105,27 @@ class FeedFiles:
             return None
         try:
             target = self.root.joinpath(*parts).resolve()
-            if not target.is_relative_to(self.root) or not target.is_file():
+            if not target.is_relative_to(self.root):
                 return None
+            if target.is_file() or (target.suffix in PACKED_SUFFIXES and packed(target).is_file()
+                                    and packed(target).resolve().is_relative_to(self.root)):
+                return target  # the file, or an older release's file kept packed at rest
         except (OSError, ValueError):
             return None
-        return target
+        return None
 
     def open(self, path: Path):
-        """(the open file, its stat, its ETag), or None when it vanished meanwhile."""
+        """(the open file, its stat, its ETag, and the size of the file it holds packed, or None
+        when it is the file itself), or None when it vanished meanwhile. A file kept packed at rest
+        has the ETag it had as written: the sha256 of its own bytes."""
+        at_rest = None
         try:
             handle = path.open("rb")
+        except FileNotFoundError:
+            try:
+                handle, at_rest = packed(path).open("rb"), 0
+            except OSError:
+                return None
         except OSError:
             return None
         stat = os.fstat(handle.fileno())
@@ -99,16 +133,18 @@ class FeedFiles:
         with self._lock:
             tag = self._etags.get(key)
         if tag is None:
-            digest = hashlib.sha256()
-            for block in iter(lambda: handle.read(1 << 20), b""):
+            digest, size = hashlib.sha256(), 0
+            source = gzip.GzipFile(fileobj=handle, mode="rb") if at_rest is not None else handle
+            for block in iter(lambda: source.read(1 << 20), b""):
                 digest.update(block)
+                size += len(block)
             handle.seek(0)
-            tag = f'"{digest.hexdigest()[:32]}"'
+            tag = (f'"{digest.hexdigest()[:32]}"', size)
             with self._lock:
                 if len(self._etags) > 10_000:  # old releases' inodes: drop, they are re-hashed if asked
                     self._etags.clear()
                 self._etags[key] = tag
-        return handle, stat, tag
+        return handle, stat, tag[0], (tag[1] if at_rest is not None else None)
 
     def gzipped(self, handle, stat, path: Path | None = None) -> bytes:
         """The file gzip-compressed: its `.gz` sibling as published when there is one, else made
@@ -128,6 +164,22 @@ class FeedFiles:
                 self._gzipped[key] = cached
                 self._gzipped_bytes += len(cached)
         return cached
+
+    def representation(self, path: Path, opened, accept_encoding: str | None) -> Representation:
+        """What to send for an opened file (see `open`): gzip for a client that accepts it (the
+        `.gz` as it is for a file kept packed, else `gzipped`), else the file's own bytes."""
+        handle, stat, tag, unpacked = opened
+        compress = (path.suffix in COMPRESSIBLE and (stat.st_size >= MIN_GZIP or unpacked is not None)
+                    and accepts_gzip(accept_encoding))
+        if compress:  # another representation: another ETag (RFC 9110 8.8.3)
+            tag = tag[:-1] + '-gzip"'
+            if unpacked is None:
+                data = self.gzipped(handle, stat, path)
+                return Representation(tag, True, len(data), io.BytesIO(data))
+            return Representation(tag, True, stat.st_size, handle)
+        if unpacked is not None:
+            return Representation(tag, False, unpacked, gzip.GzipFile(fileobj=handle, mode="rb"))
+        return Representation(tag, False, stat.st_size, handle)
 
     @staticmethod
     def cache_control(url_path: str) -> str:
@@ -153,19 +205,15 @@ def make_handler(files: FeedFiles):
             if path is None or opened is None:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
-            handle, stat, tag = opened
-            with handle:
-                compress = (path.suffix in COMPRESSIBLE and stat.st_size >= MIN_GZIP
-                            and accepts_gzip(self.headers.get("Accept-Encoding")))
-                if compress:  # another representation: another ETag (RFC 9110 8.8.3)
-                    tag = tag[:-1] + '-gzip"'
+            with opened[0]:
+                answer = files.representation(path, opened, self.headers.get("Accept-Encoding"))
                 # Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
                 wanted = {t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")}
-                status = HTTPStatus.NOT_MODIFIED if tag in wanted or "*" in wanted else HTTPStatus.OK
+                status = HTTPStatus.NOT_MODIFIED if answer.tag in wanted or "*" in wanted else HTTPStatus.OK
                 self.send_response(status)
-                self.send_header("ETag", tag)
+                self.send_header("ETag", answer.tag)
                 self.send_header("Cache-Control", files.cache_control(self.path))
-                self.send_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
+                self.send_header("Last-Modified", formatdate(opened[1].st_mtime, usegmt=True))
                 if path.suffix in COMPRESSIBLE:
                     self.send_header("Vary", "Accept-Encoding")
                 if status == HTTPStatus.NOT_MODIFIED:
@@ -175,24 +223,13 @@ def make_handler(files: FeedFiles):
                 self.send_header("X-Content-Type-Options", "nosniff")
                 if path.suffix in (".html", ".svg"):
                     self.send_header("Content-Security-Policy", f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'")
-                if compress:
-                    data = files.gzipped(handle, stat, path)
+                if answer.gzip:
                     self.send_header("Content-Encoding", "gzip")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    if body:
-                        self.wfile.write(data)
-                    return
-                self.send_header("Content-Length", str(stat.st_size))
+                self.send_header("Content-Length", str(answer.length))
                 self.end_headers()
                 if body:
-                    remaining = stat.st_size  # exactly the bytes the length announced
-                    while remaining > 0:
-                        block = handle.read(min(1 << 16, remaining))
-                        if not block:
-                            break
+                    for block in answer.blocks():
                         self.wfile.write(block)
-                        remaining -= len(block)
 
         def log_message(self, format, *args):  # noqa: A002 - the base class's signature
             pass

@@ -28,6 +28,7 @@ from sanctions_feed.schemas.authorities import authority_name, program_title
 from sanctions_feed.schemas.feed import AddressesFile, ChangesFile, FeedAddress, IndexVersion
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
+from .at_rest import release_bytes, release_has
 from .chart import line_chart
 from .html import CONTENT_SECURITY_POLICY
 from .reading import local_reader, with_history
@@ -103,7 +104,7 @@ class Site:
 
     def _release(self, version: str | None, name: str, model):
         path = self.feeds / "v" / (version or "-") / name
-        return model.model_validate_json(path.read_bytes()) if version and path.is_file() else None
+        return model.model_validate_json(release_bytes(path)) if version and release_has(path) else None
 
     def _changes(self, version: str) -> ChangesFile | None:
         if version == self.index.latest and self.latest_changes is not None:

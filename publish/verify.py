@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from sanctions_feed.schemas.release import IndexFile, Manifest
 
+from .at_rest import PACKED, release_bytes, release_has
 from .errors import FeedError
 from .reading import with_history
 from .release import INDEX, MANIFEST, VERSION_ID, trusted_comment
@@ -59,9 +60,9 @@ class Reader:
         if not self.remote:
             file = Path(self.where) / path
             try:
-                return file.read_bytes() if file.is_file() else None
-            except OSError as exc:
-                raise FeedError(f"{file}: cannot read ({exc.strerror or exc})") from None
+                return release_bytes(file) if release_has(file) else None
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                raise FeedError(f"{file}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
         url = self.where.rstrip("/") + "/" + path
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         try:
@@ -267,5 +268,5 @@ def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: VerifyR
         listed = set(manifest.files) | {MANIFEST, MANIFEST + SIGNATURE_SUFFIX}
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = path.relative_to(folder).as_posix()
-            if name not in listed:
+            if name not in listed and not (name.endswith(PACKED) and name.removesuffix(PACKED) in listed):
                 verdict.problems.append(f"{base}{name}: not in the manifest")

@@ -64,6 +64,8 @@ class ConfigFile(_Strict):
     """Seconds each webhook delivery may take in all, retries included."""
     push_deadline: float | None = Field(default=None, ge=1)
     """Seconds the push to object storage may take in all."""
+    plain_releases: int | None = Field(default=None, ge=0)
+    """The newest releases kept as written; older ones keep their text files gzip-compressed (0: none packed)."""
     wait_for_lock: float | None = Field(default=None, ge=0)
     """Seconds an update waits for another update of the feed to end before it refuses."""
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
@@ -72,4 +74,10 @@ class ConfigFile(_Strict):
     def _one_db(self):
         if self.db and self.db_env:
             raise ValueError("give db or db_env, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _plain_releases(self):
+        if self.plain_releases == 1:
+            raise ValueError("plain_releases: 1 would pack the release before the latest: give 0 (none packed) or 2 or more")
         return self

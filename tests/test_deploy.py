@@ -119,6 +119,25 @@ def test_json_and_csv_are_sent_compressed_to_a_client_that_accepts_gzip(nginx):
         assert gzip.decompress(body) == (feeds / "latest" / name).read_bytes()
 
 
+def test_an_older_release_kept_packed_is_served_at_its_own_urls(nginx):
+    """`gzip_static always; gunzip on;`: a file kept as `.gz` alone (update --plain-releases) is
+    sent as it is to a client that accepts gzip, and unpacked for the others."""
+    from sanctions_feed.publish.at_rest import pack_release
+
+    port, feeds = nginx
+    older = feeds / "v" / "20000101T000000Z"
+    shutil.copytree(feeds / "latest", older)
+    written = {name: (older / name).read_bytes() for name in ("addresses.json", "changes.csv", "chains/ethereum.txt")}
+    pack_release(older, None)
+    for name, data in written.items():
+        assert not (older / name).exists()
+        status, headers, body = get(port, f"/v/{older.name}/{name}")
+        assert status == 200 and body == data and "content-encoding" not in headers, name
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        status, headers, body = get(port, f"/v/{older.name}/{name}", **{"Accept-Encoding": "gzip"})
+        assert status == 200 and headers["content-encoding"] == "gzip" and gzip.decompress(body) == data, name
+
+
 def test_hidden_files_are_never_served_and_root_leads_to_the_site(nginx):
     port, _ = nginx
     assert get(port, "/.tmp-20991231T000000Z-1/manifest.json")[0] == 404

@@ -12,9 +12,15 @@ from pathlib import Path
 import click
 
 from sanctions_feed.errors import default_archive
-from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE
+from sanctions_feed.publish.settings import PLAIN_RELEASES, PUSH_DEADLINE, WEBHOOK_DEADLINE
 
 from .group import MAX_ECHOED_WARNINGS, cli, feed_options, known_source, parse_now, parse_pairs
+
+
+def _plain_releases(_context, _parameter, value: int) -> int:
+    if value == 1:
+        raise click.BadParameter("1 would pack the release before the latest: give 0 (none packed) or 2 or more")
+    return value
 
 
 @cli.command()
@@ -58,13 +64,18 @@ from .group import MAX_ECHOED_WARNINGS, cli, feed_options, known_source, parse_n
               show_default=True, metavar="SECONDS",
               help="The object-storage push's time in all; past it the push is a warning and the next run "
                    "finishes it (env SANCTIONS_FEED_PUSH_DEADLINE).")
+@click.option("--plain-releases", type=click.IntRange(min=0), envvar="SANCTIONS_FEED_PLAIN_RELEASES",
+              default=PLAIN_RELEASES, show_default=True, metavar="N", callback=_plain_releases,
+              help="Keep the newest N releases as written; older ones keep their text files gzip-compressed "
+                   "only, still served at their own URLs (env SANCTIONS_FEED_PLAIN_RELEASES; 0: keep every "
+                   "release as written; at least 2 otherwise).")
 @click.option("--wait-for-lock", "lock_wait", type=click.FloatRange(min=0), envvar="SANCTIONS_FEED_LOCK_WAIT",
               default=0, show_default=True, metavar="SECONDS",
               help="While another update of this feed (or store) runs, wait up to this long for it to end; then "
                    "refuse, exit 1 (env SANCTIONS_FEED_LOCK_WAIT; 0: refuse at once).")
 @feed_options
 def update(sources, only, samples, force, strict, reparse, archive, now, timeout, signing_key, expires_after,
-           feed_url, publish_to, webhooks, webhook_deadline, push_deadline, lock_wait, feeds, db):
+           feed_url, publish_to, webhooks, webhook_deadline, push_deadline, plain_releases, lock_wait, feeds, db):
     """Crawl, normalize, store and publish; print a one-line summary.
 
     Each source is first checked for a change at the cost of one small request (the publisher's
@@ -81,7 +92,7 @@ def update(sources, only, samples, force, strict, reparse, archive, now, timeout
     from sanctions_feed.pipeline.update import UpdateRequest, run_update
 
     publishing = publishing_settings(feeds, signing_key, expires_after, feed_url, publish_to, webhooks,
-                                     webhook_deadline, push_deadline)
+                                     webhook_deadline, push_deadline, plain_releases)
     locations = parse_pairs(sources, "--source")
     only = [known_source(name, "--only") for name in only]
     config = click.get_current_context().find_root().meta.get("config")

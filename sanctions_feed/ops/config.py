@@ -111,6 +111,7 @@ def default_map(config: ConfigFile, commands: list[str]) -> dict:
     publishing = {"signing_key": config.signing_key, "expires_after": config.expires_after,
                   "feed_url": config.feed_url, "publish_to": config.publish_to, "webhooks": config.webhooks or None,
                   "webhook_deadline": config.webhook_deadline, "push_deadline": config.push_deadline,
+                  "plain_releases": config.plain_releases,
                   "lock_wait": config.wait_for_lock}
     per_command["update"].update({key: value for key, value in publishing.items() if value is not None})
     if config.signing_key:

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sanctions_feed.errors import SanctionsFeedError
-from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE, Publishing
+from sanctions_feed.publish.settings import PLAIN_RELEASES, PUSH_DEADLINE, WEBHOOK_DEADLINE, Publishing
 
 WEBHOOK_SECRET_ENV = "SANCTIONS_FEED_WEBHOOK_SECRET"
 
@@ -63,7 +63,7 @@ def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: 
 
 def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: int, feed_url: str | None,
                         publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = WEBHOOK_DEADLINE,
-                        push_deadline: float = PUSH_DEADLINE) -> Publishing:
+                        push_deadline: float = PUSH_DEADLINE, plain_releases: int = PLAIN_RELEASES) -> Publishing:
     from sanctions_feed.publish.signing import read_secret_key
 
     key = None
@@ -79,4 +79,4 @@ def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: in
         raise PublishingError(f"webhooks need a shared secret to sign their payloads: set {WEBHOOK_SECRET_ENV}")
     return Publishing(key=key, validity=timedelta(days=expires_after), feed_url=feed_url, publish_to=publish_to,
                       webhooks=hooks, webhook_secret=secret, webhook_deadline=webhook_deadline,
-                      push_deadline=push_deadline)
+                      push_deadline=push_deadline, plain_releases=plain_releases)

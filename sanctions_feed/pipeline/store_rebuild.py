@@ -5,12 +5,14 @@ then checked to build that very release again."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from sanctions_feed.errors import StoreError
 from sanctions_feed.pipeline.store import rejected_id, set_published
+from sanctions_feed.publish.at_rest import release_bytes, release_has
 from sanctions_feed.publish.build import build_addresses
 from sanctions_feed.publish.release import read_addresses, read_index
 from sanctions_feed.publish.writers import csv_value
@@ -78,9 +80,8 @@ def rebuild_store(engine, feeds: Path, version: str | None = None) -> dict[str, 
 def _read_rejected(path: Path):
     from sanctions_feed.schemas.source import Rejected
 
-    if not path.exists():
+    if not release_has(path):
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(release_bytes(path).decode("utf-8"), newline="")))
     return [Rejected(source=csv_value(r["source"]), source_record_id=csv_value(r["source_record_id"]) or None,
                      reason=csv_value(r["reason"]), raw=csv_value(r["raw"])) for r in rows]

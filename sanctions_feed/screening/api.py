@@ -33,7 +33,7 @@ from starlette.responses import Response, StreamingResponse
 
 from sanctions_feed.errors import SanctionsFeedError
 from sanctions_feed.publish.html import CONTENT_SECURITY_POLICY
-from sanctions_feed.publish.serve import COMPRESSIBLE, MIN_GZIP, FeedFiles, accepts_gzip, content_type
+from sanctions_feed.publish.serve import COMPRESSIBLE, FeedFiles, content_type
 from sanctions_feed.schemas.screening import MAX_ADDRESSES, CheckRequest, CheckResponse, Health
 
 from .screener import Screener
@@ -249,41 +249,30 @@ def _file_response(files: FeedFiles, request: Request) -> Response:
     opened = files.open(path) if path is not None else None
     if path is None or opened is None:
         return Response("not found\n", status_code=404, media_type="text/plain")
-    handle, stat, tag = opened
-    compress = (path.suffix in COMPRESSIBLE and stat.st_size >= MIN_GZIP
-                and accepts_gzip(request.headers.get("accept-encoding")))
-    if compress:  # another representation: another ETag (RFC 9110 8.8.3)
-        tag = tag[:-1] + '-gzip"'
-    headers = {"ETag": tag, "Cache-Control": files.cache_control(url_path),
+    handle, stat = opened[0], opened[1]
+    answer = files.representation(path, opened, request.headers.get("accept-encoding"))
+    headers = {"ETag": answer.tag, "Cache-Control": files.cache_control(url_path),
                "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
     if path.suffix in COMPRESSIBLE:
         headers["Vary"] = "Accept-Encoding"
     wanted = {t.strip().removeprefix("W/") for t in (request.headers.get("if-none-match") or "").split(",")}
-    if tag in wanted or "*" in wanted:
+    if answer.tag in wanted or "*" in wanted:
         handle.close()
         return Response(status_code=304, headers=headers)
     headers["X-Content-Type-Options"] = "nosniff"
     if path.suffix in (".html", ".svg"):
         headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'"
     media = content_type(path.relative_to(files.root).as_posix())
-    if compress:
-        with handle:
-            data = files.gzipped(handle, stat, path)
-        headers["Content-Encoding"], headers["Content-Length"] = "gzip", str(len(data))
-        return Response(data if request.method == "GET" else b"", headers=headers, media_type=media)
-    headers["Content-Length"] = str(stat.st_size)
+    if answer.gzip:
+        headers["Content-Encoding"] = "gzip"
+    headers["Content-Length"] = str(answer.length)
     if request.method == "HEAD":
         handle.close()
         return Response(b"", headers=headers, media_type=media)
 
-    def body(remaining=stat.st_size):
-        with handle:  # exactly the bytes the length announced, from the file opened for this request
-            while remaining > 0:
-                block = handle.read(min(1 << 16, remaining))
-                if not block:
-                    break
-                remaining -= len(block)
-                yield block
+    def body():
+        with handle:  # from the file opened for this request
+            yield from answer.blocks()
     return StreamingResponse(body(), headers=headers, media_type=media)
 
 

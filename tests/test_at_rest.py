@@ -1,0 +1,216 @@
+"""Older releases kept compressed at rest (`update --plain-releases N`): past the newest N, a
+release's text files are kept as `.gz` alone, and every reader still gets each file as published:
+`verify --all`, `serve` (plain or gzip, the same ETag as before), the screening API's file routes,
+`diff` of an old release, the site, `rebuild`, a push to object storage. Five signed releases,
+the newest two kept plain."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sanctions_feed.commands import cli
+from sanctions_feed.publish import at_rest
+from sanctions_feed.publish.serve import make_server
+from sanctions_feed.publish.signing import write_key_pair
+
+from .builders import SAMPLE_PARTIES, sdn_advanced_xml
+from .test_object_storage import s3  # noqa: F401 - a fixture
+
+DAYS = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
+IDS = [f"{day.replace('-', '')}T120000Z" for day in DAYS]
+AFTER = "2026-11-06T00:00:00Z"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def update(feeds: Path, key: Path, source: Path, now: str, *extra):
+    return invoke("update", "--feeds", feeds, "--now", now, "--only", "ofac_sdn", "--force", "--source",
+                  f"ofac_sdn={source}", "--signing-key", key, *extra)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Five releases, each dropping or restoring a party; the first three packed. A copy of each
+    release as written is kept aside to compare with."""
+    from sanctions_feed.pipeline import update as pipeline_update
+
+    from .inprocess import InProcessCrawl
+
+    root = tmp_path_factory.mktemp("at-rest")
+    key, feeds, written = root / "keys" / "minisign.key", root / "feeds", root / "written"
+    write_key_pair(key)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline_update, "Crawl", InProcessCrawl)
+        for n, day in enumerate(DAYS):
+            source = root / f"sdn{n}.xml"
+            source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES if n % 2 == 0 else SAMPLE_PARTIES[1:]))
+            result = update(feeds, key, source, f"{day}T12:00:00Z", "--plain-releases", 2)
+            assert result.exit_code == 0 and result.stdout.startswith("published "), result.output
+            shutil.copytree(feeds / "v" / IDS[n], written / IDS[n])
+    return feeds, key, written
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_releases_past_the_newest_two_keep_their_text_files_packed_alone(history):
+    feeds, _, written = history
+    for version in IDS:
+        kept, original = files(feeds / "v" / version), files(written / version)
+        manifest = json.loads(original["manifest.json"])
+        if version in IDS[3:]:
+            assert kept == original, version  # the newest two: as written
+            continue
+        assert kept["manifest.json"] == original["manifest.json"] and kept["manifest.json.minisig"] == original["manifest.json.minisig"]
+        for name, entry in manifest["files"].items():
+            if at_rest.packable(name, entry["bytes"]):
+                assert name not in kept, name
+                assert gzip.decompress(kept[name + ".gz"]) == original[name]
+                assert kept[name + ".gz"][4:8] == b"\0\0\0\0"  # no time: the same release packs to the same bytes
+            else:  # the spreadsheets, Parquet, the small files, the release's own .gz siblings
+                assert kept[name] == original[name], name
+        assert "addresses.json" in original and "addresses.json" not in kept
+        assert sum(map(len, kept.values())) < sum(map(len, original.values())) / 2
+
+
+def test_a_file_unchanged_since_the_release_before_shares_its_packed_copy(history):
+    feeds, _, _ = history
+    name = "schema/addresses.json"  # the schemas do not change between releases
+    first, second = feeds / "v" / IDS[0] / (name + ".gz"), feeds / "v" / IDS[1] / (name + ".gz")
+    assert first.stat().st_ino == second.stat().st_ino
+    changed = "addresses.json.gz"  # each release drops or restores a party
+    assert (feeds / "v" / IDS[0] / changed).stat().st_ino != (feeds / "v" / IDS[1] / changed).stat().st_ino
+
+
+def test_verify_all_reads_the_packed_releases(history):
+    feeds, key, _ = history
+    result = invoke("verify", feeds, "--all", "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code == 0 and [line.split()[:2] for line in result.output.splitlines()] == [["ok", f"{v}:"] for v in IDS]
+
+
+def test_verify_names_a_packed_file_that_does_not_hold_what_the_manifest_says(history, tmp_path):
+    feeds, key, _ = history
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    (copy / "v" / IDS[0] / "changes.json.gz").write_bytes(gzip.compress(b'{"added": []}\n'))
+    result = invoke("verify", copy, "--version", IDS[0], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code == 1 and f"v/{IDS[0]}/changes.json: sha256 differs" in result.output, result.output
+    (copy / "v" / IDS[0] / "changes.json.gz").write_bytes(b"not gzip")
+    result = invoke("verify", copy, "--version", IDS[0], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code != 0 and "changes.json" in result.output and "Traceback" not in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def served(history):
+    feeds, _, _ = history
+    server = make_server(feeds, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def get(url: str, **headers) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), b""
+
+
+def test_serve_answers_a_packed_file_at_its_own_url_with_the_etag_it_had(history, served):
+    feeds, _, written = history
+    original = (written / IDS[0] / "addresses.json").read_bytes()
+    tag = f'"{hashlib.sha256(original).hexdigest()[:32]}"'
+    status, headers, body = get(f"{served}/v/{IDS[0]}/addresses.json", **{"Accept-Encoding": "identity"})
+    assert status == 200 and body == original and headers["ETag"] == tag
+    assert headers["Content-Length"] == str(len(original)) and headers["Content-Type"] == "application/json"
+    status, headers, body = get(f"{served}/v/{IDS[0]}/addresses.json", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and headers["ETag"] == tag[:-1] + '-gzip"'
+    assert body == (feeds / "v" / IDS[0] / "addresses.json.gz").read_bytes() and gzip.decompress(body) == original
+    assert get(f"{served}/v/{IDS[0]}/addresses.json", **{"If-None-Match": tag})[0] == 304
+    small = "changes.html"  # packed, with no sibling in the manifest
+    assert (feeds / "v" / IDS[0] / (small + ".gz")).is_file() and not (feeds / "v" / IDS[0] / small).exists()
+    status, _, body = get(f"{served}/v/{IDS[0]}/{small}")
+    assert status == 200 and body == (written / IDS[0] / small).read_bytes()
+
+
+def test_the_screening_api_serves_a_packed_file_too(history):
+    from starlette.testclient import TestClient
+
+    from sanctions_feed.screening.api import create_app
+    from sanctions_feed.screening.screener import Screener
+
+    feeds, _, written = history
+    with TestClient(create_app(Screener.open(feeds), reload_interval=0)) as client:
+        answer = client.get(f"/v/{IDS[1]}/changes.csv", headers={"Accept-Encoding": "identity"})
+        assert answer.status_code == 200 and answer.content == (written / IDS[1] / "changes.csv").read_bytes()
+        assert "content-encoding" not in answer.headers
+
+
+def test_diff_and_the_site_read_the_packed_releases(history):
+    feeds, _, _ = history
+    result = invoke("diff", IDS[0], IDS[1], "--feeds", feeds, "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["removed"], result.output
+    page = (feeds / "site" / "releases" / f"{IDS[1]}.html").read_text()
+    assert "removed" in page.lower()
+
+
+@pytest.mark.e2e
+def test_a_packed_release_is_rebuilt_byte_for_byte_from_the_raw_archive(history, tmp_path):
+    feeds, _, _ = history
+    result = invoke("rebuild", IDS[1], "--feeds", feeds, "--out", tmp_path / "rebuilt")
+    assert result.exit_code == 0 and "identical to the published release" in result.output, result.output
+
+
+def test_the_push_to_object_storage_sends_a_packed_release_as_published(history, s3):  # noqa: F811
+    from sanctions_feed.publish.objects import push_feed
+
+    from .test_object_storage import PREFIX, keys
+
+    feeds, key, written = history
+    client, endpoint, bucket = s3
+    push_feed(feeds, f"s3://{bucket}/{PREFIX}/")
+    for name, data in files(written / IDS[0]).items():
+        assert client.get_object(Bucket=bucket, Key=f"{PREFIX}/v/{IDS[0]}/{name}")["Body"].read() == data, name
+    assert f"v/{IDS[0]}/changes.html.gz" not in keys(client, bucket)  # only what the manifest lists
+    result = invoke("verify", f"{endpoint}/{bucket}/{PREFIX}/", "--all", "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code == 0, result.output
+
+
+def test_pack_older_looks_back_only_to_the_first_release_packed_before(history, tmp_path, monkeypatch):
+    feeds, _, _ = history
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    assert at_rest.pack_older(copy, 2) == []  # all packed already
+    assert at_rest.pack_older(copy, 1) == [IDS[3]]
+    assert at_rest.pack_older(copy, 0) == []  # 0: nothing packed
+    # a release cut off mid-pack (a file and its .gz both there, addresses.json not yet packed) is finished
+    (copy / "v" / IDS[4] / "changes.csv.gz").write_bytes(gzip.compress((copy / "v" / IDS[4] / "changes.csv").read_bytes()))
+    seen = []
+    monkeypatch.setattr(at_rest, "pack_release", lambda folder, before: seen.append(folder.name) or 0)
+    assert at_rest.pack_older(copy, 2, per_run=5) == []
+    (copy / "v" / "20261106T120000Z").mkdir()
+    assert at_rest.pack_older(copy, 1, per_run=5) == [IDS[4]] and seen == [IDS[4]]
+
+
+def test_the_window_has_a_floor_of_two(tmp_path):
+    result = invoke("update", "--samples", "--feeds", tmp_path / "feeds", "--plain-releases", 1)
+    assert result.exit_code == 2 and "--plain-releases" in result.output and "Traceback" not in result.output
+    config = tmp_path / "feed.toml"
+    config.write_text("plain_releases = 1\n")
+    result = invoke("--config", config, "config")
+    assert result.exit_code != 0 and "plain_releases" in result.output, result.output
