@@ -10,8 +10,10 @@ child included, via wait4), an update that changes OFAC (two parties in, then ou
 1.05x the same at 50; the site rebuild at most 2x.
 
 Then the disk: the bytes each release adds to the feed directory (`v/<ID>/` plus what the root
-and the site gained) for a one-change release, and the raw archive's bytes per changed input.
-Target: at most 0.4 MB per release for 644 addresses; the raw archive at most 0.1x the input.
+and the site gained) for a one-change release, once releases leave the newest ten kept as written
+(older ones keep their text files packed, `--plain-releases`), and the raw archive's bytes per
+changed input. Target: at most 0.4 MB per release for 644 addresses; the raw archive at most 0.1x
+the input.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sanctions_feed.publish.at_rest import PLAIN_RELEASES  # noqa: E402
 from sanctions_feed.publish.site import Site  # noqa: E402
 from sanctions_feed.schemas.release import IndexFile  # noqa: E402
 from tests.builders import SAMPLE_PARTIES, sdn_advanced_xml  # noqa: E402
@@ -100,14 +103,17 @@ def one_history(size: int, repeat: int) -> tuple[list[float], list[float]]:
         return updates, sites
 
 
-def disk(extra_parties: int) -> None:
+def disk(extra_parties: int, window: int = PLAIN_RELEASES) -> None:
     """`extra_parties` generated OFAC parties (three addresses each) beside the samples: 175 make
-    the 644 addresses of the target."""
+    the 644 addresses of the target. One-change releases until the first ones leave the newest
+    `window` kept as written (`--plain-releases`): what a release adds then is its own files as
+    written, less those of the release it pushes out of the window, plus that release packed."""
     extra = [{"fixed_ref": str(900000 + i), "name": f"BENCH PARTY {i}", "type": "entity", "programs": ["CYBER2"],
               "addresses": fake_addresses(i)} for i in range(extra_parties)]
     with tempfile.TemporaryDirectory() as folder:
         feeds, source = Path(folder) / "feeds", Path(folder) / "sdn.xml"
         raw = Path(f"{feeds}.raw")
+        start = datetime(2026, 11, 1, tzinfo=timezone.utc)
         subprocess.run([*CLI, "update", "--samples", "--feeds", str(feeds), "--now", "2026-11-01T00:00:00Z"],
                        check=True, capture_output=True)
         if extra:
@@ -115,16 +121,21 @@ def disk(extra_parties: int) -> None:
             cpu([*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
                  "--force", "--now", "2026-11-01T12:00:00Z"])
         sizes = []
-        for n, parties in enumerate((SAMPLE_PARTIES[1:] + extra, SAMPLE_PARTIES + extra)):
-            source.write_bytes(sdn_advanced_xml(parties))
+        for n in range(window + 2):
+            source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[(n + 1) % 2:] + extra))
             before, archive = du(feeds), du(raw)
             cpu([*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}",
-                 "--force", "--now", f"2026-11-0{n + 2}T00:00:00Z"])
+                 "--force", "--plain-releases", str(window),
+                 "--now", (start + timedelta(days=n + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")])
             sizes.append((du(feeds) - before, du(raw) - archive, source.stat().st_size))
         addresses = len(json.loads((feeds / "latest" / "addresses.json").read_text())["addresses"])
-    for grown, archived, input_size in sizes:
-        print(f"one-change release ({addresses} addresses): feed +{grown / 1e6:.2f} MB; raw archive +{archived / 1e3:.1f} KB "
-              f"for a {input_size / 1e3:.1f} KB input ({archived / input_size:.2f}x)")
+        written = du(feeds / "latest")
+    print(f"{addresses} addresses: a release as written {written / 1e6:.2f} MB")
+    for n, (grown, archived, input_size) in enumerate(sizes):
+        if n < 2 or n >= window:  # the first ones, and those that push a release out of the window
+            print(f"one-change release {n + 1} ({addresses} addresses, newest {window} kept as written): feed "
+                  f"+{grown / 1e6:.2f} MB; raw archive +{archived / 1e3:.1f} KB for a {input_size / 1e3:.1f} KB "
+                  f"input ({archived / input_size:.2f}x)")
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from .at_rest import PACKED_SUFFIXES, packed
@@ -64,6 +64,10 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass
 class Representation:
     """A file's answer: its ETag, whether gzip-encoded, and exactly `length` bytes to read from `source`."""
@@ -71,7 +75,7 @@ class Representation:
     tag: str
     gzip: bool
     length: int
-    source: BinaryIO
+    source: Readable
 
     def blocks(self):
         remaining = self.length  # exactly the bytes the length announced
