@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sanctions_feed.publish.at_rest import PLAIN_RELEASES  # noqa: E402
+from sanctions_feed.publish.at_rest import PLAIN_RELEASES, pack_older  # noqa: E402
 from sanctions_feed.publish.site import Site  # noqa: E402
 from sanctions_feed.schemas.release import IndexFile  # noqa: E402
 from tests.builders import SAMPLE_PARTIES, sdn_advanced_xml  # noqa: E402
@@ -64,7 +64,8 @@ def du(path: Path) -> int:
 
 def synthetic_history(feeds: Path, releases: int) -> None:
     """`releases - 2` past releases before the real ones, one a day: the first release's files linked under
-    older ids (a release's files never change, so links cost no disk), listed in index.json."""
+    older ids (a release's files never change, so links cost no disk), listed in index.json, and
+    packed as the releases past the newest ten are."""
     index = json.loads((feeds / "index.json").read_text())
     first = index["versions"][0]
     start = datetime.fromisoformat(first["created_at"].replace("Z", "+00:00")) - timedelta(days=releases)
@@ -77,6 +78,7 @@ def synthetic_history(feeds: Path, releases: int) -> None:
     index["versions"][0]["previous"] = past[-1]["id"] if past else None
     index["versions"] = past + index["versions"]
     (feeds / "index.json").write_text(json.dumps(index))
+    pack_older(feeds, 2, per_run=releases)  # as a feed that has run so long holds them: packed
 
 
 def one_history(size: int, repeat: int) -> tuple[list[float], list[float]]:
