@@ -173,3 +173,14 @@ def test_the_ofac_code_lists_come_from_the_advanced_xml_never_the_cut_legacy_csv
         assert (Path(folder) / "compat" / "0xb10c" / "sanctioned_addresses_XBT.txt").read_text() == \
             "12HQDsicffSBaYdJ6BhnE22sfjTESmmzKx\n"
     assert counts["compat/0xb10c/sanctioned_addresses_XBT.txt"] == 1
+
+
+def test_the_parquet_file_made_in_batches_is_the_same_bytes_as_from_one(sample_feed, tmp_path, monkeypatch):
+    """Rows are made 500 at a time (memory); a release rebuilt from older code must still match."""
+    from sanctions_feed.publish import parquet
+    from sanctions_feed.publish.reading import read_addresses
+
+    addresses = read_addresses(sample_feed, (sample_feed / "latest").resolve().name)
+    monkeypatch.setattr(parquet, "BATCH", 7)
+    assert parquet.AddressesParquet().write(tmp_path, addresses) == len(addresses) > 7
+    assert (tmp_path / "addresses.parquet").read_bytes() == (sample_feed / "latest" / "addresses.parquet").read_bytes()
