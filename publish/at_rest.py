@@ -78,10 +78,12 @@ def packable(name: str, size: int) -> bool:
 def pack_older(feeds: Path, keep: int = PLAIN_RELEASES, per_run: int = PER_RUN) -> list[str]:
     """Pack the releases older than the newest `keep` (0: none), oldest first, up to `per_run` of
     them; the ids packed. Looks back only as far as the first release packed before."""
+    from .reading import VERSION_ID  # reading reads through this module
+
     if keep <= 0:
         return []
     try:
-        ids = sorted(name for name in os.listdir(feeds / "v") if not name.startswith("."))
+        ids = sorted(name for name in os.listdir(feeds / "v") if VERSION_ID.fullmatch(name))
     except FileNotFoundError:
         return []
     waiting = []
@@ -110,10 +112,9 @@ def pack_release(folder: Path, before: Path | None) -> int:
         if not target.is_file():
             shared = before / (name + PACKED) if before is not None else None
             partial = target.with_name(f".{target.name}.part")
-            if shared is not None and earlier.get(name, {}).get("sha256") == files[name]["sha256"] and shared.is_file():
-                partial.unlink(missing_ok=True)
-                os.link(shared, partial)
-            else:
+            partial.unlink(missing_ok=True)
+            if not (shared is not None and earlier.get(name, {}).get("sha256") == files[name]["sha256"]
+                    and shared.is_file() and _linked(shared, partial)):
                 with plain.open("rb") as source, partial.open("wb") as raw, \
                         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out:
                     for block in iter(lambda: source.read(1 << 20), b""):
@@ -125,6 +126,15 @@ def pack_release(folder: Path, before: Path | None) -> int:
         plain.unlink()
     fsync(folder)
     return freed
+
+
+def _linked(shared: Path, partial: Path) -> bool:
+    """A hard link to the release before's `.gz`; False where the file system makes none."""
+    try:
+        os.link(shared, partial)
+        return True
+    except OSError:
+        return False
 
 
 def _listed(folder: Path) -> dict[str, dict]:

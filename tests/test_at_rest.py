@@ -195,6 +195,7 @@ def test_pack_older_looks_back_only_to_the_first_release_packed_before(history, 
     feeds, _, _ = history
     copy = tmp_path / "feeds"
     shutil.copytree(feeds, copy, symlinks=True)
+    (copy / "v" / "notes.txt").write_text("not a release: never counted in the window")
     assert at_rest.pack_older(copy, 2) == []  # all packed already
     assert at_rest.pack_older(copy, 1) == [IDS[3]]
     assert at_rest.pack_older(copy, 0) == []  # 0: nothing packed
@@ -214,3 +215,19 @@ def test_the_window_has_a_floor_of_two(tmp_path):
     config.write_text("plain_releases = 1\n")
     result = invoke("--config", config, "config")
     assert result.exit_code != 0 and "plain_releases" in result.output, result.output
+
+
+def test_where_no_hard_link_can_be_made_each_release_packs_its_own_copy(history, tmp_path, monkeypatch):
+    feeds, _, written = history
+    copy = tmp_path / "v"
+    for version in IDS[:2]:
+        shutil.copytree(written / version, copy / version)
+
+    def refuse(*_):
+        raise OSError(18, "Invalid cross-device link")
+    at_rest.pack_release(copy / IDS[0], None)
+    monkeypatch.setattr(at_rest.os, "link", refuse)
+    at_rest.pack_release(copy / IDS[1], copy / IDS[0])
+    name = "schema/addresses.json.gz"
+    assert (copy / IDS[1] / name).read_bytes() == (copy / IDS[0] / name).read_bytes()
+    assert (copy / IDS[1] / name).stat().st_ino != (copy / IDS[0] / name).stat().st_ino
