@@ -161,6 +161,7 @@ def run_update(request: UpdateRequest) -> UpdateResult:
                 _store_matches_feed(session, feeds, db_url, runs, now)
                 for run in runs:
                     result.add(run, _apply_run(session, run, request))
+                    run.listings = []  # stored: the parsed records are not read again (memory, on a big list)
                 if len(result.failures) == len(runs):
                     refresh_index(feeds, load_sources(session), now)  # the operator sees the failure there too
                     session.commit()
@@ -175,6 +176,7 @@ def run_update(request: UpdateRequest) -> UpdateResult:
                     # the verdicts this run can change, from their listings, by today's code (all of them
                     # when the code that reads addresses changed)
                     refresh_verdicts(session, now.date(), result.readings, result.touched, code_fingerprint())
+                    result.readings.clear()
                     record_expiries(session, now.date())
                     addresses = build_addresses(session, now.date())
                     # Two phases: the release is written whole but invisible, the store commits naming it,
