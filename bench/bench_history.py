@@ -84,7 +84,8 @@ def synthetic_history(feeds: Path, releases: int) -> None:
 def one_history(size: int, repeat: int) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as folder:
         feeds, source = Path(folder) / "feeds", Path(folder) / "sdn.xml"
-        update = [*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force"]
+        update = [*CLI, "update", "--feeds", str(feeds), "--only", "ofac_sdn", "--source", f"ofac_sdn={source}", "--force",
+                  "--plain-releases", str(PLAIN_RELEASES)]  # as deploy/ runs it
         subprocess.run([*CLI, "update", "--samples", "--feeds", str(feeds), "--now", "2026-11-01T00:00:00Z"],
                        check=True, capture_output=True)
         source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[2:]))

@@ -1,5 +1,6 @@
-"""Older releases kept compressed at rest. Every release is a full snapshot in every format, and
-past the newest few they are seldom read: their text files are then kept as `<file>.gz` alone
+"""Older releases kept compressed at rest, where the operator asks for it (`update --plain-releases
+N`, which deploy/ sets). Every release is a full snapshot in every format, and past the newest few
+they are seldom read: their text files are then kept as `<file>.gz` alone
 (gzip -9, no name or time: the bytes of the release's own `.gz` sibling where it has one). Each
 is still answered at its own URL: `serve` sends the `.gz` to a client that accepts gzip and the
 unpacked bytes to the others (nginx: `gzip_static always; gunzip on;`), and every reader of a
@@ -14,8 +15,9 @@ import os
 from pathlib import Path
 
 PLAIN_RELEASES = 10
-"""The newest releases kept as written (the latest and the one before it at least): the previous
-release is never touched by the next one, and a puller catching up reads recent files as they are."""
+"""The window deploy/ sets (`update --plain-releases`; the default, 0, packs nothing): the newest
+releases kept as written, so a puller catching up reads recent files as they are. At least 2: the
+release before the latest is never touched by the next update."""
 PACKED = ".gz"
 PACKED_SUFFIXES = (".json", ".csv", ".txt", ".html")
 """Text: the spreadsheets and Parquet are compressed already."""

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .at_rest import PLAIN_RELEASES
-
 if TYPE_CHECKING:
     from sanctions_feed.schemas.release import Manifest
 
@@ -35,9 +33,9 @@ class Publishing:
     webhook_secret: str | None = None
     webhook_deadline: float = WEBHOOK_DEADLINE
     push_deadline: float = PUSH_DEADLINE
-    plain_releases: int = PLAIN_RELEASES
+    plain_releases: int = 0
     """The newest releases kept as written; older ones keep their text files gzip-compressed
-    (publish/at_rest.py). 0: every release as written."""
+    (publish/at_rest.py). 0: every release as written, as it was published."""
 
     def link(self, path: str) -> str:
         """A feed file's link for readers elsewhere: absolute under the feed's public URL when

@@ -231,3 +231,31 @@ def test_where_no_hard_link_can_be_made_each_release_packs_its_own_copy(history,
     name = "schema/addresses.json.gz"
     assert (copy / IDS[1] / name).read_bytes() == (copy / IDS[0] / name).read_bytes()
     assert (copy / IDS[1] / name).stat().st_ino != (copy / IDS[0] / name).stat().st_ino
+
+
+def test_by_default_every_release_stays_as_written(history, tmp_path, monkeypatch):
+    """Packing is the operator's choice (deploy/ sets 10): an update without it packs nothing."""
+    from sanctions_feed.pipeline import update as pipeline_update
+
+    from .inprocess import InProcessCrawl
+
+    feeds, key, _ = history
+    copy = tmp_path / "feeds"
+    shutil.copytree(feeds, copy, symlinks=True)
+    shutil.copytree(Path(f"{feeds}.raw"), Path(f"{copy}.raw"))
+    shutil.copy(Path(f"{feeds}.db"), Path(f"{copy}.db"))
+    monkeypatch.setattr(pipeline_update, "Crawl", InProcessCrawl)
+    monkeypatch.delenv("SANCTIONS_FEED_PLAIN_RELEASES", raising=False)
+    source = tmp_path / "sdn.xml"
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES[2:]))
+    result = update(copy, key, source, "2026-11-06T12:00:00Z")
+    assert result.exit_code == 0 and result.stdout.startswith("published "), result.output
+    assert (copy / "v" / IDS[3] / "addresses.json").is_file() and (copy / "v" / IDS[4] / "addresses.json").is_file()
+    from sanctions_feed.commands.feed import update as update_command
+
+    assert next(p for p in update_command.params if p.name == "plain_releases").default == 0
+    monkeypatch.setenv("SANCTIONS_FEED_PLAIN_RELEASES", "2")  # as deploy/'s env file sets it (10 there)
+    source.write_bytes(sdn_advanced_xml(SAMPLE_PARTIES))
+    result = update(copy, key, source, "2026-11-07T12:00:00Z")
+    assert result.exit_code == 0 and result.stdout.startswith("published "), result.output
+    assert [v for v in IDS if (copy / "v" / v / "addresses.json").is_file()] == []

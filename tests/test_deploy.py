@@ -166,3 +166,11 @@ def test_the_scheduler_unit_runs_as_its_own_user_restarts_and_only_reads_the_key
     serve = unit("sanctions-feed-serve.service")["Service"]
     assert serve["User"] != service["User"] and "serve" in serve["ExecStart"] and "--public-key" in serve["ExecStart"]
     assert "minisign.key" not in serve["ReadOnlyPaths"]
+
+
+def test_the_recipe_packs_older_releases_and_its_nginx_still_answers_them():
+    """deploy/'s env file turns packing on; its nginx site has what a packed file needs in v/."""
+    assert "\nSANCTIONS_FEED_PLAIN_RELEASES=10\n" in (DEPLOY / "README.md").read_text()
+    site = (DEPLOY / "nginx-sanctions-feed.conf").read_text()
+    releases = site[site.index("location /v/ {"):].split("}", 1)[0]
+    assert "gzip_static always;" in releases and "gunzip on;" in releases

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from sanctions_feed.errors import default_archive
-from sanctions_feed.publish.settings import PLAIN_RELEASES, PUSH_DEADLINE, WEBHOOK_DEADLINE
+from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE
 
 from .group import MAX_ECHOED_WARNINGS, cli, feed_options, known_source, parse_now, parse_pairs
 
@@ -65,10 +65,11 @@ def _plain_releases(_context, _parameter, value: int) -> int:
               help="The object-storage push's time in all; past it the push is a warning and the next run "
                    "finishes it (env SANCTIONS_FEED_PUSH_DEADLINE).")
 @click.option("--plain-releases", type=click.IntRange(min=0), envvar="SANCTIONS_FEED_PLAIN_RELEASES",
-              default=PLAIN_RELEASES, show_default=True, metavar="N", callback=_plain_releases,
-              help="Keep the newest N releases as written; older ones keep their text files gzip-compressed "
-                   "only, still served at their own URLs (env SANCTIONS_FEED_PLAIN_RELEASES; 0: keep every "
-                   "release as written; at least 2 otherwise).")
+              default=0, show_default=True, metavar="N", callback=_plain_releases,
+              help="Keep the newest N releases as written and older ones' text files gzip-compressed only, "
+                   "still served at their own URLs by `serve` and deploy/'s nginx (env "
+                   "SANCTIONS_FEED_PLAIN_RELEASES; deploy/ sets 10; 0: every release stays as written; at "
+                   "least 2 otherwise).")
 @click.option("--wait-for-lock", "lock_wait", type=click.FloatRange(min=0), envvar="SANCTIONS_FEED_LOCK_WAIT",
               default=0, show_default=True, metavar="SECONDS",
               help="While another update of this feed (or store) runs, wait up to this long for it to end; then "

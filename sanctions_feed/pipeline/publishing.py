@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sanctions_feed.errors import SanctionsFeedError
-from sanctions_feed.publish.settings import PLAIN_RELEASES, PUSH_DEADLINE, WEBHOOK_DEADLINE, Publishing
+from sanctions_feed.publish.settings import PUSH_DEADLINE, WEBHOOK_DEADLINE, Publishing
 
 WEBHOOK_SECRET_ENV = "SANCTIONS_FEED_WEBHOOK_SECRET"
 
@@ -63,7 +63,7 @@ def url_problems(feed_url: str | None, publish_to: str | None, webhooks, names: 
 
 def publishing_settings(feeds: Path, signing_key: Path | None, expires_after: int, feed_url: str | None,
                         publish_to: str | None, webhooks: tuple[str, ...], webhook_deadline: float = WEBHOOK_DEADLINE,
-                        push_deadline: float = PUSH_DEADLINE, plain_releases: int = PLAIN_RELEASES) -> Publishing:
+                        push_deadline: float = PUSH_DEADLINE, plain_releases: int = 0) -> Publishing:
     from sanctions_feed.publish.signing import read_secret_key
 
     key = None
