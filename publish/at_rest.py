@@ -10,6 +10,7 @@ still gives each file's own sha256: `verify` checks the unpacked bytes against i
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -64,9 +65,10 @@ def release_has(path: Path) -> bool:
 def release_names(folder: Path) -> list[str]:
     """The files a release publishes, by name as its manifest lists them (whether kept plain or
     packed), then the manifest and its signature: a copy that holds the manifest is whole."""
-    try:
-        listed = sorted(json.loads((folder / MANIFEST_NAMES[0]).read_bytes())["files"])
-    except (OSError, ValueError, KeyError, TypeError):  # no readable manifest: the files as they are
+    files = _listed(folder)
+    if files is not None:
+        listed = sorted(files)
+    else:  # no readable manifest: the files as they are
         listed = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
                         and p.name not in MANIFEST_NAMES)
     return listed + [n for n in reversed(MANIFEST_NAMES) if (folder / n).is_file()]
@@ -103,31 +105,56 @@ def pack_older(feeds: Path, keep: int = PLAIN_RELEASES, per_run: int = PER_RUN) 
 def pack_release(folder: Path, before: Path | None) -> int:
     """Keep a release's text files as `.gz` alone; the bytes freed. A file the release before
     holds with the same sha256, packed, is linked to that `.gz` (a release costs the disk of what
-    changed). Each `.gz` is complete on disk before its file goes; addresses.json goes last."""
-    files = _listed(folder)
-    earlier = _listed(before) if before is not None else {}
+    changed). A file goes only once its `.gz` is on disk and holds its very bytes: a linked `.gz`
+    that does not is made again from the file; a published sibling that does not is left alone,
+    and so is its file.
+    addresses.json goes last."""
+    files = _listed(folder) or {}
+    earlier = (_listed(before) or {}) if before is not None else {}
     freed = 0
     names = sorted((n for n, e in files.items() if packable(n, e["bytes"]) and (folder / n).is_file()),
                    key=lambda n: n == KEPT_LAST)
     for name in names:
         plain, target = folder / name, packed(folder / name)
-        if not target.is_file():
+        digest = _sha256(plain.open("rb"))
+        if name + PACKED in files and not _holds(target, digest):
+            continue  # a published sibling that is not its file's copy: both stay, for verify to name
+        if not (target.is_file() and _holds(target, digest)):
             shared = before / (name + PACKED) if before is not None else None
             partial = target.with_name(f".{target.name}.part")
             partial.unlink(missing_ok=True)
-            if not (shared is not None and earlier.get(name, {}).get("sha256") == files[name]["sha256"]
-                    and shared.is_file() and _linked(shared, partial)):
+            if not (shared is not None and earlier.get(name, {}).get("sha256") == digest and shared.is_file()
+                    and _holds(shared, digest) and _linked(shared, partial)):
                 with plain.open("rb") as source, partial.open("wb") as raw, \
                         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out:
                     for block in iter(lambda: source.read(1 << 20), b""):
                         out.write(block)
                 fsync(partial)
+                if not _holds(partial, digest):  # never: but a file is only ever removed for its copy
+                    partial.unlink()
+                    continue
             os.replace(partial, target)
             fsync(target.parent)
         freed += plain.stat().st_size
         plain.unlink()
     fsync(folder)
     return freed
+
+
+def _sha256(source) -> str:
+    digest = hashlib.sha256()
+    with source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _holds(target: Path, digest: str) -> bool:
+    """Whether a `.gz` unpacks to the bytes of this sha256."""
+    try:
+        return _sha256(gzip.open(target, "rb")) == digest
+    except (OSError, EOFError):
+        return False
 
 
 def _linked(shared: Path, partial: Path) -> bool:
@@ -139,11 +166,13 @@ def _linked(shared: Path, partial: Path) -> bool:
         return False
 
 
-def _listed(folder: Path) -> dict[str, dict]:
+def _listed(folder: Path) -> dict[str, dict] | None:
+    """The manifest's files (name: sha256, bytes, rows), or None without a readable manifest."""
     try:
-        return json.loads((folder / MANIFEST_NAMES[0]).read_bytes())["files"]
+        files = json.loads((folder / MANIFEST_NAMES[0]).read_bytes())["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return None
+    return files if isinstance(files, dict) else None
 
 
 def fsync(path: Path) -> None:

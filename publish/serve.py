@@ -18,7 +18,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 from .at_rest import PACKED_SUFFIXES, packed
@@ -62,6 +62,16 @@ def accepts_gzip(header: str | None) -> bool:
             except ValueError:
                 return False
     return False
+
+
+class Opened(NamedTuple):
+    """A file opened for one request: its handle, stat and ETag, and `unpacked`, the size of the
+    file it holds packed at rest (None: the file itself)."""
+
+    handle: BinaryIO
+    stat: os.stat_result
+    tag: str
+    unpacked: int | None
 
 
 class Readable(Protocol):
@@ -118,10 +128,9 @@ class FeedFiles:
             return None
         return None
 
-    def open(self, path: Path):
-        """(the open file, its stat, its ETag, and the size of the file it holds packed, or None
-        when it is the file itself), or None when it vanished meanwhile. A file kept packed at rest
-        has the ETag it had as written: the sha256 of its own bytes."""
+    def open(self, path: Path) -> Opened | None:
+        """The file opened, or None when it vanished meanwhile. A file kept packed at rest has the
+        ETag it had as written: the sha256 of its own bytes."""
         at_rest = None
         try:
             handle = path.open("rb")
@@ -148,7 +157,7 @@ class FeedFiles:
                 if len(self._etags) > 10_000:  # old releases' inodes: drop, they are re-hashed if asked
                     self._etags.clear()
                 self._etags[key] = tag
-        return handle, stat, tag[0], (tag[1] if at_rest is not None else None)
+        return Opened(handle, stat, tag[0], tag[1] if at_rest is not None else None)
 
     def gzipped(self, handle, stat, path: Path | None = None) -> bytes:
         """The file gzip-compressed: its `.gz` sibling as published when there is one, else made
@@ -169,7 +178,7 @@ class FeedFiles:
                 self._gzipped_bytes += len(cached)
         return cached
 
-    def representation(self, path: Path, opened, accept_encoding: str | None) -> Representation:
+    def representation(self, path: Path, opened: Opened, accept_encoding: str | None) -> Representation:
         """What to send for an opened file (see `open`): gzip for a client that accepts it (the
         `.gz` as it is for a file kept packed, else `gzipped`), else the file's own bytes."""
         handle, stat, tag, unpacked = opened
@@ -209,7 +218,7 @@ def make_handler(files: FeedFiles):
             if path is None or opened is None:
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return
-            with opened[0]:
+            with opened.handle:
                 answer = files.representation(path, opened, self.headers.get("Accept-Encoding"))
                 # Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
                 wanted = {t.strip().removeprefix("W/") for t in (self.headers.get("If-None-Match") or "").split(",")}
@@ -217,7 +226,7 @@ def make_handler(files: FeedFiles):
                 self.send_response(status)
                 self.send_header("ETag", answer.tag)
                 self.send_header("Cache-Control", files.cache_control(self.path))
-                self.send_header("Last-Modified", formatdate(opened[1].st_mtime, usegmt=True))
+                self.send_header("Last-Modified", formatdate(opened.stat.st_mtime, usegmt=True))
                 if path.suffix in COMPRESSIBLE:
                     self.send_header("Vary", "Accept-Encoding")
                 if status == HTTPStatus.NOT_MODIFIED:

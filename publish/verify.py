@@ -268,5 +268,18 @@ def _check_files(reader: Reader, manifest: Manifest, base: str, verdict: VerifyR
         listed = set(manifest.files) | {MANIFEST, MANIFEST + SIGNATURE_SUFFIX}
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = path.relative_to(folder).as_posix()
-            if name not in listed and not (name.endswith(PACKED) and name.removesuffix(PACKED) in listed):
+            if name in listed:
+                continue
+            file = name.removesuffix(PACKED)
+            if not name.endswith(PACKED) or file not in manifest.files:
                 verdict.problems.append(f"{base}{name}: not in the manifest")
+            elif (folder / file).is_file() and not _unpacks_to(path, manifest.files[file].sha256):
+                # beside its file, a server sends it to clients that accept gzip (nginx's gzip_static)
+                verdict.problems.append(f"{base}{name}: does not hold {file}")
+
+
+def _unpacks_to(path: Path, sha256: str) -> bool:
+    try:
+        return hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest() == sha256
+    except (OSError, EOFError):
+        return False

@@ -11,7 +11,6 @@ import hashlib
 import json
 import shutil
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from sanctions_feed.publish.signing import write_key_pair
 
 from .builders import SAMPLE_PARTIES, sdn_advanced_xml
 from .test_object_storage import s3  # noqa: F401 - a fixture
+from .test_serve import get
 
 DAYS = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
 IDS = [f"{day.replace('-', '')}T120000Z" for day in DAYS]
@@ -107,6 +107,13 @@ def test_verify_names_a_packed_file_that_does_not_hold_what_the_manifest_says(hi
     (copy / "v" / IDS[0] / "changes.json.gz").write_bytes(gzip.compress(b'{"added": []}\n'))
     result = invoke("verify", copy, "--version", IDS[0], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
     assert result.exit_code == 1 and f"v/{IDS[0]}/changes.json: sha256 differs" in result.output, result.output
+    latest = copy / "v" / IDS[4]  # kept plain: a stray .gz beside a file is what gzip clients get
+    (latest / "changes.csv.gz").write_bytes(gzip.compress(b"other rows"))
+    result = invoke("verify", copy, "--version", IDS[4], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code == 1 and f"v/{IDS[4]}/changes.csv.gz: does not hold changes.csv" in result.output, result.output
+    (latest / "changes.csv.gz").write_bytes(gzip.compress((latest / "changes.csv").read_bytes()))
+    result = invoke("verify", copy, "--version", IDS[4], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
+    assert result.exit_code == 0, result.output
     (copy / "v" / IDS[0] / "changes.json.gz").write_bytes(b"not gzip")
     result = invoke("verify", copy, "--version", IDS[0], "--at", AFTER, "--public-key", key.with_suffix(".pub"))
     assert result.exit_code != 0 and "changes.json" in result.output and "Traceback" not in result.output, result.output
@@ -120,15 +127,6 @@ def served(history):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-def get(url: str, **headers) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), b""
 
 
 def test_serve_answers_a_packed_file_at_its_own_url_with_the_etag_it_had(history, served):
@@ -161,12 +159,20 @@ def test_the_screening_api_serves_a_packed_file_too(history):
         assert "content-encoding" not in answer.headers
 
 
-def test_diff_and_the_site_read_the_packed_releases(history):
+def test_diff_and_the_site_read_the_packed_releases(history, tmp_path):
+    from sanctions_feed.publish.reading import read_index
+    from sanctions_feed.publish.site import Site
+
     feeds, _, _ = history
     result = invoke("diff", IDS[0], IDS[1], "--feeds", feeds, "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output)["removed"], result.output
-    page = (feeds / "site" / "releases" / f"{IDS[1]}.html").read_text()
-    assert "removed" in page.lower()
+    copy = tmp_path / "feeds"  # the site made again, every release page from the packed releases
+    shutil.copytree(feeds, copy, symlinks=True)
+    shutil.rmtree(copy / "site")
+    Site(copy, read_index(copy)).write()
+    for version in IDS[:3]:
+        page = f"site/releases/{version}.html"
+        assert (copy / page).read_bytes() == (feeds / page).read_bytes(), page
 
 
 @pytest.mark.e2e
@@ -259,3 +265,37 @@ def test_by_default_every_release_stays_as_written(history, tmp_path, monkeypatc
     result = update(copy, key, source, "2026-11-07T12:00:00Z")
     assert result.exit_code == 0 and result.stdout.startswith("published "), result.output
     assert [v for v in IDS if (copy / "v" / v / "addresses.json").is_file()] == []
+
+
+def test_a_file_goes_only_for_a_gz_that_holds_its_bytes(history, tmp_path):
+    """A `.gz` of the release before with the same sha256 in its manifest but other bytes is not
+    linked; a published sibling that is not its file's copy keeps the file (verify names it)."""
+    _, _, written = history
+    copy = tmp_path / "v"
+    for version in IDS[:2]:
+        shutil.copytree(written / version, copy / version)
+    at_rest.pack_release(copy / IDS[0], None)
+    name = "schema/addresses.json"
+    (copy / IDS[0] / (name + ".gz")).write_bytes(gzip.compress(b"not the schema"))
+    at_rest.pack_release(copy / IDS[1], copy / IDS[0])
+    assert gzip.decompress((copy / IDS[1] / (name + ".gz")).read_bytes()) == (written / IDS[1] / name).read_bytes()
+    assert not (copy / IDS[1] / name).exists()
+
+
+    def release_with_sibling(folder: Path, sibling: bytes) -> Path:
+        data = b'{"rows": ["x"]}' * 100
+        folder.mkdir()
+        (folder / "a.json").write_bytes(data)
+        (folder / "a.json.gz").write_bytes(sibling)
+        (folder / "manifest.json").write_text(json.dumps({"files": {
+            name: {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body), "rows": 1}
+            for name, body in (("a.json", data), ("a.json.gz", sibling))}}))
+        return folder
+
+    good = release_with_sibling(tmp_path / "good", gzip.compress(b'{"rows": ["x"]}' * 100))
+    at_rest.pack_release(good, None)
+    assert not (good / "a.json").exists()
+    bad = release_with_sibling(tmp_path / "bad", gzip.compress(b"other bytes"))
+    at_rest.pack_release(bad, None)
+    assert (bad / "a.json").read_bytes() == b'{"rows": ["x"]}' * 100
+    assert gzip.decompress((bad / "a.json.gz").read_bytes()) == b"other bytes"  # left for verify to name

@@ -249,7 +249,7 @@ def _file_response(files: FeedFiles, request: Request) -> Response:
     opened = files.open(path) if path is not None else None
     if path is None or opened is None:
         return Response("not found\n", status_code=404, media_type="text/plain")
-    handle, stat = opened[0], opened[1]
+    handle, stat = opened.handle, opened.stat
     answer = files.representation(path, opened, request.headers.get("accept-encoding"))
     headers = {"ETag": answer.tag, "Cache-Control": files.cache_control(url_path),
                "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
